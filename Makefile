@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# pcidc: make demo | make check | make help
+#
+# Everything built goes under build/.  Every target that needs a tool gets it
+# through ci/deps.sh first.  Parts of the project add their own targets in
+# the fragments included at the end (sim/, qtest/, proofs/, ci/xen).
+
+BUILD   := build
+CC      ?= gcc
+CSTD    := -std=c11
+WARN    := -Wall -Wextra -Werror
+CFLAGS  := $(CSTD) $(WARN) -O2 -g
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+COVFLAGS := --coverage -O0
+JOBS    ?= 2
+
+# Fragments append to these.
+CHECK_STEPS :=
+BENCH_STEPS :=
+.DEFAULT_GOAL := help
+
+CORE_SRC   := src/pcidc.c
+CORE_HDR   := src/pcidc.h
+UNIT_SRC   := tests/test_core.c tests/fake_port.c
+UNIT_HDR   := tests/fake_port.h
+
+.PHONY: help deps check bench coverage unit unit-asan freestanding clean \
+        check-freestanding check-unit check-unit-asan check-coverage
+
+help:
+	@echo "pcidc targets:"
+	@echo "  make demo        crash simulator: every policy on the default topology"
+	@echo "  make check       every test: freestanding, unit (plain, ASan/UBSan),"
+	@echo "                   coverage gate, proofs, Xen build checks, QEMU scenarios"
+	@echo "  make bench       figures: plan building, crash path, simulator"
+	@echo "  make coverage    lcov HTML report in build/coverage/"
+	@echo "  make prove       Frama-C/WP proofs of the crash path"
+	@echo "  make xen         build Xen 4.17 with pcidc, option on and off"
+	@echo "  make xen-check   checks on that build"
+	@echo "  make xen-patches git format-patch series for Xen"
+	@echo "  make xen-e2e     real Xen crash under QEMU, disconnect off/on"
+	@echo "  make clean"
+
+deps-build:
+	@ci/deps.sh build
+deps-test:
+	@ci/deps.sh test
+
+# --- The core, freestanding -------------------------------------------------
+
+# The exact command from the core's promise: only pcidc_port_* may be missing.
+$(BUILD)/freestanding/pcidc.o: $(CORE_SRC) $(CORE_HDR) | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) -ffreestanding -fno-builtin -nostdlib -O2 -c $< -o $@
+
+check-freestanding: $(BUILD)/freestanding/pcidc.o
+	@ci/check-freestanding.sh $<
+
+freestanding: check-freestanding
+
+# --- Unit tests (cmocka, fake port) -----------------------------------------
+
+$(BUILD)/unit/test_core: $(UNIT_SRC) $(UNIT_HDR) $(CORE_SRC) $(CORE_HDR) | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isrc -Itests $(UNIT_SRC) $(CORE_SRC) -lcmocka -o $@
+
+$(BUILD)/unit-asan/test_core: $(UNIT_SRC) $(UNIT_HDR) $(CORE_SRC) $(CORE_HDR) | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Isrc -Itests $(UNIT_SRC) $(CORE_SRC) -lcmocka -o $@
+
+$(BUILD)/coverage/test_core: $(UNIT_SRC) $(UNIT_HDR) $(CORE_SRC) $(CORE_HDR) | deps-test
+	@mkdir -p $(@D)/obj
+	cd $(@D)/obj && $(CC) $(CSTD) $(WARN) $(COVFLAGS) -I$(CURDIR)/src -I$(CURDIR)/tests \
+	    -c $(addprefix $(CURDIR)/,$(UNIT_SRC) $(CORE_SRC))
+	$(CC) $(COVFLAGS) $(@D)/obj/*.o -lcmocka -o $@
+
+unit check-unit: $(BUILD)/unit/test_core
+	$(BUILD)/unit/test_core
+
+unit-asan check-unit-asan: $(BUILD)/unit-asan/test_core
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $(BUILD)/unit-asan/test_core
+
+coverage: $(BUILD)/coverage/test_core
+	@ci/coverage.sh $(BUILD)/coverage
+
+check-coverage: coverage
+	@ci/coverage.sh --gate $(BUILD)/coverage
+
+# --- Benchmark of the core --------------------------------------------------
+
+$(BUILD)/bench/bench_core: tests/bench_core.c tests/fake_port.c $(UNIT_HDR) $(CORE_SRC) $(CORE_HDR) | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isrc -Itests tests/bench_core.c tests/fake_port.c $(CORE_SRC) -lcmocka -o $@
+
+bench-core: $(BUILD)/bench/bench_core
+	@$(BUILD)/bench/bench_core
+
+BENCH_STEPS += bench-core
+
+# --- Fragments ----------------------------------------------------------------
+
+-include sim/sim.mk
+-include qtest/qtest.mk
+-include proofs/proofs.mk
+-include ci/xen/xen.mk
+
+# --- The two aggregate targets ----------------------------------------------
+
+# Unit tests last: the run ends with cmocka's own summary.
+check: check-freestanding $(CHECK_STEPS)
+	@$(MAKE) --no-print-directory check-coverage
+	@$(MAKE) --no-print-directory check-unit-asan
+	@$(MAKE) --no-print-directory check-unit
+
+bench: $(BENCH_STEPS)
+
+clean:
+	rm -rf $(BUILD)

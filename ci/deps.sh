@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Install the Debian 12 packages pcidc needs, idempotently.
+#
+#   ci/deps.sh [GROUP ...]     groups: build test sim prove xen e2e all (default: all)
+#
+# Runs 'apt-get update' only when a package is missing; a no-op otherwise.
+set -eu
+
+pkgs_build="gcc make binutils libc6-dev"
+pkgs_test="libcmocka-dev lcov clang"
+pkgs_sim="qemu-system-x86 libjansson-dev"
+pkgs_prove="frama-c-base why3 z3 cvc4 libgmp-dev"
+pkgs_xen="flex bison python3 dpkg-dev xz-utils patch git build-essential"
+pkgs_e2e="cpio gzip"
+
+want=""
+[ $# -eq 0 ] && set -- all
+for group in "$@"; do
+    case "$group" in
+    build) want="$want $pkgs_build" ;;
+    test)  want="$want $pkgs_build $pkgs_test" ;;
+    sim)   want="$want $pkgs_build $pkgs_sim" ;;
+    prove) want="$want $pkgs_build $pkgs_prove" ;;
+    xen)   want="$want $pkgs_build $pkgs_xen" ;;
+    e2e)   want="$want $pkgs_build $pkgs_sim $pkgs_e2e" ;;
+    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e" ;;
+    *) echo "ci/deps.sh: unknown group '$group'" >&2; exit 2 ;;
+    esac
+done
+
+missing=""
+for p in $want; do
+    case " $missing " in *" $p "*) continue ;; esac
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+echo "ci/deps.sh: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pcidc: disconnect every PCI function from the bus on the crash path.
+ *
+ * See pcidc.h for the two phases.  This file is freestanding: it includes
+ * nothing but pcidc.h and calls nothing but pcidc_port_*().  Loops that
+ * merely clear or copy an array are avoided on purpose: compilers turn them
+ * into memset()/memcpy() calls, which a freestanding object cannot make.
+ * Tables that would need clearing are either cleared element by element as
+ * they are used (count[]) or stamped with a generation (paint[]).
+ */
+
+#include "pcidc.h"
+
+/* Input indices are stored in uint16_t. */
+typedef char pcidc_capacity_fits_u16[(PCIDC_PLAN_CAPACITY <= 0xffff) ? 1 : -1];
+
+#define NO_BRIDGE 0     /* in parent[] and paint[]: index + 1, or none */
+
+#define KEY_ENDPOINT_SLOT 256   /* processing key: after every secondary bus */
+
+/*
+ * One stable LSD radix pass on 8-bit digit 'shift' of dc->key[]: src[] is
+ * read in order, dst[] receives the indices bucket by bucket.  dc->count[]
+ * is all zero on entry and on return.
+ */
+static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
+                       unsigned int nr, unsigned int shift)
+{
+    unsigned int i, digit, sum = 0, next;
+
+    for ( i = 0; i < nr; i++ )
+        dc->count[(dc->key[src[i]] >> shift) & 0xff]++;
+
+    for ( digit = 0; digit < 256; digit++ )
+    {
+        next = sum + dc->count[digit];
+        dc->count[digit] = sum;
+        sum = next;
+    }
+
+    for ( i = 0; i < nr; i++ )
+        dst[dc->count[(dc->key[src[i]] >> shift) & 0xff]++] = src[i];
+
+    /* Only buckets that received an index are non-zero now. */
+    for ( i = 0; i < nr; i++ )
+        dc->count[(dc->key[src[i]] >> shift) & 0xff] = 0;
+}
+
+/* Stable sort of dc->order[0 .. nr-1] by the low 8 * passes bits of key. */
+static void sort_by_key(struct pcidc *dc, unsigned int nr, unsigned int passes)
+{
+    unsigned int pass;
+
+    /* An even number of passes leaves the result in dc->order. */
+    for ( pass = 0; pass < passes; pass += 2 )
+    {
+        radix_pass(dc, dc->order, dc->tmp, nr, pass * 8);
+        radix_pass(dc, dc->tmp, dc->order, nr, pass * 8 + 8);
+    }
+}
+
+static void order_by_input(struct pcidc *dc, unsigned int nr)
+{
+    unsigned int i;
+
+    for ( i = 0; i < nr; i++ )
+        dc->order[i] = i;
+}
+
+static int check_func(const struct pcidc_func *f)
+{
+    if ( f->flags & ~(PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE) )
+        return PCIDC_E_INVAL;
+    if ( !(f->flags & PCIDC_FUNC_BRIDGE) )
+        return PCIDC_OK;
+    if ( f->secondary <= PCIDC_SBDF_BUS(f->sbdf) )
+        return PCIDC_E_BUS_ORDER;
+    if ( f->subordinate < f->secondary )
+        return PCIDC_E_RANGE;
+    return PCIDC_OK;
+}
+
+static int check_funcs(const struct pcidc_func *func, unsigned int nr)
+{
+    unsigned int i;
+    int rc;
+
+    for ( i = 0; i < nr; i++ )
+    {
+        rc = check_func(&func[i]);
+        if ( rc )
+            return rc;
+    }
+    return PCIDC_OK;
+}
+
+/* Sorted by sbdf, equal functions are neighbours. */
+static int check_duplicates(struct pcidc *dc, const struct pcidc_func *func,
+                            unsigned int nr)
+{
+    unsigned int i;
+
+    for ( i = 0; i < nr; i++ )
+        dc->key[i] = func[i].sbdf;
+    order_by_input(dc, nr);
+    sort_by_key(dc, nr, 4);
+
+    for ( i = 1; i < nr; i++ )
+        if ( func[dc->order[i]].sbdf == func[dc->order[i - 1]].sbdf )
+            return PCIDC_E_DUPLICATE;
+    return PCIDC_OK;
+}
+
+static unsigned int paint_get(const struct pcidc *dc, unsigned int bus)
+{
+    return dc->paint_stamp[bus] == dc->stamp ? dc->paint[bus] : NO_BRIDGE;
+}
+
+/*
+ * Bridge at input index idx claims its buses.  Every bus in its range must
+ * still belong to the bridge its own bus belongs to (its parent): otherwise
+ * it overlaps a sibling or sticks out of its parent's range.
+ */
+static int paint_bridge(struct pcidc *dc, const struct pcidc_func *f,
+                        unsigned int idx)
+{
+    unsigned int parent = paint_get(dc, PCIDC_SBDF_BUS(f->sbdf));
+    unsigned int bus;
+
+    for ( bus = f->secondary; bus <= f->subordinate; bus++ )
+        if ( paint_get(dc, bus) != parent )
+            return PCIDC_E_OVERLAP;
+
+    for ( bus = f->secondary; bus <= f->subordinate; bus++ )
+    {
+        dc->paint[bus] = idx + 1;
+        dc->paint_stamp[bus] = dc->stamp;
+    }
+    return PCIDC_OK;
+}
+
+/*
+ * Find each function's parent bridge (the deepest bridge whose bus range
+ * holds its bus) and its depth.  Functions are processed by segment, then
+ * bridges by secondary bus, then endpoints: a bridge's ancestors all have
+ * smaller secondary buses, so they are painted before it is.
+ */
+static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
+                        unsigned int nr)
+{
+    unsigned int i, idx, parent, seg = 0;
+    const struct pcidc_func *f;
+    int rc;
+
+    for ( i = 0; i < nr; i++ )
+        dc->key[i] = (PCIDC_SBDF_SEG(func[i].sbdf) << 9) |
+                     ((func[i].flags & PCIDC_FUNC_BRIDGE) ? func[i].secondary
+                                                          : KEY_ENDPOINT_SLOT);
+    order_by_input(dc, nr);
+    sort_by_key(dc, nr, 4);
+
+    for ( i = 0; i < nr; i++ )
+    {
+        idx = dc->order[i];
+        f = &func[idx];
+        if ( i == 0 || PCIDC_SBDF_SEG(f->sbdf) != seg )
+        {
+            seg = PCIDC_SBDF_SEG(f->sbdf);
+            dc->stamp++;        /* new segment: forget every bus */
+        }
+
+        parent = paint_get(dc, PCIDC_SBDF_BUS(f->sbdf));
+        dc->parent[idx] = parent;
+        dc->depth[idx] = parent == NO_BRIDGE ? 0 : dc->depth[parent - 1] + 1;
+
+        if ( f->flags & PCIDC_FUNC_BRIDGE )
+        {
+            rc = paint_bridge(dc, f, idx);
+            if ( rc )
+                return rc;
+        }
+    }
+    return PCIDC_OK;
+}
+
+/* A preserved function keeps every bridge above it out of the plan. */
+static void mark_preserved(struct pcidc *dc, const struct pcidc_func *func,
+                           unsigned int nr, bool honour)
+{
+    unsigned int i, up;
+
+    for ( i = 0; i < nr; i++ )
+        dc->keep[i] = honour && (func[i].flags & PCIDC_FUNC_PRESERVE);
+
+    for ( i = 0; i < nr; i++ )
+    {
+        if ( !honour || !(func[i].flags & PCIDC_FUNC_PRESERVE) )
+            continue;
+        for ( up = dc->parent[i]; up != NO_BRIDGE && !dc->keep[up - 1];
+              up = dc->parent[up - 1] )
+            dc->keep[up - 1] = 1;
+    }
+}
+
+/* Outer levels first; within a level bridges, then endpoints; else stable. */
+static void order_bridges_first(struct pcidc *dc, const struct pcidc_func *func,
+                                unsigned int nr)
+{
+    unsigned int i;
+
+    for ( i = 0; i < nr; i++ )
+        dc->key[i] = dc->depth[i] * 2 +
+                     !(func[i].flags & PCIDC_FUNC_BRIDGE);
+    order_by_input(dc, nr);
+    sort_by_key(dc, nr, 2);
+}
+
+static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
+                      const struct pcidc_func *func, unsigned int nr,
+                      uint16_t value)
+{
+    unsigned int i, n = 0;
+
+    for ( i = 0; i < nr; i++ )
+    {
+        if ( dc->keep[dc->order[i]] )
+            continue;
+        plan->step[n].sbdf = func[dc->order[i]].sbdf;
+        plan->step[n].value = value;
+        n++;
+    }
+    plan->nr_steps = n;
+}
+
+static int check_policy(const struct pcidc_policy *policy)
+{
+    if ( policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
+                          PCIDC_COMMAND_MASTER) )
+        return PCIDC_E_VALUE;
+    if ( policy->flags & ~(PCIDC_POLICY_INPUT_ORDER |
+                           PCIDC_POLICY_IGNORE_PRESERVE) )
+        return PCIDC_E_INVAL;
+    return PCIDC_OK;
+}
+
+static int build_order(struct pcidc *dc, const struct pcidc_func *func,
+                       unsigned int nr, const struct pcidc_policy *policy)
+{
+    int rc;
+
+    rc = check_policy(policy);
+    if ( !rc )
+        rc = check_funcs(func, nr);
+    if ( !rc )
+        rc = check_duplicates(dc, func, nr);
+    if ( !rc )
+        rc = find_parents(dc, func, nr);
+    if ( rc )
+        return rc;
+
+    mark_preserved(dc, func, nr,
+                   !(policy->flags & PCIDC_POLICY_IGNORE_PRESERVE));
+    if ( policy->flags & PCIDC_POLICY_INPUT_ORDER )
+        order_by_input(dc, nr);
+    else
+        order_bridges_first(dc, func, nr);
+    return PCIDC_OK;
+}
+
+static struct pcidc_plan *read_published(const struct pcidc *dc)
+{
+    return *(struct pcidc_plan *const volatile *)&dc->published;
+}
+
+int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
+                     unsigned int nr, const struct pcidc_policy *policy)
+{
+    struct pcidc_plan *spare;
+    int rc;
+
+    if ( nr > PCIDC_PLAN_CAPACITY )
+        return PCIDC_E_CAPACITY;
+
+    rc = build_order(dc, func, nr, policy);
+    if ( rc )
+        return rc;
+
+    /*
+     * The crash path may be walking the published plan right now (another
+     * CPU crashed): fill the other one, and make its contents visible
+     * before the single pointer store that publishes it.  The crash path's
+     * reads of the steps depend on the pointer it loaded, which orders them
+     * after that load on every CPU Xen runs on.
+     */
+    spare = read_published(dc) == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
+    fill_plan(dc, spare, func, nr, policy->value);
+    pcidc_port_wmb();
+    *(struct pcidc_plan *volatile *)&dc->published = spare;
+    return PCIDC_OK;
+}
+
+const struct pcidc_plan *pcidc_plan_published(const struct pcidc *dc)
+{
+    return read_published(dc);
+}
+
+int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags)
+{
+    uint32_t header, buses;
+
+    if ( (pcidc_port_conf_read32(sbdf, 0x00) & 0xffff) == 0xffff )
+        return PCIDC_E_ABSENT;
+
+    func->sbdf = sbdf;
+    func->flags = flags & PCIDC_FUNC_PRESERVE;
+    func->secondary = 0;
+    func->subordinate = 0;
+
+    /* Header type 1 (PCI-to-PCI) and 2 (CardBus) both forward for buses. */
+    header = (pcidc_port_conf_read32(sbdf, 0x0c) >> 16) & 0x7f;
+    if ( header == 1 || header == 2 )
+    {
+        buses = pcidc_port_conf_read32(sbdf, 0x18);
+        func->flags |= PCIDC_FUNC_BRIDGE;
+        func->secondary = (buses >> 8) & 0xff;
+        func->subordinate = (buses >> 16) & 0xff;
+    }
+    return PCIDC_OK;
+}
+
+unsigned int pcidc_crash_disconnect(struct pcidc *dc)
+{
+    const struct pcidc_plan *plan;
+    unsigned int i, nr;
+
+    if ( pcidc_port_test_and_set(&dc->crashed) )
+        return 0;
+
+    plan = read_published(dc);
+    if ( !plan )
+        return 0;
+
+    /* Read once; a count corrupted by the crash must not leave the array. */
+    nr = plan->nr_steps;
+    if ( nr > PCIDC_PLAN_CAPACITY )
+        nr = PCIDC_PLAN_CAPACITY;
+
+    for ( i = 0; i < nr; i++ )
+        pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
+                                plan->step[i].value);
+    return nr;
+}
+
+const char *pcidc_strerror(int err)
+{
+    switch ( err )
+    {
+    case PCIDC_OK:          return "ok";
+    case PCIDC_E_CAPACITY:  return "more functions than the plan can hold";
+    case PCIDC_E_DUPLICATE: return "the same function is listed twice";
+    case PCIDC_E_BUS_ORDER: return "bridge's secondary bus is not above its own bus";
+    case PCIDC_E_RANGE:     return "bridge's subordinate bus is below its secondary bus";
+    case PCIDC_E_OVERLAP:   return "bridge bus ranges overlap without nesting";
+    case PCIDC_E_VALUE:     return "value leaves I/O, memory or bus mastering enabled";
+    case PCIDC_E_ABSENT:    return "no function answers at that address";
+    case PCIDC_E_INVAL:     return "unknown flags";
+    default:                return "unknown error";
+    }
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pcidc: stop PCI DMA on the crash path, before the IOMMU is switched off.
+ *
+ * Two phases:
+ *
+ *  - plan building (pcidc_plan_build), whenever the set of PCI functions
+ *    changes.  It may take locks, read config space and take its time.  It
+ *    validates the topology and writes a flat disconnect plan: one
+ *    { sbdf, COMMAND value } step per function, bridges before the functions
+ *    they forward for.
+ *
+ *  - the crash path (pcidc_crash_disconnect).  It only walks the published
+ *    plan: one config write per step, no lock, no read, no allocation.
+ *
+ * Everything the core needs from its environment is a pcidc_port_*()
+ * function declared at the end of this file.  Nothing else is called.
+ */
+#ifndef PCIDC_H
+#define PCIDC_H
+
+#ifdef __XEN__
+#include <xen/types.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+#endif
+
+/* Steps a plan can hold; the input may not have more functions either. */
+#ifndef PCIDC_PLAN_CAPACITY
+#define PCIDC_PLAN_CAPACITY 4096
+#endif
+
+#define PCIDC_COMMAND               0x04    /* PCI_COMMAND */
+#define PCIDC_COMMAND_IO            0x0001
+#define PCIDC_COMMAND_MEMORY        0x0002
+#define PCIDC_COMMAND_MASTER        0x0004
+#define PCIDC_COMMAND_INTX_DISABLE  0x0400
+
+/* sbdf: segment << 16 | bus << 8 | device << 3 | function. */
+#define PCIDC_SBDF(seg, bus, devfn) \
+    (((uint32_t)(seg) << 16) | ((uint32_t)(bus) << 8) | (uint32_t)(devfn))
+#define PCIDC_SBDF_SEG(sbdf)   ((uint32_t)(sbdf) >> 16)
+#define PCIDC_SBDF_BUS(sbdf)   (((uint32_t)(sbdf) >> 8) & 0xff)
+#define PCIDC_SBDF_DEVFN(sbdf) ((uint32_t)(sbdf) & 0xff)
+
+/* Error codes: plan building reports every problem; the crash path has none. */
+#define PCIDC_OK            0
+#define PCIDC_E_CAPACITY  (-1)  /* more functions than PCIDC_PLAN_CAPACITY */
+#define PCIDC_E_DUPLICATE (-2)  /* the same sbdf twice */
+#define PCIDC_E_BUS_ORDER (-3)  /* bridge's secondary bus <= its own bus */
+#define PCIDC_E_RANGE     (-4)  /* bridge's subordinate < secondary */
+#define PCIDC_E_OVERLAP   (-5)  /* bridge ranges overlap but do not nest */
+#define PCIDC_E_VALUE     (-6)  /* value would leave I/O, memory or BME on */
+#define PCIDC_E_ABSENT    (-7)  /* config space reads 0xffff: no function */
+#define PCIDC_E_INVAL     (-8)  /* unknown flags */
+
+/* struct pcidc_func.flags */
+#define PCIDC_FUNC_BRIDGE    0x01   /* secondary/subordinate are valid */
+#define PCIDC_FUNC_PRESERVE  0x02   /* keep it, and its upstream bridges, alive */
+
+/* One PCI function, as the port describes it to plan building. */
+struct pcidc_func {
+    uint32_t sbdf;
+    uint8_t flags;
+    uint8_t secondary;      /* bridges: first bus behind the bridge */
+    uint8_t subordinate;    /* bridges: last bus behind the bridge */
+};
+
+/* struct pcidc_policy.flags */
+#define PCIDC_POLICY_INPUT_ORDER      0x01  /* write in input order (seed) */
+#define PCIDC_POLICY_IGNORE_PRESERVE  0x02  /* disconnect every function (seed) */
+
+struct pcidc_policy {
+    uint16_t value;         /* written to COMMAND */
+    unsigned int flags;
+};
+
+/* Bridges first, INTx masked: Bus Master, memory and I/O decode off. */
+#define PCIDC_POLICY_DEFAULT { PCIDC_COMMAND_INTX_DISABLE, 0 }
+/* The 2011 patch: every function, in list order, COMMAND = 0. */
+#define PCIDC_POLICY_SEED \
+    { 0, PCIDC_POLICY_INPUT_ORDER | PCIDC_POLICY_IGNORE_PRESERVE }
+
+struct pcidc_step {
+    uint32_t sbdf;
+    uint16_t value;
+};
+
+struct pcidc_plan {
+    unsigned int nr_steps;
+    struct pcidc_step step[PCIDC_PLAN_CAPACITY];
+};
+
+/*
+ * All of the core's state.  A zero-filled struct pcidc is ready for use
+ * (no plan published, crash path not run).  It is large (about 100 KiB):
+ * give it static storage.  Fields are private to pcidc.c.
+ */
+struct pcidc {
+    struct pcidc_plan plan[2];          /* published one, and the spare */
+    struct pcidc_plan *published;       /* NULL until the first build */
+    unsigned long crashed;              /* bit 0: crash path has run */
+
+    /* Plan-building scratch, indexed by input position. */
+    uint32_t key[PCIDC_PLAN_CAPACITY];
+    uint16_t order[PCIDC_PLAN_CAPACITY];
+    uint16_t tmp[PCIDC_PLAN_CAPACITY];
+    uint16_t parent[PCIDC_PLAN_CAPACITY];   /* input index + 1, 0: none */
+    uint8_t depth[PCIDC_PLAN_CAPACITY];
+    uint8_t keep[PCIDC_PLAN_CAPACITY];
+    unsigned int count[256];                /* all zero between sort passes */
+    uint16_t paint[256];                    /* bus -> deepest bridge + 1 */
+    uint64_t paint_stamp[256];              /* paint[b] valid iff == stamp */
+    uint64_t stamp;
+};
+
+/*
+ * Build a plan for functions func[0 .. nr-1] under the given policy and, on
+ * success, publish it for the crash path.  On error the plan published
+ * before stays published.  Calls must be serialised by the caller (Xen:
+ * pcidevs_lock); they may run concurrently with pcidc_crash_disconnect().
+ * Returns PCIDC_OK or a PCIDC_E_* code.
+ */
+int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
+                     unsigned int nr, const struct pcidc_policy *policy);
+
+/* The plan the crash path would walk now, or NULL. */
+const struct pcidc_plan *pcidc_plan_published(const struct pcidc *dc);
+
+/*
+ * Fill *func for the function at sbdf from its config space (vendor, header
+ * type, bus numbers), with the given PCIDC_FUNC_PRESERVE flag.  For plan
+ * building only.  Returns PCIDC_OK or PCIDC_E_ABSENT.
+ */
+int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
+
+/*
+ * The crash path.  The first call writes every step of the published plan,
+ * in order, and returns how many writes it made; later calls (another CPU
+ * crashing at the same time) return 0 at once.
+ */
+unsigned int pcidc_crash_disconnect(struct pcidc *dc);
+
+/* A constant string naming a PCIDC_OK / PCIDC_E_* code. */
+const char *pcidc_strerror(int err);
+
+/*
+ * Port interface: each environment (src/port/<env>/, the unit tests' fake)
+ * defines these.  The core calls nothing else.
+ */
+
+/* Config write of a 16-bit register.  Called on the crash path: no locks. */
+void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value);
+
+/* Config read of an aligned dword.  Plan building only, never at crash. */
+uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg);
+
+/* Atomically set bit 0 of *word; return its old value (0 or 1). */
+int pcidc_port_test_and_set(unsigned long *word);
+
+/*
+ * Write barrier: stores before it are visible to other CPUs before stores
+ * after it (Xen: smp_wmb()).  Orders a plan's contents before its
+ * publication.
+ */
+void pcidc_port_wmb(void);
+
+#endif /* PCIDC_H */
