@@ -85,7 +85,7 @@ unit-asan check-unit-asan: $(BUILD)/unit-asan/test_core
 coverage: $(BUILD)/coverage/test_core
 	@ci/coverage.sh $(BUILD)/coverage
 
-check-coverage: coverage
+check-coverage: $(BUILD)/coverage/test_core
 	@ci/coverage.sh --gate $(BUILD)/coverage
 
 # --- Benchmark of the core --------------------------------------------------

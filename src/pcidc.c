@@ -20,31 +20,31 @@ typedef char pcidc_capacity_fits_u16[(PCIDC_PLAN_CAPACITY <= 0xffff) ? 1 : -1];
 #define KEY_ENDPOINT_SLOT 256   /* processing key: after every secondary bus */
 
 /*
- * One stable LSD radix pass on 8-bit digit 'shift' of dc->key[]: src[] is
- * read in order, dst[] receives the indices bucket by bucket.  dc->count[]
- * is all zero on entry and on return.
+ * One stable LSD radix pass on the 8-bit digit at 'shift' of dc->key[]:
+ * src[] is read in order, dst[] receives the indices bucket by bucket.
+ * dc->count[] is all zero on entry and on return: only the buckets of
+ * digits that occur are ever non-zero, and those are cleared as they drain.
  */
 static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
                        unsigned int nr, unsigned int shift)
 {
-    unsigned int i, digit, sum = 0, next;
+    unsigned int i, digit, sum = 0;
 
     for ( i = 0; i < nr; i++ )
         dc->count[(dc->key[src[i]] >> shift) & 0xff]++;
 
     for ( digit = 0; digit < 256; digit++ )
     {
-        next = sum + dc->count[digit];
-        dc->count[digit] = sum;
-        sum = next;
+        dc->start[digit] = sum;
+        sum += dc->count[digit];
     }
 
     for ( i = 0; i < nr; i++ )
-        dst[dc->count[(dc->key[src[i]] >> shift) & 0xff]++] = src[i];
-
-    /* Only buckets that received an index are non-zero now. */
-    for ( i = 0; i < nr; i++ )
-        dc->count[(dc->key[src[i]] >> shift) & 0xff] = 0;
+    {
+        digit = (dc->key[src[i]] >> shift) & 0xff;
+        dst[dc->start[digit]++] = src[i];
+        dc->count[digit] = 0;
+    }
 }
 
 /* Stable sort of dc->order[0 .. nr-1] by the low 8 * passes bits of key. */

@@ -110,6 +110,7 @@ struct pcidc {
     uint8_t depth[PCIDC_PLAN_CAPACITY];
     uint8_t keep[PCIDC_PLAN_CAPACITY];
     unsigned int count[256];                /* all zero between sort passes */
+    unsigned int start[256];
     uint16_t paint[256];                    /* bus -> deepest bridge + 1 */
     uint64_t paint_stamp[256];              /* paint[b] valid iff == stamp */
     uint64_t stamp;
