@@ -25,8 +25,8 @@ CORE_HDR   := src/pcidc.h
 UNIT_SRC   := tests/test_core.c tests/fake_port.c
 UNIT_HDR   := tests/fake_port.h
 
-.PHONY: help deps check bench coverage unit unit-asan freestanding clean \
-        check-freestanding check-unit check-unit-asan check-coverage
+.PHONY: help deps-build deps-test check bench coverage unit unit-asan freestanding clean check-clang \
+        check-freestanding check-unit check-unit-asan check-coverage check-clang
 
 help:
 	@echo "pcidc targets:"
@@ -75,6 +75,15 @@ $(BUILD)/coverage/test_core: $(UNIT_SRC) $(UNIT_HDR) $(CORE_SRC) $(CORE_HDR) | d
 	    -c $(addprefix $(CURDIR)/,$(UNIT_SRC) $(CORE_SRC))
 	$(CC) $(COVFLAGS) $(@D)/obj/*.o -lcmocka -o $@
 
+# The same tests built by clang: its warnings differ from gcc's.
+$(BUILD)/unit-clang/test_core: $(UNIT_SRC) $(UNIT_HDR) $(CORE_SRC) $(CORE_HDR) | deps-test
+	@mkdir -p $(@D)
+	clang $(CFLAGS) -Isrc -Itests $(UNIT_SRC) $(CORE_SRC) -lcmocka -o $@
+
+check-clang: $(BUILD)/unit-clang/test_core
+	@$(BUILD)/unit-clang/test_core > $(BUILD)/unit-clang/log 2>&1 || { cat $(BUILD)/unit-clang/log; exit 1; }
+	@echo "clang: ok: unit tests built with clang -Wall -Wextra -Werror pass"
+
 unit check-unit: $(BUILD)/unit/test_core
 	$(BUILD)/unit/test_core
 
@@ -109,7 +118,7 @@ BENCH_STEPS += bench-core
 # --- The two aggregate targets ----------------------------------------------
 
 # Unit tests last: the run ends with cmocka's own summary.
-check: check-freestanding $(CHECK_STEPS)
+check: check-freestanding check-clang $(CHECK_STEPS)
 	@$(MAKE) --no-print-directory check-coverage
 	@$(MAKE) --no-print-directory check-unit-asan
 	@$(MAKE) --no-print-directory check-unit
