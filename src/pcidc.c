@@ -268,6 +268,10 @@ static int build_order(struct pcidc *dc, const struct pcidc_func *func,
     return PCIDC_OK;
 }
 
+/*@ requires valid_core: \valid_read(&dc->published);
+    assigns \result \from dc->published;
+    ensures published: \result == dc->published;
+*/
 static struct pcidc_plan *read_published(const struct pcidc *dc)
 {
     return *(struct pcidc_plan *const volatile *)&dc->published;
@@ -346,6 +350,21 @@ unsigned int pcidc_crash_disconnect(struct pcidc *dc)
     if ( nr > PCIDC_PLAN_CAPACITY )
         nr = PCIDC_PLAN_CAPACITY;
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant counted:
+            pcidc_g_nr_writes == \at(pcidc_g_nr_writes, Pre) + i;
+        loop invariant in_order:
+            pcidc_steps_logged(plan, i, \at(pcidc_g_nr_writes, Pre));
+        loop invariant values: pcidc_steps_applied(plan, i);
+        loop invariant frame: pcidc_only_steps_written{Pre, Here}(plan, i);
+        loop assigns i,
+                     pcidc_g_config[0 .. PCIDC_G_SBDFS - 1][PCIDC_COMMAND],
+                     pcidc_g_log_sbdf[0 .. PCIDC_G_LOG_MAX - 1],
+                     pcidc_g_log_reg[0 .. PCIDC_G_LOG_MAX - 1],
+                     pcidc_g_log_value[0 .. PCIDC_G_LOG_MAX - 1],
+                     pcidc_g_nr_writes;
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
         pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
                                 plan->step[i].value);

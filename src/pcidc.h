@@ -117,6 +117,56 @@ struct pcidc {
 };
 
 /*
+ * ACSL vocabulary over the core's structures, for the contracts below
+ * (Frama-C only; the ghost machine is proofs/pcidc_model.h).
+ */
+/*@
+  // The plan the crash path walks: none yet, or one of the core's two.
+  predicate pcidc_published_ok{L}(struct pcidc *dc) =
+      dc->published == \null || dc->published == &dc->plan[0] ||
+      dc->published == &dc->plan[1];
+
+  // How many steps the crash path walks in plan p: its count, clamped.
+  logic integer pcidc_plan_len{L}(struct pcidc_plan *p) =
+      p == \null ? 0 :
+      p->nr_steps <= PCIDC_PLAN_CAPACITY ? p->nr_steps : PCIDC_PLAN_CAPACITY;
+
+  // Every function those steps name has ghost config space.
+  predicate pcidc_plan_modelled{L}(struct pcidc_plan *p) =
+      \forall integer k; 0 <= k < pcidc_plan_len(p) ==>
+          p->step[k].sbdf < PCIDC_G_SBDFS;
+
+  // One of the first n steps of p writes function sbdf.
+  predicate pcidc_in_steps{L}(struct pcidc_plan *p, integer n, integer sbdf) =
+      \exists integer k; 0 <= k < n && p->step[k].sbdf == sbdf;
+
+  // No step after k, among the first n, writes step k's function again.
+  predicate pcidc_last_write{L}(struct pcidc_plan *p, integer n, integer k) =
+      \forall integer j; k < j < n ==> p->step[j].sbdf != p->step[k].sbdf;
+
+  // Writes from number 'base' on are steps 0 .. n-1 of p, in that order,
+  // each to COMMAND.
+  predicate pcidc_steps_logged{L}(struct pcidc_plan *p, integer n,
+                                  integer base) =
+      \forall integer k; 0 <= k < n ==>
+          pcidc_logged(base + k, p->step[k].sbdf, PCIDC_COMMAND,
+                       p->step[k].value);
+
+  // The COMMAND register of each function among steps 0 .. n-1 holds the
+  // value of its last step.
+  predicate pcidc_steps_applied{L}(struct pcidc_plan *p, integer n) =
+      \forall integer k; 0 <= k < n && pcidc_last_write(p, n, k) ==>
+          pcidc_g_config[p->step[k].sbdf][PCIDC_COMMAND] == p->step[k].value;
+
+  // Between L1 and L2 no COMMAND register changed but those of the
+  // functions of steps 0 .. n-1 of p.
+  predicate pcidc_only_steps_written{L1, L2}(struct pcidc_plan *p, integer n) =
+      \forall integer s; 0 <= s < PCIDC_G_SBDFS &&
+          !pcidc_in_steps{L2}(p, n, s) ==>
+          pcidc_cell_kept{L1, L2}(s, PCIDC_COMMAND);
+*/
+
+/*
  * Build a plan for functions func[0 .. nr-1] under the given policy and, on
  * success, publish it for the crash path.  On error the plan published
  * before stays published.  Calls must be serialised by the caller (Xen:
@@ -127,6 +177,10 @@ int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
                      unsigned int nr, const struct pcidc_policy *policy);
 
 /* The plan the crash path would walk now, or NULL. */
+/*@ requires valid_core: \valid_read(dc);
+    assigns \result \from dc->published;
+    ensures published: \result == dc->published;
+*/
 const struct pcidc_plan *pcidc_plan_published(const struct pcidc *dc);
 
 /*
@@ -134,6 +188,14 @@ const struct pcidc_plan *pcidc_plan_published(const struct pcidc *dc);
  * type, bus numbers), with the given PCIDC_FUNC_PRESERVE flag.  For plan
  * building only.  Returns PCIDC_OK or PCIDC_E_ABSENT.
  */
+/*@ requires valid_func: \valid(func);
+    requires not_at_crash: pcidc_g_crash_mode == 0;
+    assigns *func;
+    ensures known_code: \result == PCIDC_OK || \result == PCIDC_E_ABSENT;
+    ensures described: \result == PCIDC_OK ==> func->sbdf == sbdf &&
+        (func->flags == (flags & PCIDC_FUNC_PRESERVE) ||
+         func->flags == ((flags & PCIDC_FUNC_PRESERVE) | PCIDC_FUNC_BRIDGE));
+*/
 int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
 
 /*
@@ -141,9 +203,42 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
  * in order, and returns how many writes it made; later calls (another CPU
  * crashing at the same time) return 0 at once.
  */
+/*@ requires valid_core: \valid(dc);
+    requires published: pcidc_published_ok(dc);
+    requires modelled: pcidc_plan_modelled(dc->published);
+    requires at_crash: pcidc_g_crash_mode != 0;
+    requires log_room:
+        pcidc_g_nr_writes <= PCIDC_G_LOG_MAX - PCIDC_PLAN_CAPACITY;
+    assigns dc->crashed,
+            pcidc_g_config[0 .. PCIDC_G_SBDFS - 1][PCIDC_COMMAND],
+            pcidc_g_log_sbdf[0 .. PCIDC_G_LOG_MAX - 1],
+            pcidc_g_log_reg[0 .. PCIDC_G_LOG_MAX - 1],
+            pcidc_g_log_value[0 .. PCIDC_G_LOG_MAX - 1], pcidc_g_nr_writes;
+    ensures once_flag: (dc->crashed & 1) == 1;
+    behavior first_call:
+        assumes not_run: (dc->crashed & 1) == 0;
+        ensures count: \result == pcidc_plan_len(dc->published);
+        ensures all_logged:
+            pcidc_g_nr_writes == \old(pcidc_g_nr_writes) + \result;
+        ensures in_order: pcidc_steps_logged(dc->published, \result,
+                                             \old(pcidc_g_nr_writes));
+        ensures values: pcidc_steps_applied(dc->published, \result);
+        ensures frame:
+            pcidc_only_steps_written{Pre, Post}(dc->published, \result);
+    behavior later_call:
+        assumes has_run: (dc->crashed & 1) != 0;
+        assigns dc->crashed;
+        ensures none: \result == 0;
+        ensures no_write: pcidc_no_write{Pre, Post};
+    complete behaviors;
+    disjoint behaviors;
+*/
 unsigned int pcidc_crash_disconnect(struct pcidc *dc);
 
 /* A constant string naming a PCIDC_OK / PCIDC_E_* code. */
+/*@ assigns \result \from err;
+    ensures named: \result != \null;
+*/
 const char *pcidc_strerror(int err);
 
 /*
@@ -152,12 +247,31 @@ const char *pcidc_strerror(int err);
  */
 
 /* Config write of a 16-bit register.  Called on the crash path: no locks. */
+/*@ requires modelled: sbdf < PCIDC_G_SBDFS;
+    requires register: reg < PCIDC_G_REGS && reg % 2 == 0;
+    requires log_room: pcidc_g_nr_writes < PCIDC_G_LOG_MAX;
+    assigns pcidc_g_config[sbdf][reg], pcidc_g_nr_writes,
+            pcidc_g_log_sbdf[pcidc_g_nr_writes],
+            pcidc_g_log_reg[pcidc_g_nr_writes],
+            pcidc_g_log_value[pcidc_g_nr_writes];
+    ensures written: pcidc_g_config[sbdf][reg] == value;
+    ensures logged: pcidc_logged(\old(pcidc_g_nr_writes), sbdf, reg, value);
+    ensures counted: pcidc_g_nr_writes == \old(pcidc_g_nr_writes) + 1;
+*/
 void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value);
 
 /* Config read of an aligned dword.  Plan building only, never at crash. */
+/*@ requires not_at_crash: pcidc_g_crash_mode == 0;
+    assigns \nothing;
+*/
 uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg);
 
 /* Atomically set bit 0 of *word; return its old value (0 or 1). */
+/*@ requires valid_word: \valid(word);
+    assigns *word;
+    ensures bit_set: *word == (\old(*word) | 1);
+    ensures old_bit: \result == (\old(*word) & 1);
+*/
 int pcidc_port_test_and_set(unsigned long *word);
 
 /*
@@ -165,6 +279,7 @@ int pcidc_port_test_and_set(unsigned long *word);
  * after it (Xen: smp_wmb()).  Orders a plan's contents before its
  * publication.
  */
+/*@ assigns \nothing; */
 void pcidc_port_wmb(void);
 
 #endif /* PCIDC_H */

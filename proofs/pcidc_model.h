@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The ghost machine that pcidc's ACSL contracts talk about.  Frama-C only:
+ * proofs/prove.sh and the E-ACSL build force-include this file ahead of
+ * src/pcidc.h (cpp -include); the C compiler never sees it, and Xen's build
+ * is untouched.
+ *
+ * What is modelled:
+ *  - pcidc_g_config[sbdf][reg]: config space, one 16-bit cell per even
+ *    register offset of every PCI function the 32-bit sbdf space can name.
+ *    A config write assigns exactly its cell, so a contract that assigns
+ *    only [..][PCIDC_COMMAND] cells proves that nothing else is written;
+ *  - a write log of every config write (sbdf, register, value), so that
+ *    contracts can speak about order and count;
+ *  - pcidc_g_crash_mode: set by the environment (a ghost statement) when the
+ *    machine is crashing; the config read's precondition forbids it.
+ *
+ * Contracts that need the core's own types (struct pcidc, the plan) sit in
+ * src/pcidc.h right after those types: ACSL has no include, and a logic
+ * definition must follow the types it reads.
+ */
+#ifndef PCIDC_MODEL_H
+#define PCIDC_MODEL_H
+
+#include <stdint.h>
+
+/*
+ * Sizes of the ghost arrays.  For WP they are logical: every sbdf a
+ * uint32_t can hold and every offset of PCIe config space has its cell.  The
+ * E-ACSL build executes ghost code, so it shrinks them (-DPCIDC_G_SBDFS=...),
+ * and the preconditions that bound sbdf and reg then really check something.
+ */
+#ifndef PCIDC_G_SBDFS
+#define PCIDC_G_SBDFS 0x100000000
+#endif
+#ifndef PCIDC_G_REGS
+#define PCIDC_G_REGS 0x1000
+#endif
+#ifndef PCIDC_G_LOG_MAX
+#define PCIDC_G_LOG_MAX 0x80000000
+#endif
+
+/*@ ghost uint16_t pcidc_g_config[PCIDC_G_SBDFS][PCIDC_G_REGS]; */
+/*@ ghost uint32_t pcidc_g_log_sbdf[PCIDC_G_LOG_MAX]; */
+/*@ ghost unsigned int pcidc_g_log_reg[PCIDC_G_LOG_MAX]; */
+/*@ ghost uint16_t pcidc_g_log_value[PCIDC_G_LOG_MAX]; */
+/*@ ghost unsigned int pcidc_g_nr_writes; */
+/*@ ghost int pcidc_g_crash_mode; */
+
+/*@
+  // Write number 'at' of the log went to (sbdf, reg) with value.
+  predicate pcidc_logged{L}(integer at, integer sbdf, integer reg,
+                            integer value) =
+      pcidc_g_log_sbdf[at] == sbdf && pcidc_g_log_reg[at] == reg &&
+      pcidc_g_log_value[at] == value;
+
+  // Register reg of function sbdf holds the same value at L1 and L2.
+  predicate pcidc_cell_kept{L1, L2}(integer sbdf, integer reg) =
+      \at(pcidc_g_config[sbdf][reg], L1) == \at(pcidc_g_config[sbdf][reg], L2);
+
+  // No config write happened between L1 and L2 (the log is the witness:
+  // every write appends to it).
+  predicate pcidc_no_write{L1, L2} =
+      \at(pcidc_g_nr_writes, L1) == \at(pcidc_g_nr_writes, L2);
+*/
+
+#endif /* PCIDC_MODEL_H */
