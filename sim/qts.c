@@ -213,13 +213,17 @@ static void on_signal(int sig)
 
     qts_cleanup_all();
     errno = saved;
-    /* SA_RESETHAND restored the default action: die of the same signal. */
+    /*
+     * SA_RESETHAND restored the default action: die of the same signal
+     * (a fault re-executes the instruction and dies of it likewise).
+     */
     raise(sig);
 }
 
 static void install_handlers(void)
 {
-    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT,
+                                SIGSEGV, SIGBUS, SIGFPE, SIGILL };
     struct sigaction sa, old;
     size_t i;
 

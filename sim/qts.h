@@ -35,12 +35,16 @@
  * Cleanup: the QEMU child gets PR_SET_PDEATHSIG(SIGKILL) before exec (note:
  * Linux delivers it when the *thread* that forked exits: call qts_start()
  * from a thread that outlives the instance, e.g. the main thread).  Live
- * instances are registered; an atexit handler and SIGINT/SIGTERM/SIGHUP/
- * SIGQUIT handlers (installed by the first qts_start() when the signal's
- * disposition is still SIG_DFL) kill and reap every live QEMU and remove
- * the temporary directories; the signal is then re-raised with its default
- * action.  Programs with their own handlers call qts_cleanup_all() from them
- * (async-signal-safe).
+ * instances are registered; an atexit handler and handlers for SIGINT,
+ * SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE and SIGILL
+ * (installed by the first qts_start() for each signal whose disposition is
+ * still SIG_DFL) kill and reap every live QEMU and remove the temporary
+ * directories; the signal is then re-raised with its default action.
+ * Programs with their own handlers call qts_cleanup_all() from them
+ * (async-signal-safe).  After SIGKILL of the program only PDEATHSIG acts:
+ * QEMU dies, its temporary directory stays.  A QEMU killed that way is a
+ * zombie until init reaps it: a "no QEMU left" check should ignore state Z
+ * or wait a moment.
  *
  * Not thread-safe per instance: use one instance from one thread at a time.
  * Different instances may live in different threads.
