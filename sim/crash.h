@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * crash: the crash engine.  One call runs one policy on a fresh QEMU:
+ *
+ *   1. start QEMU with the topology, enumerate, assign BARs;
+ *   2. set up every device's DMA (e1000 rings, AHCI command slots) and fill
+ *      the guarded regions -- "kdump reserved", "low memory", every DMA
+ *      buffer -- with the --seed pattern;
+ *   3. start the workload (frames into each NIC, TX, all AHCI slots issued,
+ *      interrupts acknowledged as a live driver would) until every device
+ *      is visibly doing DMA and an AHCI read is pending;
+ *   4. crash: run the policy's crash path.  After each config write the
+ *      port's hook offers one frame to every NIC and samples every device's
+ *      progress in guest memory, so each DMA landing is attributed to the
+ *      number of crash-path writes done before it;
+ *   5. record the crash state (a copy of every guarded byte as the crash
+ *      path left it);
+ *   6. keep the workload going for the window (frames offered, TX doorbells
+ *      rung, AHCI reads already queued left to run);
+ *   7. compare every guarded byte and count what devices did after the
+ *      crash path returned.
+ *
+ * Interpretation rules (see DESIGN.md, "Device behaviour in QEMU 7.2"):
+ *  - inflight_bytes: changed bytes that belong to AHCI requests seen started
+ *    (PRDBC 0) right after the device's own disconnect write (or after the
+ *    crash path, when the policy does not write the device).  They are part
+ *    of corrupted_bytes, never subtracted silently.
+ *  - writes_until_quiesced: crash-path writes done before the last DMA
+ *    landing observed (a landing seen after the path returned counts as all
+ *    writes done).  _pcie: the same, except that a landing from below a
+ *    bridge whose COMMAND was already written counts as blocked: QEMU does
+ *    not model a bridge's Bus Master Enable, PCIe requires it.
+ *  - Preserved devices (keep:) are meant to keep working: their buffers are
+ *    not guarded and their DMA is reported apart (preserved_dma_bytes).
+ *
+ * Everything here runs in one process and one thread (the user port's bus
+ * is a global); crashsim forks one process per policy.
+ */
+#ifndef SIM_CRASH_H
+#define SIM_CRASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "spec.h"
+
+enum crash_policy {
+    CRASH_NONE,
+    CRASH_SEED,
+    CRASH_LINUX_KEXEC,
+    CRASH_PCIDC,
+    CRASH_NR_POLICIES,
+};
+
+const char *crash_policy_name(enum crash_policy p);
+
+/*
+ * Parse "all" or a comma-separated list of policy names into want[].
+ * Returns 0, or -1 with a one-line reason in err.
+ */
+int crash_policy_parse(const char *list, bool want[CRASH_NR_POLICIES],
+                       char *err, size_t errlen);
+
+#define CRASH_DEFAULT_WINDOW_MS 1000
+#define CRASH_MAX_WINDOW_MS     60000
+
+struct crash_opts {
+    const struct spec *spec;
+    const char *topology;       /* the text, for reports */
+    uint64_t seed;
+    unsigned int window_ms;
+    const char *qemu;           /* NULL: default */
+    unsigned int timeout_ms;    /* 0: qts default */
+    int verbose;                /* progress lines on stderr */
+};
+
+#define CRASH_NAME_LEN      24
+#define CRASH_REGION_LEN    48
+#define CRASH_MAX_STEPS     512
+#define CRASH_MAX_DEVS      256
+#define CRASH_MAX_RANGES    1024
+
+struct crash_step {
+    uint32_t sbdf;
+    uint16_t value;
+};
+
+struct crash_range {
+    char region[CRASH_REGION_LEN];
+    uint64_t offset;            /* from the region's start */
+    uint64_t length;            /* first to last changed byte */
+    uint64_t changed;           /* bytes that differ in that span */
+    int dev;                    /* index in crash_result.dev, -1: none */
+    bool inflight;
+};
+
+struct crash_dev_result {
+    char name[CRASH_NAME_LEN];  /* e1000_0, ahci_0 */
+    uint32_t sbdf;
+    bool preserved;
+    int plan_step;              /* 1-based step of its disconnect write, 0 */
+    unsigned int irq_pin;       /* IOAPIC pin seen at set-up, 0: unknown */
+    uint64_t bytes_written;     /* DMA writes after the crash path returned */
+    uint64_t bytes_read;
+    unsigned long completions;
+    unsigned long tx_packets;   /* datagrams that left through this NIC */
+    unsigned long tx_crash_state;   /* ... carrying a crash-state buffer */
+    unsigned long intx;         /* its pin: asserted when the path returned
+                                   (1) plus raises after that */
+    unsigned long inflight_requests;
+    uint64_t corrupted_bytes;
+    int last_dma_write;         /* writes done at its last landing, -1 */
+    int last_dma_write_pcie;    /* same, PCIe forwarding rule */
+};
+
+struct crash_result {
+    enum crash_policy policy;
+    char error[512];            /* "" when the run completed */
+
+    unsigned int nr_steps;
+    struct crash_step step[CRASH_MAX_STEPS];
+    unsigned long config_writes;
+    unsigned long config_reads;
+
+    uint64_t guarded_bytes;
+    uint64_t corrupted_bytes;
+    uint64_t inflight_bytes;
+    uint64_t preserved_dma_bytes;
+    unsigned int nr_ranges;
+    bool ranges_truncated;
+    struct crash_range range[CRASH_MAX_RANGES];
+
+    unsigned int nr_devs;
+    struct crash_dev_result dev[CRASH_MAX_DEVS];
+
+    unsigned long tx_packets_after_crash;
+    unsigned long intx_after_crash;
+    unsigned long msi_after_crash;
+    bool msi_observable;        /* some device had MSI enabled */
+
+    unsigned int writes_until_quiesced;
+    unsigned int writes_until_quiesced_pcie;
+    /* The same two, leaving out completions of in-flight AHCI requests. */
+    unsigned int writes_until_quiesced_new;
+    unsigned int writes_until_quiesced_new_pcie;
+    bool dma_stopped;           /* no new request's DMA after the path */
+
+    /* Timings (ms, wall). */
+    double start_ms;            /* QEMU start to qtest ready */
+    double crash_path_ms;       /* the crash path, sampling included */
+    double elapsed_ms;          /* whole run */
+    unsigned long qtest_commands;
+};
+
+/*
+ * Run one policy.  Returns 0 when the run completed, -1 with out->error set
+ * (QEMU missing, died, hung, malformed reply, set-up failure).
+ */
+int crash_run(const struct crash_opts *opts, enum crash_policy policy,
+              struct crash_result *out);
+
+/*
+ * Start QEMU with the topology, enumerate, and print to out the plan of
+ * each policy in want[] (no workload, no DMA).  Returns 0 or -1 with err.
+ */
+int crash_plan_only(const struct crash_opts *opts,
+                    const bool want[CRASH_NR_POLICIES], FILE *out,
+                    char *err, size_t errlen);
+
+/* "0000:00:03.0" */
+char *crash_sbdf_str(uint32_t sbdf, char *buf, size_t len);
+
+#endif /* SIM_CRASH_H */

@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * crashsim: run crash policies against real QEMU devices doing DMA and
+ * report, byte by byte, what reached guarded memory after the crash path.
+ *
+ * Each policy runs in its own worker process (fresh QEMU, same seed and
+ * workload), at most PCIDC_SIM_JOBS (default 2) at a time; a worker sends
+ * its run as one JSON document through a pipe.
+ *
+ * Exit status: 0 run complete (and --require-clean satisfied), 1 a
+ * required-clean policy corrupted memory beyond in-flight requests, 2 usage
+ * or environment error (one line on stderr).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "crash.h"
+#include "qts.h"
+#include "report.h"
+#include "spec.h"
+
+#define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000)"
+#define DEFAULT_SEED        1
+#define DEFAULT_JOBS        2
+#define WORKER_SLACK_MS     20000
+
+static const char usage[] =
+"usage: crashsim [--topology SPEC] [--policy LIST|all] [--window-ms N]\n"
+"                [--seed N] [--json FILE] [--markdown FILE] [--svg FILE]\n"
+"                [--plan-only] [--require-clean LIST] [--qemu PATH] [-v]\n"
+"\n"
+"Plays a crashing hypervisor against QEMU's e1000 and AHCI models doing DMA,\n"
+"runs each crash policy on a fresh QEMU and compares guarded memory byte by\n"
+"byte. Prints a Markdown table (policies x figures) on stdout.\n"
+"\n"
+"  --topology SPEC   devices: e1000, ahci, e1000*4, bridge(...), rootport(...),\n"
+"                    keep:DEV (preserved); default " DEFAULT_TOPOLOGY "\n"
+"  --policy LIST     none, seed, linux-kexec, pcidc (comma-separated) or all\n"
+"  --window-ms N     how long devices keep going after the crash (default 1000)\n"
+"  --seed N          pattern and traffic seed (default 1)\n"
+"  --json/--markdown/--svg FILE   write the report there too\n"
+"  --plan-only       print each policy's disconnect plan and exit (no DMA)\n"
+"  --require-clean LIST   exit 1 unless these policies corrupt nothing beyond\n"
+"                    in-flight AHCI requests\n"
+"  --qemu PATH       qemu-system-x86_64 to run (default: $PCIDC_QEMU or PATH)\n"
+"  -v                progress on stderr\n"
+"\n"
+"Exit: 0 done, 1 a --require-clean policy was not clean, 2 usage or\n"
+"environment error (bad SPEC, QEMU missing, died, hung, malformed reply).\n";
+
+struct args {
+    const char *topology;
+    const char *policy;
+    const char *json, *markdown, *svg;
+    const char *require_clean;
+    const char *qemu;
+    unsigned long long seed;
+    unsigned int window_ms;
+    bool plan_only;
+    int verbose;
+};
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
+                                                     noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("crashsim: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+static unsigned long long parse_number(const char *opt, const char *text,
+                                       unsigned long long max)
+{
+    unsigned long long v;
+    char *end;
+
+    errno = 0;
+    if (!*text || *text == '-')
+        die("%s: '%s' is not a number", opt, text);
+    v = strtoull(text, &end, 0);
+    if (errno || *end || v > max)
+        die("%s: '%s' is not a number up to %llu", opt, text, max);
+    return v;
+}
+
+static void parse_args(int argc, char **argv, struct args *a)
+{
+    static const struct option opts[] = {
+        { "topology", required_argument, NULL, 't' },
+        { "policy", required_argument, NULL, 'p' },
+        { "window-ms", required_argument, NULL, 'w' },
+        { "seed", required_argument, NULL, 's' },
+        { "json", required_argument, NULL, 'j' },
+        { "markdown", required_argument, NULL, 'm' },
+        { "svg", required_argument, NULL, 'g' },
+        { "plan-only", no_argument, NULL, 'P' },
+        { "require-clean", required_argument, NULL, 'r' },
+        { "qemu", required_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+
+    a->topology = DEFAULT_TOPOLOGY;
+    a->policy = "all";
+    a->seed = DEFAULT_SEED;
+    a->window_ms = CRASH_DEFAULT_WINDOW_MS;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': a->topology = optarg; break;
+        case 'p': a->policy = optarg; break;
+        case 'w':
+            a->window_ms = (unsigned int)parse_number("--window-ms", optarg,
+                                                      CRASH_MAX_WINDOW_MS);
+            break;
+        case 's': a->seed = parse_number("--seed", optarg, ULLONG_MAX); break;
+        case 'j': a->json = optarg; break;
+        case 'm': a->markdown = optarg; break;
+        case 'g': a->svg = optarg; break;
+        case 'P': a->plan_only = true; break;
+        case 'r': a->require_clean = optarg; break;
+        case 'q': a->qemu = optarg; break;
+        case 'v': a->verbose++; break;
+        case 'h': fputs(usage, stdout); exit(0);
+        default:
+            die("bad option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        die("unexpected argument '%s' (see --help)", argv[optind]);
+}
+
+/* --- workers ---------------------------------------------------------------- */
+
+struct worker {
+    enum crash_policy policy;
+    pid_t pid;
+    int fd;
+    char *out;
+    size_t len, cap;
+    double deadline;
+    bool done;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void worker_main(const struct crash_opts *o, enum crash_policy p, int fd)
+{
+    static struct crash_result res;
+    json_t *run;
+    char *text;
+    int rc;
+
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    rc = crash_run(o, p, &res);
+    run = rc ? report_error_json(p, res.error) : report_run_json(&res);
+    text = json_dumps(run, JSON_COMPACT);
+    if (text) {
+        size_t off = 0, len = strlen(text);
+
+        while (off < len) {
+            ssize_t n = write(fd, text + off, len - off);
+
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+    }
+    close(fd);
+    _exit(rc ? 2 : 0);
+}
+
+static void start_worker(struct worker *w, const struct crash_opts *o)
+{
+    int pfd[2];
+
+    if (pipe2(pfd, O_CLOEXEC))
+        die("pipe: %s", strerror(errno));
+    fflush(NULL);
+    w->pid = fork();
+    if (w->pid < 0)
+        die("fork: %s", strerror(errno));
+    if (w->pid == 0) {
+        close(pfd[0]);
+        worker_main(o, w->policy, pfd[1]);
+    }
+    close(pfd[1]);
+    w->fd = pfd[0];
+    w->deadline = now_ms() + o->window_ms + 4.0 * (o->timeout_ms ? o->timeout_ms
+                                                    : QTS_DEFAULT_TIMEOUT_MS)
+                  + WORKER_SLACK_MS;
+}
+
+static void read_worker(struct worker *w)
+{
+    char buf[65536];
+    ssize_t n = read(w->fd, buf, sizeof(buf));
+
+    if (n > 0) {
+        if (w->len + (size_t)n + 1 > w->cap) {
+            w->cap = (w->len + (size_t)n + 1) * 2;
+            w->out = realloc(w->out, w->cap);
+            if (!w->out)
+                die("out of memory");
+        }
+        memcpy(w->out + w->len, buf, (size_t)n);
+        w->len += (size_t)n;
+        w->out[w->len] = '\0';
+        return;
+    }
+    if (n < 0 && errno == EINTR)
+        return;
+    close(w->fd);
+    w->fd = -1;
+    waitpid(w->pid, NULL, 0);
+    w->done = true;
+}
+
+static void kill_worker(struct worker *w)
+{
+    kill(w->pid, SIGTERM);
+    usleep(500000);
+    kill(w->pid, SIGKILL);
+    waitpid(w->pid, NULL, 0);
+    close(w->fd);
+    w->fd = -1;
+    w->done = true;
+    free(w->out);
+    w->out = NULL;
+}
+
+static void run_workers(struct worker *w, unsigned int n,
+                        const struct crash_opts *o, unsigned int jobs)
+{
+    unsigned int next = 0, running = 0, i, k;
+    struct pollfd pfd[CRASH_NR_POLICIES];
+    unsigned int idx[CRASH_NR_POLICIES];
+
+    while (next < n || running) {
+        while (running < jobs && next < n) {
+            start_worker(&w[next++], o);
+            running++;
+        }
+        for (i = 0, k = 0; i < next; i++) {
+            if (w[i].done)
+                continue;
+            if (now_ms() > w[i].deadline) {
+                kill_worker(&w[i]);
+                running--;
+                continue;
+            }
+            pfd[k].fd = w[i].fd;
+            pfd[k].events = POLLIN;
+            idx[k++] = i;
+        }
+        if (!k)
+            continue;
+        if (poll(pfd, k, 200) < 0 && errno != EINTR)
+            die("poll: %s", strerror(errno));
+        for (i = 0; i < k; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            read_worker(&w[idx[i]]);
+            if (w[idx[i]].done)
+                running--;
+        }
+    }
+}
+
+static json_t *collect(struct worker *w, unsigned int n, const char **first_error)
+{
+    json_t *runs = json_array(), *run;
+    json_error_t jerr;
+    unsigned int i;
+
+    for (i = 0; i < n; i++) {
+        run = w[i].out ? json_loads(w[i].out, 0, &jerr) : NULL;
+        if (!run)
+            run = report_error_json(w[i].policy,
+                                    w[i].out ? "worker sent malformed output"
+                                             : "worker died or hung");
+        if (json_object_get(run, "error") && !*first_error) {
+            static char line[600];
+
+            snprintf(line, sizeof(line), "%s: %s", crash_policy_name(w[i].policy),
+                     json_string_value(json_object_get(run, "error")));
+            *first_error = line;
+        }
+        json_array_append_new(runs, run);
+        free(w[i].out);
+    }
+    return runs;
+}
+
+/* --- outputs ---------------------------------------------------------------- */
+
+static void write_file(const char *path, void (*fn)(const json_t *, FILE *),
+                       const json_t *report)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        die("cannot write %s: %s", path, strerror(errno));
+    fn(report, f);
+    if (fclose(f))
+        die("cannot write %s: %s", path, strerror(errno));
+}
+
+static int check_clean(const char *list, const json_t *report)
+{
+    bool want[CRASH_NR_POLICIES];
+    const json_t *runs = json_object_get(report, "runs"), *run;
+    char err[160];
+    unsigned int p;
+    size_t i;
+    int status = 0;
+
+    if (crash_policy_parse(list, want, err, sizeof(err)))
+        die("--require-clean: %s", err);
+    for (p = 0; p < CRASH_NR_POLICIES; p++) {
+        bool found = false;
+
+        if (!want[p])
+            continue;
+        json_array_foreach((json_t *)runs, i, run) {
+            if (strcmp(json_string_value(json_object_get(run, "policy")),
+                       crash_policy_name(p)))
+                continue;
+            found = true;
+            if (report_beyond_inflight(run) != 0) {
+                fprintf(stderr, "crashsim: policy %s corrupted %lld bytes "
+                        "beyond in-flight requests\n", crash_policy_name(p),
+                        report_beyond_inflight(run));
+                status = 1;
+            }
+        }
+        if (!found)
+            die("--require-clean: policy %s was not run", crash_policy_name(p));
+    }
+    return status;
+}
+
+static unsigned int version_timeout(void)
+{
+    const char *env = getenv(QTS_TIMEOUT_ENV);
+
+    if (env && *env)
+        return (unsigned int)parse_number(QTS_TIMEOUT_ENV, env, 3600000);
+    return QTS_DEFAULT_TIMEOUT_MS;
+}
+
+static void dump_json(const json_t *report, FILE *f)
+{
+    json_dumpf(report, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+}
+
+int main(int argc, char **argv)
+{
+    static struct spec spec;
+    struct args a = { 0 };
+    struct crash_opts o = { 0 };
+    bool want[CRASH_NR_POLICIES];
+    struct worker w[CRASH_NR_POLICIES];
+    const char *error = NULL, *jobs_env = getenv("PCIDC_SIM_JOBS");
+    char err[512], version[256];
+    json_t *runs, *report;
+    unsigned int p, n = 0, jobs = DEFAULT_JOBS;
+    int status = 0;
+
+    parse_args(argc, argv, &a);
+    if (crash_policy_parse(a.policy, want, err, sizeof(err)))
+        die("--policy: %s", err);
+    if (a.require_clean) {
+        bool tmp[CRASH_NR_POLICIES];
+
+        if (crash_policy_parse(a.require_clean, tmp, err, sizeof(err)))
+            die("--require-clean: %s", err);
+    }
+    if (spec_parse(&spec, a.topology))
+        die("%s", spec.err);
+    if (jobs_env && *jobs_env)
+        jobs = (unsigned int)parse_number("PCIDC_SIM_JOBS", jobs_env, 16);
+    if (!jobs)
+        jobs = 1;
+
+    o.spec = &spec;
+    o.topology = a.topology;
+    o.seed = a.seed;
+    o.window_ms = a.window_ms;
+    o.qemu = a.qemu;
+    o.verbose = a.verbose;
+
+    if (qts_query_version(a.qemu ? a.qemu : (getenv(QTS_QEMU_ENV) ?
+                                            getenv(QTS_QEMU_ENV) :
+                                            QTS_DEFAULT_QEMU),
+                          version_timeout(), version, sizeof(version), err,
+                          sizeof(err)))
+        die("%s", err);
+
+    if (a.plan_only) {
+        if (crash_plan_only(&o, want, stdout, err, sizeof(err)))
+            die("%s", err);
+        return 0;
+    }
+
+    memset(w, 0, sizeof(w));
+    for (p = 0; p < CRASH_NR_POLICIES; p++)
+        if (want[p]) {
+            w[n].policy = (enum crash_policy)p;
+            w[n].fd = -1;
+            n++;
+        }
+    run_workers(w, n, &o, jobs);
+    runs = collect(w, n, &error);
+    report = report_json(a.topology, a.seed, a.window_ms, version, runs);
+    json_decref(runs);
+    if (error)
+        die("%s", error);
+
+    report_markdown(report, stdout);
+    if (a.json) {
+        FILE *f = fopen(a.json, "w");
+
+        if (!f)
+            die("cannot write %s: %s", a.json, strerror(errno));
+        dump_json(report, f);
+        if (fclose(f))
+            die("cannot write %s: %s", a.json, strerror(errno));
+    }
+    if (a.markdown)
+        write_file(a.markdown, report_markdown, report);
+    if (a.svg)
+        write_file(a.svg, report_svg, report);
+    if (a.require_clean)
+        status = check_clean(a.require_clean, report);
+    json_decref(report);
+    return status;
+}

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * report: see report.h.
+ */
+#include <string.h>
+
+#include "report.h"
+
+static json_t *hex16(uint16_t v)
+{
+    char buf[8];
+
+    snprintf(buf, sizeof(buf), "0x%04x", v);
+    return json_string(buf);
+}
+
+static json_t *sbdf_json(uint32_t sbdf)
+{
+    char buf[16];
+
+    return json_string(crash_sbdf_str(sbdf, buf, sizeof(buf)));
+}
+
+static json_t *plan_json(const struct crash_result *r)
+{
+    json_t *plan = json_array();
+    unsigned int i;
+
+    for (i = 0; i < r->nr_steps; i++)
+        json_array_append_new(plan, json_pack("{s:o, s:o}",
+                                              "sbdf", sbdf_json(r->step[i].sbdf),
+                                              "value", hex16(r->step[i].value)));
+    return plan;
+}
+
+static json_t *ranges_json(const struct crash_result *r)
+{
+    json_t *ranges = json_array();
+    unsigned int i;
+
+    for (i = 0; i < r->nr_ranges; i++) {
+        const struct crash_range *cr = &r->range[i];
+        json_t *dev = cr->dev >= 0 ? json_string(r->dev[cr->dev].name)
+                                   : json_null();
+
+        json_array_append_new(ranges, json_pack(
+            "{s:s, s:I, s:I, s:I, s:o, s:b}",
+            "region", cr->region,
+            "offset", (json_int_t)cr->offset,
+            "length", (json_int_t)cr->length,
+            "changed_bytes", (json_int_t)cr->changed,
+            "device", dev,
+            "inflight", cr->inflight));
+    }
+    return ranges;
+}
+
+static json_t *dma_json(const struct crash_result *r)
+{
+    json_t *dma = json_object();
+    unsigned int i;
+    char sbdf[16];
+
+    for (i = 0; i < r->nr_devs; i++) {
+        const struct crash_dev_result *d = &r->dev[i];
+
+        json_object_set_new(dma, crash_sbdf_str(d->sbdf, sbdf, sizeof(sbdf)),
+            json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                      "s:i, s:i, s:i, s:i}",
+                      "device", d->name,
+                      "preserved", d->preserved,
+                      "bytes_written", (json_int_t)d->bytes_written,
+                      "bytes_read", (json_int_t)d->bytes_read,
+                      "completions", (json_int_t)d->completions,
+                      "tx_packets", (json_int_t)d->tx_packets,
+                      "tx_packets_crash_state", (json_int_t)d->tx_crash_state,
+                      "intx", (json_int_t)d->intx,
+                      "inflight_requests", (json_int_t)d->inflight_requests,
+                      "corrupted_bytes", (json_int_t)d->corrupted_bytes,
+                      "irq_pin", (int)d->irq_pin,
+                      "plan_step", d->plan_step,
+                      "last_dma_after_write", d->last_dma_write,
+                      "last_dma_after_write_pcie", d->last_dma_write_pcie));
+    }
+    return dma;
+}
+
+json_t *report_run_json(const struct crash_result *r)
+{
+    json_t *run = json_object();
+
+    json_object_set_new(run, "policy", json_string(crash_policy_name(r->policy)));
+    json_object_set_new(run, "plan", plan_json(r));
+    json_object_set_new(run, "config_writes", json_integer((json_int_t)r->config_writes));
+    json_object_set_new(run, "config_reads", json_integer((json_int_t)r->config_reads));
+    json_object_set_new(run, "guarded_bytes", json_integer((json_int_t)r->guarded_bytes));
+    json_object_set_new(run, "corrupted_bytes", json_integer((json_int_t)r->corrupted_bytes));
+    json_object_set_new(run, "inflight_bytes", json_integer((json_int_t)r->inflight_bytes));
+    json_object_set_new(run, "preserved_dma_bytes",
+                        json_integer((json_int_t)r->preserved_dma_bytes));
+    json_object_set_new(run, "corrupted_ranges", ranges_json(r));
+    json_object_set_new(run, "corrupted_ranges_truncated",
+                        json_boolean(r->ranges_truncated));
+    json_object_set_new(run, "dma_after_crash", dma_json(r));
+    json_object_set_new(run, "tx_packets_after_crash",
+                        json_integer((json_int_t)r->tx_packets_after_crash));
+    json_object_set_new(run, "intx_after_crash",
+                        json_integer((json_int_t)r->intx_after_crash));
+    json_object_set_new(run, "msi_after_crash",
+                        json_integer((json_int_t)r->msi_after_crash));
+    json_object_set_new(run, "msi_observable", json_boolean(r->msi_observable));
+    json_object_set_new(run, "writes_until_quiesced",
+                        json_integer(r->writes_until_quiesced));
+    json_object_set_new(run, "writes_until_quiesced_pcie",
+                        json_integer(r->writes_until_quiesced_pcie));
+    json_object_set_new(run, "writes_until_quiesced_excluding_inflight",
+                        json_integer(r->writes_until_quiesced_new));
+    json_object_set_new(run, "writes_until_quiesced_pcie_excluding_inflight",
+                        json_integer(r->writes_until_quiesced_new_pcie));
+    json_object_set_new(run, "dma_stopped", json_boolean(r->dma_stopped));
+    json_object_set_new(run, "qemu_start_ms", json_real(r->start_ms));
+    json_object_set_new(run, "crash_path_ms", json_real(r->crash_path_ms));
+    json_object_set_new(run, "qtest_commands",
+                        json_integer((json_int_t)r->qtest_commands));
+    json_object_set_new(run, "elapsed_ms", json_real(r->elapsed_ms));
+    return run;
+}
+
+json_t *report_error_json(enum crash_policy p, const char *error)
+{
+    return json_pack("{s:s, s:s}", "policy", crash_policy_name(p),
+                     "error", error);
+}
+
+json_t *report_json(const char *topology, unsigned long long seed,
+                    unsigned int window_ms, const char *qemu_version,
+                    json_t *runs)
+{
+    return json_pack("{s:s, s:I, s:i, s:s, s:s, s:O}",
+                     "topology", topology,
+                     "seed", (json_int_t)seed,
+                     "window_ms", (int)window_ms,
+                     "qemu_version", qemu_version ? qemu_version : "unknown",
+                     "notes",
+                     "QEMU does not model a bridge's Bus Master Enable: "
+                     "writes_until_quiesced is as QEMU performed the DMA, "
+                     "writes_until_quiesced_pcie counts DMA from below a "
+                     "bridge already written as blocked (PCIe rule). "
+                     "inflight_bytes are part of corrupted_bytes: AHCI reads "
+                     "started before the disconnect complete into memory. "
+                     "e1000 TX doorbells rung in the window stand in for a "
+                     "NIC fetching posted descriptors on its own.",
+                     "runs", runs);
+}
+
+static long long num(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+
+    if (json_is_integer(v))
+        return (long long)json_integer_value(v);
+    if (json_is_real(v))
+        return (long long)json_real_value(v);
+    return 0;
+}
+
+long long report_beyond_inflight(const json_t *run)
+{
+    return num(run, "corrupted_bytes") - num(run, "inflight_bytes");
+}
+
+static void dma_totals(const json_t *run, long long *w, long long *r)
+{
+    const json_t *dma = json_object_get(run, "dma_after_crash"), *d;
+    const char *key;
+
+    *w = *r = 0;
+    json_object_foreach((json_t *)dma, key, d) {
+        if (json_is_true(json_object_get(d, "preserved")))
+            continue;
+        *w += num(d, "bytes_written");
+        *r += num(d, "bytes_read");
+    }
+}
+
+void report_markdown(const json_t *report, FILE *out)
+{
+    const json_t *runs = json_object_get(report, "runs"), *run;
+    size_t i;
+
+    fprintf(out, "Topology `%s`, seed %lld, window %lld ms, %s\n\n",
+            json_string_value(json_object_get(report, "topology")),
+            num(report, "seed"), num(report, "window_ms"),
+            json_string_value(json_object_get(report, "qemu_version")));
+    fprintf(out, "| policy | writes | reads | corrupted B | in-flight B | "
+                 "beyond in-flight B | DMA written B | DMA read B | TX pkts | "
+                 "INTx | MSI | quiesced after (QEMU) | (PCIe rule) | "
+                 "DMA stopped | ms |\n");
+    fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+                 "---:|---:|---|---:|\n");
+    json_array_foreach((json_t *)runs, i, run) {
+        const char *err = json_string_value(json_object_get(run, "error"));
+        long long w, r;
+
+        if (err) {
+            fprintf(out, "| %s | error: %s |||||||||||||| |\n",
+                    json_string_value(json_object_get(run, "policy")), err);
+            continue;
+        }
+        dma_totals(run, &w, &r);
+        fprintf(out, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %lld | "
+                     "%lld | %lld | %s | %lld (%lld) | %lld (%lld) | %s | %lld |\n",
+                json_string_value(json_object_get(run, "policy")),
+                num(run, "config_writes"), num(run, "config_reads"),
+                num(run, "corrupted_bytes"), num(run, "inflight_bytes"),
+                report_beyond_inflight(run), w, r,
+                num(run, "tx_packets_after_crash"),
+                num(run, "intx_after_crash"),
+                json_is_true(json_object_get(run, "msi_observable"))
+                    ? "yes" : "n/a",
+                num(run, "writes_until_quiesced"),
+                num(run, "writes_until_quiesced_excluding_inflight"),
+                num(run, "writes_until_quiesced_pcie"),
+                num(run, "writes_until_quiesced_pcie_excluding_inflight"),
+                json_is_true(json_object_get(run, "dma_stopped")) ? "yes" : "no",
+                num(run, "elapsed_ms"));
+    }
+    fprintf(out,
+            "\nBytes are guarded bytes that changed after the crash path "
+            "returned; in-flight = AHCI reads already started at the "
+            "device's disconnect write (they still land: QEMU checks Bus "
+            "Master only when a request starts). DMA written/read count from "
+            "the end of the crash path; INTx = lines still asserted when the "
+            "path returned plus raises after; "
+            "MSI n/a: no device in this topology uses MSI. \"quiesced "
+            "after\" = crash-path writes done before the last DMA seen; "
+            "PCIe rule: DMA from below an already-written bridge counted "
+            "as blocked, which QEMU does not model; in parentheses: leaving "
+            "out completions of in-flight requests.\n");
+}
+
+#define SVG_ROW     18
+#define SVG_LEFT    170
+#define SVG_WIDTH   520
+
+void report_svg(const json_t *report, FILE *out)
+{
+    const json_t *runs = json_object_get(report, "runs"), *run, *d;
+    size_t i, rows = 0;
+    const char *key;
+    double y = 30;
+
+    json_array_foreach((json_t *)runs, i, run)
+        rows += 2 + json_object_size(json_object_get(run, "dma_after_crash"));
+    fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+                 "height=\"%zu\" font-family=\"monospace\" font-size=\"11\">\n",
+            SVG_LEFT + SVG_WIDTH + 20, 40 + rows * SVG_ROW);
+    fprintf(out, "<text x=\"4\" y=\"14\">DMA per device against crash-path "
+                 "writes (bar: until last DMA seen; hatched end: PCIe rule)"
+                 "</text>\n");
+    json_array_foreach((json_t *)runs, i, run) {
+        long long writes = num(run, "config_writes");
+        double step = SVG_WIDTH / (double)(writes + 1);
+        long long k;
+
+        fprintf(out, "<text x=\"4\" y=\"%.0f\" font-weight=\"bold\">%s "
+                     "(%lld writes)</text>\n", y + 12,
+                json_string_value(json_object_get(run, "policy")), writes);
+        for (k = 1; k <= writes; k++)
+            fprintf(out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" "
+                         "y2=\"%.0f\" stroke=\"#999\"/>\n",
+                    SVG_LEFT + k * step, y + 2, SVG_LEFT + k * step, y + 14);
+        y += SVG_ROW;
+        json_object_foreach((json_t *)json_object_get(run, "dma_after_crash"),
+                            key, d) {
+            long long last = num(d, "last_dma_after_write");
+            long long pcie = num(d, "last_dma_after_write_pcie");
+
+            fprintf(out, "<text x=\"4\" y=\"%.0f\">%s %s</text>\n", y + 12,
+                    key, json_string_value(json_object_get(d, "device")));
+            if (last >= 0)
+                fprintf(out, "<rect x=\"%d\" y=\"%.0f\" width=\"%.1f\" "
+                             "height=\"12\" fill=\"#c33\"/>\n", SVG_LEFT,
+                        y + 2, (last + 1) * step);
+            if (pcie >= 0)
+                fprintf(out, "<rect x=\"%d\" y=\"%.0f\" width=\"%.1f\" "
+                             "height=\"4\" fill=\"#339\"/>\n", SVG_LEFT,
+                        y + 10, (pcie + 1) * step);
+            y += SVG_ROW;
+        }
+        y += SVG_ROW;
+    }
+    fprintf(out, "</svg>\n");
+}
