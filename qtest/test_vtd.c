@@ -45,15 +45,14 @@
 #define UNMAPPED_IOVA   UINT64_C(0x001f0000)   /* inside it too, never mapped */
 #define HIGH_RING       UINT64_C(0x0c000000)   /* what the IOVAs map to */
 #define HIGH_BUF        UINT64_C(0x0c010000)
-#define NIC_STRIDE      UINT64_C(0x00100000)   /* second NIC: everything + 1 MiB */
+#define NIC_STRIDE      UINT64_C(0x00040000)   /* NIC k: everything + k * 256 KiB */
 
 #define RX_DESCS        16              /* RDLEN multiple of 128 bytes */
 #define RX_BUF          2048            /* RCTL.BSIZE 00 */
 #define FRAME_LEN       192
 #define FAULTY_DESC     1               /* its buffer IOVA is unmapped */
 
-#define MMIO0           UINT64_C(0xc0000000)   /* BAR0 of the first NIC */
-#define MMIO1           UINT64_C(0xc0100000)
+#define MMIO0           UINT64_C(0xc0000000)   /* BAR0, when set by hand */
 
 #define WAIT_MS         4000            /* e1000 starts after ~1 s */
 #define QUIET_MS        1500            /* "nothing happens" window */
@@ -124,13 +123,6 @@ static void cfg_write32(struct qts *q, uint32_t bdf, unsigned int reg,
     qts_outl(q, 0xcfc, v);
 }
 
-static void cfg_write8(struct qts *q, uint32_t bdf, unsigned int reg,
-                       uint8_t v)
-{
-    qts_outl(q, 0xcf8, cfg_addr(bdf, reg));
-    qts_outb(q, (uint16_t)(0xcfc + (reg & 3)), v);
-}
-
 /* Deterministic bytes (xorshift64*). */
 static void pattern(uint64_t seed, uint8_t *buf, size_t len)
 {
@@ -153,6 +145,7 @@ struct nic {
     uint64_t iova_off;      /* added to RING_IOVA/BUF_IOVA */
     uint64_t high_off;      /* added to HIGH_RING/HIGH_BUF */
     bool faulty;            /* descriptor FAULTY_DESC has an unmapped IOVA */
+    int func;               /* index in a qpci table, when there is one */
     int sock;
     struct sockaddr_un qemu_addr;
     unsigned int sent;
@@ -163,10 +156,10 @@ struct rig {
     struct vtd *v;
     int dom;
     unsigned int nr_nics;
-    struct nic nic[2];
+    struct nic nic[3];
     uint8_t low[LOW_SIZE];  /* what the low region must hold */
-    char netdev[2][512];
-    char device[2][128];
+    char netdev[3][512];
+    char device[3][128];
 };
 
 static void rig_fail(struct rig *r)
@@ -382,7 +375,7 @@ static struct rig *rig_new(void)
     struct rig *r = calloc(1, sizeof(*r));
 
     assert_non_null(r);
-    r->nic[0].sock = r->nic[1].sock = -1;
+    r->nic[0].sock = r->nic[1].sock = r->nic[2].sock = -1;
     r->q = qts_new(NULL);
     assert_non_null(r->q);
     rig_fail(r);
@@ -412,7 +405,7 @@ static int rig_teardown(void **state)
 
     if (r == NULL)
         return 0;
-    for (k = 0; k < 2; k++)
+    for (k = 0; k < 3; k++)
         if (r->nic[k].sock >= 0)
             close(r->nic[k].sock);
     vtd_free(r->v);
@@ -616,129 +609,139 @@ static void test_disconnect_first(void **state)
 }
 
 /*
- * Requester IDs behind bridges, measured: e1000 behind a pci-bridge at
- * 00:03.0 (its bus numbered 1) and e1000 behind a pcie-root-port at 00:04.0
- * (bus 2).  Each gets a context entry for its own ID only; the fault record
- * names the ID QEMU really used.  Then the computed alias is attached.
+ * Requester IDs behind bridges, measured with three e1000s:
+ *   00:03.0 pci-bridge            -> e1000 at 01:00.0
+ *   00:04.0 pcie-root-port        -> e1000 at 02:00.0
+ *   00:05.0 pcie-root-port -> 03:00.0 pcie-pci-bridge -> e1000 at 04:01.0
+ * (bus numbers from qpci's depth-first enumeration).  First each NIC gets
+ * a context entry for its own ID only: a fault record names the ID QEMU
+ * really used, and vtd_requester_id() must have predicted it.  Then
+ * vtd_attach_all() adds the aliases and every NIC's frame is translated.
  */
-static void bridge_config(struct rig *r, uint32_t bdf, uint8_t sec,
-                          uint64_t window)
-{
-    uint16_t mb = (uint16_t)(window >> 16);
+static const char *const bridge_topology[] = {
+    "-device", "intel-iommu",
+    "-device", "pci-bridge,id=br0,chassis_nr=1,addr=0x03.0",
+    "-device", "pcie-root-port,id=rp0,chassis=2,slot=0,addr=0x04.0",
+    "-device", "pcie-root-port,id=rp1,chassis=3,slot=0,addr=0x05.0",
+    "-device", "pcie-pci-bridge,id=pb0,bus=rp1,addr=0x00.0",
+};
 
-    cfg_write8(r->q, bdf, 0x18, 0);
-    cfg_write8(r->q, bdf, 0x19, sec);
-    cfg_write8(r->q, bdf, 0x1a, sec);
-    cfg_write16(r->q, bdf, 0x20, mb);
-    cfg_write16(r->q, bdf, 0x22, mb);
-    cfg_write16(r->q, bdf, PCI_COMMAND, CMD_MEM | CMD_MASTER);
+#define BRIDGE_NICS 3
+
+static void bridge_rig(struct rig *r, struct qpci_bus *bus)
+{
+    static const char *const where[BRIDGE_NICS] = {
+        "e1000,bus=br0,addr=0x00.0",
+        "e1000,bus=rp0,addr=0x00.0",
+        "e1000,bus=pb0,addr=0x01.0",
+    };
+    static const uint32_t bdf[BRIDGE_NICS] = { 0x0100, 0x0200, 0x0408 };
+    const char *argv[32];
+    unsigned int k, argc = 0;
+
+    for (k = 0; k < sizeof(bridge_topology) / sizeof(bridge_topology[0]); k++)
+        argv[argc++] = bridge_topology[k];
+    for (k = 0; k < BRIDGE_NICS; k++) {
+        nic_open(r, k, where[k]);
+        argv[argc++] = "-netdev";
+        argv[argc++] = r->netdev[k];
+        argv[argc++] = "-device";
+        argv[argc++] = r->device[k];
+    }
+    argv[argc] = NULL;
+    rig_start(r, argv);
+    qpci_init(bus, r->q, 0);
+    qpci_enumerate(bus);
+    qpci_assign(bus);
+    rig_fail(r);
+    for (k = 0; k < BRIDGE_NICS; k++) {
+        struct nic *n = &r->nic[k];
+        int idx = qpci_find(bus, bdf[k]);
+
+        if (idx < 0)
+            fail_msg("no function at %02x:%02x.%x", bdf[k] >> 8,
+                     (bdf[k] >> 3) & 0x1f, bdf[k] & 7);
+        n->bdf = bdf[k];
+        n->func = idx;
+        n->mmio = qpci_bar_addr(bus, idx, 0);
+        n->iova_off = n->high_off = k * NIC_STRIDE;
+    }
 }
 
-/* The rule of vtd_requester_id() on the same topology, as a qpci table. */
-static void fill_table(struct qpci_bus *bus)
+/* Send one frame to NIC k and return the fault it caused (0 or 1). */
+static int frame_fault(struct rig *r, unsigned int k, struct vtd_fault *f)
 {
-    static const struct qpci_func f[] = {
-        { .sbdf = 0x0018, .is_bridge = true, .parent = -1, .secondary = 1,
-          .subordinate = 1 },
-        { .sbdf = 0x0100, .parent = 0, .depth = 1 },
-        { .sbdf = 0x0020, .is_bridge = true, .parent = -1, .secondary = 2,
-          .subordinate = 2, .pcie = true, .pcie_type = 0x4 },
-        { .sbdf = 0x0200, .parent = 2, .depth = 1 },
-    };
+    uint64_t end;
+    int n = 0;
 
-    memset(bus, 0, sizeof(*bus));
-    memcpy(bus->func, f, sizeof(f));
-    bus->nr = sizeof(f) / sizeof(f[0]);
+    nic_send(r, k);
+    end = now_ms() + WAIT_MS;
+    while (n == 0 && now_ms() < end) {
+        sleep_ms(10);
+        n = vtd_faults_collect(r->v, f, 1, NULL);
+    }
+    rig_fail(r);
+    return n;
 }
 
 static void test_requester_ids(void **state)
 {
-    static struct qpci_bus table;
+    static struct qpci_bus bus;
+    static const uint16_t expect[BRIDGE_NICS] = { 0x0018, 0x0200, 0x0400 };
     struct rig *r = rig_new();
-    const char *argv[16];
     struct vtd_fault f[2];
     char line[160];
     unsigned int k, rdh;
-    int n;
 
     *state = r;
-    fill_table(&table);
-    assert_int_equal(vtd_requester_id(&table, 1), 0x0018);
-    assert_int_equal(vtd_requester_id(&table, 3), 0x0200);
-
-    r->nic[0].bdf = 0x0100;
-    r->nic[0].mmio = MMIO0;
-    r->nic[1].bdf = 0x0200;
-    r->nic[1].mmio = MMIO1;
-    r->nic[1].iova_off = r->nic[1].high_off = NIC_STRIDE;
-    nic_open(r, 0, "e1000,bus=br0,addr=0x00.0");
-    nic_open(r, 1, "e1000,bus=rp0,addr=0x00.0");
-    argv[0] = "-device";
-    argv[1] = "intel-iommu";
-    argv[2] = "-device";
-    argv[3] = "pci-bridge,id=br0,chassis_nr=1,addr=0x03.0";
-    argv[4] = "-device";
-    argv[5] = "pcie-root-port,id=rp0,chassis=2,slot=0,addr=0x04.0";
-    argv[6] = "-netdev";
-    argv[7] = r->netdev[0];
-    argv[8] = "-device";
-    argv[9] = r->device[0];
-    argv[10] = "-netdev";
-    argv[11] = r->netdev[1];
-    argv[12] = "-device";
-    argv[13] = r->device[1];
-    argv[14] = NULL;
-    rig_start(r, argv);
-    bridge_config(r, 0x0018, 1, MMIO0);
-    bridge_config(r, 0x0020, 2, MMIO1);
+    bridge_rig(r, &bus);
     rig_vtd(r);
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < BRIDGE_NICS; k++) {
+        assert_int_equal(vtd_requester_id(&bus, r->nic[k].func), expect[k]);
         nic_map(r, k);
         vtd_attach(r->v, (uint16_t)r->nic[k].bdf, r->dom);
     }
     vtd_enable(r->v);
     low_fill(r);
-    for (k = 0; k < 2; k++)
+    for (k = 0; k < BRIDGE_NICS; k++)
         nic_program(r, k);
 
-    /* Behind the root port: its own ID works. */
+    /* Behind the root port: its own ID is the one QEMU uses. */
     nic_send(r, 1);
     assert_true(wait_dd(r, high_ring(&r->nic[1]), 0, WAIT_MS));
     assert_true(buf_holds_frame(r, high_buf(&r->nic[1], 0), 1, 0));
+    assert_int_equal(vtd_faults_collect(r->v, f, 1, NULL), 0);
 
-    /* Behind the pci-bridge: the fault names the bridge. */
-    nic_send(r, 0);
-    n = 0;
-    for (k = 0; k < WAIT_MS / 10 && n == 0; k++) {
-        n = vtd_faults_collect(r->v, f, 2, NULL);
-        sleep_ms(10);
+    /* Behind a conventional bus: the fault names the alias. */
+    for (k = 0; k < BRIDGE_NICS; k += 2) {
+        assert_int_equal(frame_fault(r, k, f), 1);
+        print_message("vtd: e1000 at %02x:%02x.%x, context for its own ID "
+                      "only: %s\n", r->nic[k].bdf >> 8,
+                      (r->nic[k].bdf >> 3) & 0x1f, r->nic[k].bdf & 7,
+                      vtd_fault_format(&f[0], line, sizeof(line)));
+        assert_int_equal(f[0].source_id, expect[k]);
+        assert_true(f[0].is_read);      /* the descriptor fetch */
     }
-    rig_fail(r);
-    assert_int_equal(n, 1);
-    print_message("vtd: e1000 at 01:00.0 behind pci-bridge 00:03.0, context "
-                  "for 01:00.0 only: %s\n",
-                  vtd_fault_format(&f[0], line, sizeof(line)));
-    assert_int_equal(f[0].source_id, vtd_requester_id(&table, 1));
-    /* Bus 0 has no context table at all here: root entry not present. */
-    assert_int_equal(f[0].reason, 0x1);
 
     /*
-     * With the alias attached the next frame is translated.  (Measured:
-     * the frame whose descriptor read faulted was dropped without RDH
-     * moving, so the next one takes the descriptor at RDH, read here.)
+     * Aliases attached: the next frames are translated.  (Measured: a
+     * frame whose descriptor fetch faulted is dropped without RDH moving,
+     * so the next one takes the descriptor at RDH, read here.)
      */
-    vtd_attach(r->v, vtd_requester_id(&table, 1), r->dom);
-    vtd_faults_collect(r->v, f, 2, NULL);
-    rdh = qts_readl(r->q, r->nic[0].mmio + E_RDH);
-    rig_fail(r);
-    assert_true(rdh < RX_DESCS);
-    nic_send(r, 0);
-    assert_true(wait_dd(r, high_ring(&r->nic[0]), rdh, WAIT_MS));
-    assert_true(buf_holds_frame(r, high_buf(&r->nic[0], rdh), 0, 1));
-    print_message("vtd: after attaching 00:03.0: frame 1 in buffer %u\n",
-                  rdh);
+    vtd_attach_all(r->v, &bus, r->dom);
+    for (k = 0; k < BRIDGE_NICS; k += 2) {
+        rdh = qts_readl(r->q, r->nic[k].mmio + E_RDH);
+        rig_fail(r);
+        assert_true(rdh < RX_DESCS);
+        nic_send(r, k);
+        assert_true(wait_dd(r, high_ring(&r->nic[k]), rdh, WAIT_MS));
+        assert_true(buf_holds_frame(r, high_buf(&r->nic[k], rdh), k, 1));
+    }
     assert_int_equal(vtd_faults_collect(r->v, f, 2, NULL), 0);
     assert_int_equal(low_diff(r).changed, 0);
+    print_message("vtd: aliases attached: frames translated, no fault, "
+                  "low region unchanged (%u table pages)\n",
+                  (unsigned int)(vtd_table_bytes(r->v) / VTD_PAGE));
 }
 
 int main(void)
