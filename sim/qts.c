@@ -953,7 +953,7 @@ static int send_all(struct qts *q, const char *buf, size_t len,
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-            return fail_dead(q, "while a command was sent");
+            return fail_dead(q, "(sending a command)");
         if (now_ms() >= deadline)
             return qts_fail(q, "QEMU did not take a command within %u ms",
                             q->timeout_ms);
@@ -1062,7 +1062,7 @@ static char *read_reply(struct qts *q, const char *cmd)
     int r;
 
     clip(cmd, strcspn(cmd, "\n"), shown, 40);
-    snprintf(what, sizeof(what), "to '%s'", shown);
+    snprintf(what, sizeof(what), "(command '%s')", shown);
     for (;;) {
         r = take_line(q, &line);
         if (r < 0)
@@ -1372,7 +1372,7 @@ int qts_irq_poll(struct qts *q, unsigned int wait_ms)
             free(line);
             continue;
         }
-        r = fill_rx(q, deadline, true, "while polling interrupts");
+        r = fill_rx(q, deadline, true, "(polling for IRQ lines)");
         if (r < 0)
             return -1;
         if (r == 1)

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The crash simulator: included by the top-level Makefile.
+#
+#   make demo            crashsim on the default topology, every policy
+#   make sim             build/crashsim, build/sim/libsim.a, build/halt-bios.bin
+#   make check-sim-unit  unit tests of the qtest reply parser and the SPEC
+#                        parser, plain and under ASan/UBSan (part of make check)
+#
+# Rule for sim/*.c (agreed by everyone writing sim/): every sim/*.c is
+# compiled into the library build/sim/libsim.a, except program mains:
+# sim/crashsim.c and files named sim/*main*.c.  The library also holds the
+# core (src/pcidc.c) and the simulator's port (src/port/user/*.c), so every
+# program and test links the same core as Xen.
+#
+# Programs: build/crashsim from sim/crashsim.c (made by "make sim"); build/sim/NAME
+# from any other sim/NAME.c whose name contains "main", on demand ("make
+# build/sim/NAME", e.g. from another fragment).  All link -ljansson -lpthread.
+# build/sim-asan/libsim.a is the same library built with SANFLAGS, for test
+# suites that run under ASan/UBSan.  Firmware: build/halt-bios.bin, written
+# by a generator built from sim/firmware/mkhaltbios.c (nothing binary is
+# committed).
+
+SIM_CFLAGS   := -std=gnu11 $(WARN) -O2 -g -Isrc -Isim
+SIM_LDLIBS   := -ljansson -lpthread
+
+SIM_MAIN_SRC := $(wildcard sim/crashsim.c sim/*main*.c)
+SIM_OWN_SRC  := $(filter-out $(SIM_MAIN_SRC),$(wildcard sim/*.c))
+SIM_PORT_SRC := $(wildcard src/port/user/*.c)
+SIM_HDR      := $(wildcard sim/*.h src/port/user/*.h) $(CORE_HDR)
+
+SIM_LIB      := $(BUILD)/sim/libsim.a
+SIM_LIB_ASAN := $(BUILD)/sim-asan/libsim.a
+HALT_BIOS    := $(BUILD)/halt-bios.bin
+CRASHSIM     := $(BUILD)/crashsim
+
+# sim/foo.c -> build/sim/obj/sim/foo.o, src/pcidc.c -> build/sim/obj/src/pcidc.o
+sim_objs = $(patsubst %.c,$(1)/obj/%.o,$(SIM_OWN_SRC) $(CORE_SRC) $(SIM_PORT_SRC))
+SIM_OBJS      := $(call sim_objs,$(BUILD)/sim)
+SIM_OBJS_ASAN := $(call sim_objs,$(BUILD)/sim-asan)
+
+SIM_PROGRAMS := $(if $(wildcard sim/crashsim.c),$(CRASHSIM))
+
+.PHONY: sim demo deps-sim check-sim-unit sim-unit
+
+deps-sim:
+	@ci/deps.sh sim
+
+sim: $(SIM_LIB) $(HALT_BIOS) $(SIM_PROGRAMS)
+
+# --- library ----------------------------------------------------------------
+
+$(BUILD)/sim/obj/%.o: %.c $(SIM_HDR) | deps-sim
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) -c $< -o $@
+
+$(BUILD)/sim-asan/obj/%.o: %.c $(SIM_HDR) | deps-sim
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(SIM_LIB): $(SIM_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SIM_LIB_ASAN): $(SIM_OBJS_ASAN)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# --- firmware and programs ----------------------------------------------------
+
+$(BUILD)/sim/mkhaltbios: sim/firmware/mkhaltbios.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@
+
+$(HALT_BIOS): $(BUILD)/sim/mkhaltbios
+	$< $@
+
+$(CRASHSIM): sim/crashsim.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
+	$(CC) $(SIM_CFLAGS) $< $(SIM_LIB) $(SIM_LDLIBS) -o $@
+
+$(BUILD)/sim/%: sim/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
+	$(CC) $(SIM_CFLAGS) $< $(SIM_LIB) $(SIM_LDLIBS) -o $@
+
+# --- unit tests (no QEMU) -------------------------------------------------------
+
+SIM_UNIT_TESTS := test_qts_parse test_spec
+SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qts_parse.c
+SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/spec.c
+
+$(BUILD)/sim-unit/%: tests/%.c $(SIM_HDR) sim/qts_parse.c sim/spec.c | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka -o $@
+
+$(BUILD)/sim-unit-asan/%: tests/%.c $(SIM_HDR) sim/qts_parse.c sim/spec.c | deps-test
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) $(SANFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka -o $@
+
+sim-unit check-sim-unit: $(addprefix $(BUILD)/sim-unit/,$(SIM_UNIT_TESTS)) \
+                         $(addprefix $(BUILD)/sim-unit-asan/,$(SIM_UNIT_TESTS))
+	@set -e; for t in $(SIM_UNIT_TESTS); do \
+	    $(BUILD)/sim-unit/$$t; \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	        $(BUILD)/sim-unit-asan/$$t; \
+	done
+
+CHECK_STEPS += check-sim-unit
+
+# --- demo ---------------------------------------------------------------------
+
+demo: deps-sim $(CRASHSIM) $(HALT_BIOS)
+	$(CRASHSIM) --policy all

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Unit tests of the qtest reply parser (sim/qts_parse.c): reply lines,
+ * numbers and hex payloads, with garbage.  No QEMU.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "qts.h"
+
+#define NR(a) (sizeof(a) / sizeof((a)[0]))
+
+static enum qts_line_kind kind_of(const char *line)
+{
+    struct qts_line l;
+
+    qts_parse_line(line, &l);
+    return l.kind;
+}
+
+static void test_ok_lines(void **state)
+{
+    struct qts_line l;
+
+    (void)state;
+    qts_parse_line("OK", &l);
+    assert_int_equal(l.kind, QTS_LINE_OK);
+    assert_string_equal(l.payload, "");
+
+    qts_parse_line("OK 0x00000000000000ff", &l);
+    assert_int_equal(l.kind, QTS_LINE_OK);
+    assert_string_equal(l.payload, "0x00000000000000ff");
+
+    qts_parse_line("OK little", &l);
+    assert_int_equal(l.kind, QTS_LINE_OK);
+    assert_string_equal(l.payload, "little");
+}
+
+static void test_fail_lines(void **state)
+{
+    struct qts_line l;
+
+    (void)state;
+    qts_parse_line("FAIL Unknown command 'x'", &l);
+    assert_int_equal(l.kind, QTS_LINE_FAIL);
+    assert_string_equal(l.payload, "Unknown command 'x'");
+
+    qts_parse_line("ERR bad", &l);
+    assert_int_equal(l.kind, QTS_LINE_FAIL);
+    assert_string_equal(l.payload, "bad");
+
+    assert_int_equal(kind_of("FAIL"), QTS_LINE_FAIL);
+    assert_int_equal(kind_of("ERR"), QTS_LINE_FAIL);
+}
+
+static void test_irq_lines(void **state)
+{
+    struct qts_line l;
+
+    (void)state;
+    qts_parse_line("IRQ raise 23", &l);
+    assert_int_equal(l.kind, QTS_LINE_IRQ);
+    assert_int_equal(l.irq_pin, 23);
+    assert_true(l.irq_raise);
+
+    qts_parse_line("IRQ lower 0", &l);
+    assert_int_equal(l.kind, QTS_LINE_IRQ);
+    assert_int_equal(l.irq_pin, 0);
+    assert_false(l.irq_raise);
+
+    qts_parse_line("IRQ raise 255", &l);
+    assert_int_equal(l.kind, QTS_LINE_IRQ);
+    assert_int_equal(l.irq_pin, 255);
+}
+
+static void test_garbage_lines(void **state)
+{
+    static const char *const bad[] = {
+        "", "ok", "OKAY", "OK\t1", " OK", "FAILED", "ERROR x", "IRQ",
+        "IRQ ", "IRQ raise", "IRQ raise ", "IRQ raise -1", "IRQ raise 256",
+        "IRQ raise 1x", "IRQ raise 0x5", "IRQ raise 1234", "IRQ up 5",
+        "IRQ raise  5", "IRQ raise 5 ", "irq raise 5", "HELLO WORLD",
+        "\x01\x02", "IRQ lower 99999999999999999999",
+    };
+    struct qts_line l;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NR(bad); i++) {
+        qts_parse_line(bad[i], &l);
+        if (l.kind != QTS_LINE_BAD)
+            fail_msg("'%s' parsed as kind %d", bad[i], l.kind);
+    }
+    qts_parse_line(NULL, &l);
+    assert_int_equal(l.kind, QTS_LINE_BAD);
+}
+
+/* Random bytes: never a crash, and only lines of the right shape pass. */
+static void test_random_lines(void **state)
+{
+    char line[24];
+    struct qts_line l;
+    unsigned int seed = 12345, i, j, n;
+
+    (void)state;
+    for (i = 0; i < 200000; i++) {
+        n = (unsigned int)rand_r(&seed) % (sizeof(line) - 1);
+        for (j = 0; j < n; j++) {
+            /* Mostly protocol-ish characters, so some lines get far. */
+            static const char alphabet[] = "OKFAILERQrsewo 0123456789x\x01";
+            line[j] = alphabet[(unsigned int)rand_r(&seed) %
+                               (sizeof(alphabet) - 1)];
+        }
+        line[n] = '\0';
+        qts_parse_line(line, &l);
+        switch (l.kind) {
+        case QTS_LINE_OK:
+            assert_true(strcmp(line, "OK") == 0 ||
+                        strncmp(line, "OK ", 3) == 0);
+            break;
+        case QTS_LINE_FAIL:
+            assert_true(strncmp(line, "FAIL", 4) == 0 ||
+                        strncmp(line, "ERR", 3) == 0);
+            break;
+        case QTS_LINE_IRQ:
+            assert_true(strncmp(line, "IRQ ", 4) == 0);
+            assert_true(l.irq_pin < QTS_MAX_IRQ);
+            break;
+        case QTS_LINE_BAD:
+            break;
+        default:
+            fail_msg("kind %d out of range", l.kind);
+        }
+    }
+}
+
+static void test_u64(void **state)
+{
+    uint64_t v = 0;
+
+    (void)state;
+    assert_int_equal(qts_parse_u64("0x0", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(qts_parse_u64("0x00ff", &v), 0);
+    assert_int_equal(v, 0xff);
+    assert_int_equal(qts_parse_u64("0xffffffffffffffff", &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(qts_parse_u64("0xABCdef", &v), 0);
+    assert_int_equal(v, 0xabcdef);
+}
+
+static void test_u64_garbage(void **state)
+{
+    static const char *const bad[] = {
+        "", "0", "0x", "x12", "12", "0X12", "0x1ffffffffffffffff",
+        "0x12 ", " 0x12", "0xg", "0x-1", "-0x1", "0x1.0", "0x\n",
+    };
+    uint64_t v = 42;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NR(bad); i++) {
+        if (qts_parse_u64(bad[i], &v) != -1)
+            fail_msg("'%s' accepted", bad[i]);
+    }
+    assert_int_equal(v, 42);    /* untouched on failure */
+    assert_int_equal(qts_parse_u64(NULL, &v), -1);
+}
+
+static void test_hex(void **state)
+{
+    unsigned char buf[4];
+
+    (void)state;
+    assert_int_equal(qts_parse_hex("0x0102aBfF", buf, 4), 0);
+    assert_int_equal(buf[0], 0x01);
+    assert_int_equal(buf[1], 0x02);
+    assert_int_equal(buf[2], 0xab);
+    assert_int_equal(buf[3], 0xff);
+    assert_int_equal(qts_parse_hex("0x", buf, 0), 0);
+}
+
+static void test_hex_garbage(void **state)
+{
+    static const char *const bad[] = {
+        "", "0x", "0x010203", "0x0102030405", "0x010203g4", "01020304",
+        "0x0102030", "0x 1020304", "0x01020304 ", "0X01020304",
+    };
+    unsigned char buf[4];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NR(bad); i++) {
+        if (qts_parse_hex(bad[i], buf, 4) != -1)
+            fail_msg("'%s' accepted for 4 bytes", bad[i]);
+    }
+    assert_int_equal(qts_parse_hex(NULL, buf, 4), -1);
+    assert_int_equal(qts_parse_hex("0x00", buf, 0), -1);
+}
+
+static void test_hex_round_trip(void **state)
+{
+    unsigned char in[257], out[257];
+    char text[2 * sizeof(in) + 3];
+    unsigned int seed = 7;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(in); i++)
+        in[i] = (unsigned char)rand_r(&seed);
+    qts_format_hex(in, sizeof(in), text);
+    assert_int_equal(strlen(text), 2 * sizeof(in) + 2);
+    assert_int_equal(qts_parse_hex(text, out, sizeof(out)), 0);
+    assert_memory_equal(in, out, sizeof(in));
+
+    qts_format_hex(in, 0, text);
+    assert_string_equal(text, "0x");
+    qts_format_hex((const unsigned char *)"\x00\xff", 2, text);
+    assert_string_equal(text, "0x00ff");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ok_lines),
+        cmocka_unit_test(test_fail_lines),
+        cmocka_unit_test(test_irq_lines),
+        cmocka_unit_test(test_garbage_lines),
+        cmocka_unit_test(test_random_lines),
+        cmocka_unit_test(test_u64),
+        cmocka_unit_test(test_u64_garbage),
+        cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_hex_garbage),
+        cmocka_unit_test(test_hex_round_trip),
+    };
+
+    return cmocka_run_group_tests_name("qts_parse", tests, NULL, NULL);
+}

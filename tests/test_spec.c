@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Unit tests of the topology SPEC parser (sim/spec.c): trees, QEMU
+ * arguments, every error with its position, limits and garbage.  No QEMU.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "spec.h"
+
+#define NR(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct spec spec;
+static struct spec_args args;
+
+static void parse_ok(const char *text)
+{
+    if (spec_parse(&spec, text) != 0)
+        fail_msg("'%s' rejected: %s", text, spec.err);
+}
+
+/* All -device values joined with ' ', for exact comparison. */
+static const char *joined_args(void)
+{
+    static char out[8192];
+    unsigned int i;
+    size_t o = 0;
+
+    assert_true(spec_build_args(&spec, &args, NULL, NULL) >= 0);
+    out[0] = '\0';
+    for (i = 0; i < args.argc; i++)
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", i ? " " : "",
+                              args.argv[i]);
+    assert_null(args.argv[args.argc]);
+    return out;
+}
+
+static void test_issue_example(void **state)
+{
+    (void)state;
+    parse_ok("e1000,ahci,bridge(e1000,e1000)");
+    assert_int_equal(spec.nr, 5);
+    assert_string_equal(joined_args(),
+        "-device e1000,id=e1000_0,bus=pcie.0,addr=02.0 "
+        "-device pci-bridge,id=br0,bus=pcie.0,addr=03.0,chassis_nr=1 "
+        "-device e1000,id=e1000_1,bus=br0,addr=00.0 "
+        "-device e1000,id=e1000_2,bus=br0,addr=01.0");
+
+    /* ahci is q35's own ICH9 AHCI: no argument, 00:1f.2, ports ide.N */
+    assert_int_equal(spec.node[1].kind, SPEC_AHCI);
+    assert_true(spec.node[1].builtin);
+    assert_int_equal(spec.node[1].devfn, (0x1f << 3) | 2);
+    assert_string_equal(spec.node[1].ahci_bus, "ide.0");
+
+    /* Children know their bridge and their path from bus 0. */
+    assert_int_equal(spec.node[3].parent, 2);
+    assert_int_equal(spec.node[3].depth, 1);
+    assert_int_equal(spec.node[4].path_len, 2);
+    assert_int_equal(spec.node[4].path[0], 3 << 3);
+    assert_int_equal(spec.node[4].path[1], 1 << 3);
+}
+
+static void test_rootport(void **state)
+{
+    (void)state;
+    parse_ok("rootport(e1000e)");
+    assert_string_equal(joined_args(),
+        "-device pcie-root-port,id=rp0,bus=pcie.0,addr=02.0,chassis=1,slot=1 "
+        "-device e1000e,id=e1000e_0,bus=rp0,addr=00.0");
+}
+
+static void test_extra_ahci_and_iommu(void **state)
+{
+    (void)state;
+    parse_ok("ahci, ahci ,bridge(ahci),iommu");
+    assert_string_equal(joined_args(),
+        "-device ich9-ahci,id=ahci_1,bus=pcie.0,addr=02.0 "
+        "-device pci-bridge,id=br0,bus=pcie.0,addr=03.0,chassis_nr=1 "
+        "-device ich9-ahci,id=ahci_2,bus=br0,addr=00.0 "
+        "-device intel-iommu,id=iommu0");
+    assert_true(spec.node[0].builtin);
+    assert_false(spec.node[1].builtin);
+    assert_string_equal(spec.node[1].ahci_bus, "ahci_1.0");
+    assert_int_equal(spec.node[5].path_len, 0);
+}
+
+static void test_counts_keep_nesting(void **state)
+{
+    unsigned int i;
+
+    (void)state;
+    parse_ok(" keep:e1000 * 2 , bridge( bridge(e1000) )*2 ");
+    assert_int_equal(spec.nr, 8);
+    assert_true(spec.node[0].keep && spec.node[1].keep);
+    assert_string_equal(spec.node[1].id, "e1000_1");
+    for (i = 2; i < 8; i++)
+        assert_false(spec.node[i].keep);
+    /* The count repeats the whole subtree, with fresh ids and chassis. */
+    assert_string_equal(spec.node[5].id, "br2");
+    assert_string_equal(spec.node[6].id, "br3");
+    assert_string_equal(spec.node[6].bus, "br2");
+    assert_int_equal(spec.node[6].chassis, 4);
+    assert_string_equal(spec.node[7].bus, "br3");
+    assert_int_equal(spec.node[7].depth, 2);
+    assert_int_equal(spec.node[7].path_len, 3);
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    parse_ok("");
+    assert_int_equal(spec.nr, 0);
+    parse_ok("   ");
+    assert_int_equal(spec.nr, 0);
+    parse_ok("bridge()");
+    assert_int_equal(spec.nr, 1);
+    assert_int_equal(spec_parse(&spec, NULL), 0);
+}
+
+static void test_extra_props(void **state)
+{
+    char buf[SPEC_ARG_LEN];
+
+    (void)state;
+    parse_ok("e1000");
+    assert_int_equal(spec_device_arg(&spec, 0, ",netdev=n0", buf,
+                                     sizeof(buf)), 0);
+    assert_string_equal(buf, "e1000,id=e1000_0,bus=pcie.0,addr=02.0,netdev=n0");
+    /* Too small a buffer is an error, not a truncated argument. */
+    assert_int_equal(spec_device_arg(&spec, 0, NULL, buf, 10), -1);
+    assert_int_equal(spec_device_arg(&spec, 1, NULL, buf, sizeof(buf)), -1);
+}
+
+static const char *extra_netdev(void *arg, const struct spec *s,
+                                unsigned int i)
+{
+    static char prop[32];
+
+    (void)arg;
+    if (s->node[i].kind != SPEC_E1000)
+        return NULL;
+    snprintf(prop, sizeof(prop), ",netdev=net%u", i);
+    return prop;
+}
+
+static void test_build_args_callback(void **state)
+{
+    (void)state;
+    parse_ok("e1000,ahci,bridge(e1000)");
+    assert_int_equal(spec_build_args(&spec, &args, extra_netdev, NULL), 6);
+    assert_string_equal(args.argv[1],
+                        "e1000,id=e1000_0,bus=pcie.0,addr=02.0,netdev=net0");
+    assert_string_equal(args.argv[5],
+                        "e1000,id=e1000_1,bus=br0,addr=00.0,netdev=net3");
+}
+
+struct bad_case {
+    const char *text;
+    unsigned int pos;       /* 1-based, as printed */
+    const char *words;      /* must appear in the message */
+};
+
+static void test_errors(void **state)
+{
+    static const struct bad_case bad[] = {
+        { "e100", 1, "unknown device 'e100'" },
+        { "e1000,,ahci", 7, "empty item" },
+        { "e1000,", 7, "empty item" },
+        { ",e1000", 1, "empty item" },
+        { "bridge(e1000", 13, "expected ',' or ')'" },
+        { "bridge e1000", 8, "expected '(' after bridge" },
+        { "e1000)", 6, "expected ',' or the end" },
+        { "e1000 x", 7, "expected ',' or the end" },
+        { "e1000*", 7, "expected a count" },
+        { "e1000*0", 7, "count must be 1..32" },
+        { "e1000*33", 7, "count must be 1..32" },
+        { "e1000*99999999999", 7, "count must be 1..32" },
+        { "rootport(e1000,e1000)", 16, "takes one device" },
+        { "bridge(rootport(e1000))", 8, "rootport must be on the top level" },
+        { "bridge(iommu)", 8, "iommu is not a PCI device" },
+        { "iommu,iommu", 7, "only one iommu" },
+        { "keep:bridge()", 6, "keep: applies to devices" },
+        { "keep:iommu", 6, "keep: applies to devices" },
+        { "keep:", 6, "expected a device" },
+        { "KEEP:e1000", 1, "unknown device" },
+        { "E1000", 1, "unknown device" },
+        { "e1000\x01", 6, "byte 0x01" },
+        { "(e1000)", 1, "expected a device or bridge, found '('" },
+        { "bridge((e1000))", 8, "expected a device" },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NR(bad); i++) {
+        char prefix[48];
+
+        if (spec_parse(&spec, bad[i].text) != -1)
+            fail_msg("'%s' accepted", bad[i].text);
+        snprintf(prefix, sizeof(prefix), "topology: position %u: ",
+                 bad[i].pos);
+        if (strncmp(spec.err, prefix, strlen(prefix)) != 0 ||
+            !strstr(spec.err, bad[i].words))
+            fail_msg("'%s': got \"%s\", want \"%s...%s\"", bad[i].text,
+                     spec.err, prefix, bad[i].words);
+        assert_int_equal(spec.nr, 0);
+        assert_null(strchr(spec.err, '\n'));
+    }
+}
+
+/* Build "bridge(" x depth + inner + ")" x depth. */
+static const char *nested(unsigned int depth, const char *inner)
+{
+    static char text[512];
+    size_t o = 0;
+    unsigned int i;
+
+    for (i = 0; i < depth; i++)
+        o += (size_t)sprintf(text + o, "bridge(");
+    o += (size_t)sprintf(text + o, "%s", inner);
+    for (i = 0; i < depth; i++)
+        text[o++] = ')';
+    text[o] = '\0';
+    return text;
+}
+
+static void test_limits(void **state)
+{
+    (void)state;
+    /* Root bus: slots 0x02 .. 0x1e. */
+    parse_ok("e1000*29");
+    assert_int_equal(spec.node[28].devfn, 0x1e << 3);
+    parse_ok("e1000*29,ahci");      /* built-in AHCI takes no slot */
+    assert_int_equal(spec_parse(&spec, "e1000*29,e1000"), -1);
+    assert_non_null(strstr(spec.err, "no free slot on the root bus"));
+
+    /* pci-bridge: 32 slots. */
+    parse_ok("bridge(e1000*32)");
+    assert_int_equal(spec.node[32].devfn, 31 << 3);
+    assert_int_equal(spec_parse(&spec, "bridge(e1000*32,e1000)"), -1);
+    assert_non_null(strstr(spec.err, "no free slot behind br0"));
+
+    /* Nesting depth. */
+    parse_ok(nested(SPEC_MAX_DEPTH, "e1000"));
+    assert_int_equal(spec.node[SPEC_MAX_DEPTH].depth, SPEC_MAX_DEPTH);
+    assert_int_equal(spec_parse(&spec, nested(SPEC_MAX_DEPTH + 1, "e1000")),
+                     -1);
+    assert_non_null(strstr(spec.err, "nested deeper than 8"));
+
+    /* Bus numbers: at most SPEC_MAX_BRIDGES bridges. */
+    parse_ok("bridge(bridge()*31),bridge(bridge()*31)");
+    assert_int_equal(spec.nr, 64);
+    assert_int_equal(spec_parse(&spec,
+                                "bridge(bridge()*31),bridge(bridge()*31),"
+                                "bridge()"), -1);
+    assert_non_null(strstr(spec.err, "more than 64 bridges"));
+
+    /* Node count. */
+    assert_int_equal(spec_parse(&spec, "bridge(e1000*32)*8"), -1);
+    assert_non_null(strstr(spec.err, "more than 256"));
+}
+
+/* Random garbage: never a crash; either a tree or a positioned error. */
+static void test_random_garbage(void **state)
+{
+    static const char alphabet[] = "e1000ahcibridgerootportkeep:iommu(),* \x7f";
+    char text[40];
+    unsigned int seed = 99, i, j, n, ok = 0, bad = 0;
+
+    (void)state;
+    for (i = 0; i < 100000; i++) {
+        n = (unsigned int)rand_r(&seed) % (sizeof(text) - 1);
+        for (j = 0; j < n; j++)
+            text[j] = alphabet[(unsigned int)rand_r(&seed) %
+                               (sizeof(alphabet) - 1)];
+        text[n] = '\0';
+        if (spec_parse(&spec, text) == 0) {
+            ok++;
+            assert_int_equal(spec.err[0], '\0');
+            assert_true(spec_build_args(&spec, &args, NULL, NULL) >= 0);
+        } else {
+            bad++;
+            assert_int_equal(strncmp(spec.err, "topology: position ", 19), 0);
+            assert_int_equal(spec.nr, 0);
+        }
+    }
+    /* The generator must exercise both outcomes, or it tests nothing. */
+    assert_true(ok > 0);
+    assert_true(bad > 0);
+}
+
+static void test_format_tree(void **state)
+{
+    char buf[1024];
+
+    (void)state;
+    parse_ok("ahci,bridge(keep:e1000)");
+    assert_int_equal(spec_format_tree(&spec, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, "q35 built-in ICH9 AHCI"));
+    assert_non_null(strstr(buf, "  e1000_0"));
+    assert_non_null(strstr(buf, "02.0/00.0 keep"));
+    assert_int_equal(spec_format_tree(&spec, buf, 8), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_issue_example),
+        cmocka_unit_test(test_rootport),
+        cmocka_unit_test(test_extra_ahci_and_iommu),
+        cmocka_unit_test(test_counts_keep_nesting),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_extra_props),
+        cmocka_unit_test(test_build_args_callback),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_random_garbage),
+        cmocka_unit_test(test_format_tree),
+    };
+
+    return cmocka_run_group_tests_name("spec", tests, NULL, NULL);
+}
