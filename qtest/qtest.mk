@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The QEMU scenario suites (cmocka), included by the top-level Makefile.
+#
+#   make check-qtest   every qtest/test_*.c against real QEMU, two suites at
+#                      a time (qtest/run-suite.sh); part of make check
+#
+# qtest/test_*.c link build/sim/libsim.a (sim.mk); build/qtest/fake_qemu is
+# the stand-in QEMU of the fault scenarios.  Suites find build/crashsim and
+# the stand-in through $PCIDC_CRASHSIM / $PCIDC_FAKE_QEMU (defaults under
+# build/), and must leave no QEMU running.
+
+QTEST_SRC  := $(wildcard qtest/test_*.c)
+QTEST_HDR  := $(wildcard qtest/*.h)
+QTEST_BINS := $(patsubst qtest/%.c,$(BUILD)/qtest/%,$(QTEST_SRC))
+QTEST_FAKE := $(BUILD)/qtest/fake_qemu
+
+.PHONY: check-qtest qtest
+
+$(QTEST_FAKE): qtest/fake_qemu.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) $< -o $@
+
+$(BUILD)/qtest/test_%: qtest/test_%.c $(QTEST_HDR) $(SIM_HDR) $(SIM_LIB) | deps-test deps-sim
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) -Iqtest $< $(SIM_LIB) -lcmocka $(SIM_LDLIBS) -o $@
+
+qtest check-qtest: $(QTEST_BINS) $(QTEST_FAKE) $(CRASHSIM) $(HALT_BIOS)
+	@qtest/run-suite.sh $(BUILD)
+
+CHECK_STEPS += check-qtest

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Faults: every one must end crashsim with exit status 2, exactly one line
+ * on stderr, and no QEMU (or stand-in) left running.
+ *
+ *  - the QEMU binary does not exist (--qemu to a missing path);
+ *  - an impossible or garbled topology (rejected before QEMU starts);
+ *  - QEMU killed in the middle of a scenario;
+ *  - a stand-in that connects and never answers (short time-out);
+ *  - a stand-in that answers with malformed lines.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "crashsim_run.h"
+
+static void assert_clean_exit2(struct run *r, const char *must_contain)
+{
+    if (r->status != 2 || !run_one_line(r))
+        fprintf(stderr, "status %d, stderr: [%s]\n", r->status, r->err);
+    assert_int_equal(r->status, 2);
+    assert_true(run_one_line(r));
+    if (must_contain)
+        assert_non_null(strcasestr(r->err, must_contain));
+    assert_int_equal(run_procs_with(r->tmpdir), 0);
+}
+
+static void run_args(struct run *r, const char *const *argv,
+                     const char *const *env,
+                     void (*on_start)(struct run *, pid_t))
+{
+    run_prepare(r);
+    assert_int_equal(run_crashsim(r, argv, env, on_start), 0);
+}
+
+static void test_missing_qemu(void **state)
+{
+    const char *argv[] = { "--qemu", "/nonexistent/qemu-system-x86_64", NULL };
+    static struct run r;
+
+    (void)state;
+    run_args(&r, argv, NULL, NULL);
+    assert_clean_exit2(&r, "not found");
+    assert_true(r.ms < 5000);
+    run_cleanup(&r);
+}
+
+static void test_impossible_topology(void **state)
+{
+    const char *too_many[] = { "--topology", "e1000*30", NULL };
+    const char *garbled[] = { "--topology", "e1000,bridge(ahci", NULL };
+    const char *unknown[] = { "--topology", "e1000,floppy", NULL };
+    const char *bad_policy[] = { "--policy", "none,yolo", NULL };
+    const char *const *cases[] = { too_many, garbled, unknown, bad_policy };
+    static struct run r;
+    unsigned int i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run_args(&r, cases[i], NULL, NULL);
+        assert_clean_exit2(&r, NULL);
+        assert_true(r.ms < 5000);
+        run_cleanup(&r);
+    }
+}
+
+/* Wait for the QEMU under r->tmpdir (its qtest socket lives in a qts
+ * directory there), then SIGKILL that one process. */
+static void kill_qemu_when_up(struct run *r, pid_t crashsim)
+{
+    double deadline = run_now_ms() + 20000;
+    char marker[96];
+    pid_t qemu = 0;
+
+    (void)crashsim;
+    snprintf(marker, sizeof(marker), "path=%s/pcidc-qts-", r->tmpdir);
+    while (run_procs_find(marker, &qemu) < 1 && run_now_ms() < deadline)
+        usleep(20000);
+    usleep(1500000);        /* into the workload */
+    if (!qemu || kill(qemu, SIGKILL))
+        fprintf(stderr, "no QEMU found to kill under %s\n", r->tmpdir);
+}
+
+static void test_qemu_killed(void **state)
+{
+    const char *argv[] = { "--policy", "none", "--window-ms", "8000", NULL };
+    static struct run r;
+
+    (void)state;
+    run_args(&r, argv, NULL, kill_qemu_when_up);
+    assert_clean_exit2(&r, "qemu");
+    run_cleanup(&r);
+}
+
+static void test_never_answers(void **state)
+{
+    const char *argv[] = { "--policy", "none", "--qemu", run_fake_qemu_path(),
+                           NULL };
+    const char *env[] = { "FAKE_QEMU_MODE=silent", "PCIDC_QTS_TIMEOUT_MS=1500",
+                          NULL };
+    static struct run r;
+
+    (void)state;
+    run_args(&r, argv, env, NULL);
+    assert_clean_exit2(&r, "within");
+    assert_true(r.ms < 20000);
+    run_cleanup(&r);
+}
+
+static void test_malformed_replies(void **state)
+{
+    const char *argv[] = { "--policy", "pcidc", "--qemu", run_fake_qemu_path(),
+                           NULL };
+    const char *env[] = { "FAKE_QEMU_MODE=garbage", "PCIDC_QTS_TIMEOUT_MS=3000",
+                          NULL };
+    static struct run r;
+
+    (void)state;
+    run_args(&r, argv, env, NULL);
+    assert_clean_exit2(&r, "malformed");
+    run_cleanup(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_missing_qemu),
+        cmocka_unit_test(test_impossible_topology),
+        cmocka_unit_test(test_never_answers),
+        cmocka_unit_test(test_malformed_replies),
+        cmocka_unit_test(test_qemu_killed),
+    };
+
+    return cmocka_run_group_tests_name("faults", tests, NULL, NULL);
+}
