@@ -1268,26 +1268,22 @@ static char *tx_buffer(struct qts *q, size_t need)
 
 int qts_memread(struct qts *q, uint64_t addr, void *buf, size_t len)
 {
+    size_t cap = qts_b64_len(IO_CHUNK) + 16, n;
     unsigned char *out = buf;
-    size_t n;
     char *payload, cmd[64];
     int c;
 
-    if (q->failed) {
-        memset(buf, 0, len);
-        return -1;
-    }
-    while (len) {
+    while (len && !q->failed) {
         n = len < IO_CHUNK ? len : IO_CHUNK;
-        payload = tx_buffer(q, 2 * IO_CHUNK + 16);
+        payload = tx_buffer(q, cap);
         if (!payload)
             break;
-        c = snprintf(cmd, sizeof(cmd), "read 0x%llx 0x%zx\n",
+        c = snprintf(cmd, sizeof(cmd), "b64read 0x%llx 0x%zx\n",
                      (unsigned long long)addr, n);
-        if (transact(q, cmd, (size_t)c, payload, 2 * IO_CHUNK + 16) < 0)
+        if (transact(q, cmd, (size_t)c, payload, cap) < 0)
             break;
-        if (qts_parse_hex(payload, out, n) < 0) {
-            qts_fail(q, "malformed data in reply to 'read 0x%llx 0x%zx'",
+        if (qts_parse_b64(payload, out, n) < 0) {
+            qts_fail(q, "malformed data in reply to 'b64read 0x%llx 0x%zx'",
                      (unsigned long long)addr, n);
             break;
         }
@@ -1299,28 +1295,28 @@ int qts_memread(struct qts *q, uint64_t addr, void *buf, size_t len)
         memset(out, 0, len);
         return -1;
     }
-    return 0;
+    return q->failed ? -1 : 0;
 }
 
 int qts_memwrite(struct qts *q, uint64_t addr, const void *buf, size_t len)
 {
     const unsigned char *in = buf;
-    size_t n;
+    size_t n, c;
     char *cmd;
-    int c;
 
     while (len) {
         if (q->failed)
             return -1;
         n = len < IO_CHUNK ? len : IO_CHUNK;
-        cmd = tx_buffer(q, 2 * IO_CHUNK + 64);
+        cmd = tx_buffer(q, qts_b64_len(IO_CHUNK) + 64);
         if (!cmd)
             return -1;
-        c = sprintf(cmd, "write 0x%llx 0x%zx ", (unsigned long long)addr, n);
-        qts_format_hex(in, n, cmd + c);
-        c += 2 + 2 * (int)n;
+        c = (size_t)sprintf(cmd, "b64write 0x%llx 0x%zx ",
+                            (unsigned long long)addr, n);
+        qts_format_b64(in, n, cmd + c);
+        c += qts_b64_len(n);
         cmd[c++] = '\n';
-        if (transact(q, cmd, (size_t)c, NULL, 0) < 0)
+        if (transact(q, cmd, c, NULL, 0) < 0)
             return -1;
         in += n;
         addr += n;

@@ -168,7 +168,10 @@ uint16_t qts_readw(struct qts *q, uint64_t addr);
 uint32_t qts_readl(struct qts *q, uint64_t addr);
 uint64_t qts_readq(struct qts *q, uint64_t addr);
 
-/* Guest memory as bytes (little-endian guest).  len 0 is a no-op. */
+/*
+ * Guest memory as bytes (little-endian guest), through b64read/b64write in
+ * chunks of 256 KiB.  len 0 is a no-op.
+ */
 int qts_memread(struct qts *q, uint64_t addr, void *buf, size_t len);
 int qts_memwrite(struct qts *q, uint64_t addr, const void *buf, size_t len);
 int qts_memset(struct qts *q, uint64_t addr, uint8_t v, size_t len);
@@ -246,5 +249,16 @@ int qts_parse_hex(const char *text, void *buf, size_t len);
  * Returns out.
  */
 char *qts_format_hex(const void *buf, size_t len, char *out);
+
+/*
+ * Base64 (standard alphabet, '=' padding), as "b64read"/"b64write" use it;
+ * qts_memread/qts_memwrite use these (QEMU's hex "read" is far slower).
+ * qts_b64_len: characters for len bytes, without the NUL.
+ * qts_parse_b64: decode exactly len bytes; -1 on wrong length, padding or
+ * character.  qts_format_b64: encode into out (qts_b64_len + 1 bytes).
+ */
+size_t qts_b64_len(size_t len);
+int qts_parse_b64(const char *text, void *buf, size_t len);
+char *qts_format_b64(const void *buf, size_t len, char *out);
 
 #endif /* SIM_QTS_H */

@@ -131,3 +131,82 @@ void qts_parse_line(const char *line, struct qts_line *out)
         parse_irq(line + 4, out);
     }
 }
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+size_t qts_b64_len(size_t len)
+{
+    return (len + 2) / 3 * 4;
+}
+
+int qts_parse_b64(const char *text, void *buf, size_t len)
+{
+    unsigned char *out = buf;
+    size_t groups = (len + 2) / 3, g, o = 0, k;
+    int v[4];
+
+    if (!text || strlen(text) != 4 * groups)
+        return -1;
+    for (g = 0; g < groups; g++, text += 4) {
+        /* Bytes this group carries: 3, except maybe in the last one. */
+        size_t carry = (g + 1 < groups || len % 3 == 0) ? 3 : len % 3;
+
+        for (k = 0; k < 4; k++) {
+            if (k > carry)
+                v[k] = text[k] == '=' ? 0 : -1;
+            else
+                v[k] = b64_value(text[k]);
+            if (v[k] < 0)
+                return -1;
+        }
+        out[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
+        if (carry > 1)
+            out[o++] = (unsigned char)((v[1] & 0xf) << 4 | v[2] >> 2);
+        if (carry > 2)
+            out[o++] = (unsigned char)((v[2] & 0x3) << 6 | v[3]);
+    }
+    return 0;
+}
+
+char *qts_format_b64(const void *buf, size_t len, char *out)
+{
+    const unsigned char *in = buf;
+    char *p = out;
+    size_t i;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        *p++ = b64_alphabet[in[i] >> 2];
+        *p++ = b64_alphabet[(in[i] & 0x3) << 4 | in[i + 1] >> 4];
+        *p++ = b64_alphabet[(in[i + 1] & 0xf) << 2 | in[i + 2] >> 6];
+        *p++ = b64_alphabet[in[i + 2] & 0x3f];
+    }
+    if (len - i == 1) {
+        *p++ = b64_alphabet[in[i] >> 2];
+        *p++ = b64_alphabet[(in[i] & 0x3) << 4];
+        *p++ = '=';
+        *p++ = '=';
+    } else if (len - i == 2) {
+        *p++ = b64_alphabet[in[i] >> 2];
+        *p++ = b64_alphabet[(in[i] & 0x3) << 4 | in[i + 1] >> 4];
+        *p++ = b64_alphabet[(in[i + 1] & 0xf) << 2];
+        *p++ = '=';
+    }
+    *p = '\0';
+    return out;
+}

@@ -109,3 +109,11 @@ CHECK_STEPS += check-sim-unit
 
 demo: deps-sim $(CRASHSIM) $(HALT_BIOS)
 	$(CRASHSIM) --policy all
+
+# --- figures --------------------------------------------------------------------
+
+.PHONY: bench-sim-transport
+bench-sim-transport: $(BUILD)/sim/bench_transport_main $(HALT_BIOS) | deps-sim
+	@$(BUILD)/sim/bench_transport_main
+
+BENCH_STEPS += bench-sim-transport

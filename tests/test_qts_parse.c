@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Unit tests of the qtest reply parser (sim/qts_parse.c): reply lines,
- * numbers and hex payloads, with garbage.  No QEMU.
+ * numbers, hex and base64 payloads, with garbage.  No QEMU.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -224,6 +224,63 @@ static void test_hex_round_trip(void **state)
     assert_string_equal(text, "0x00ff");
 }
 
+static void test_b64_known(void **state)
+{
+    unsigned char buf[8];
+    char text[16];
+
+    (void)state;
+    /* QEMU answered "b64read" of aa aa aa 04 with this. */
+    assert_int_equal(qts_parse_b64("qqqqBA==", buf, 4), 0);
+    assert_memory_equal(buf, "\xaa\xaa\xaa\x04", 4);
+    assert_string_equal(qts_format_b64("\xaa\xaa\xaa\x04", 4, text),
+                        "qqqqBA==");
+    assert_string_equal(qts_format_b64("ab", 2, text), "YWI=");
+    assert_string_equal(qts_format_b64("abc", 3, text), "YWJj");
+    assert_string_equal(qts_format_b64("", 0, text), "");
+    assert_int_equal(qts_parse_b64("YWI=", buf, 2), 0);
+    assert_memory_equal(buf, "ab", 2);
+    assert_int_equal(qts_parse_b64("", buf, 0), 0);
+}
+
+static void test_b64_round_trip(void **state)
+{
+    unsigned char in[300], out[300];
+    char text[404];
+    unsigned int seed = 3;
+    size_t len, i;
+
+    (void)state;
+    for (len = 0; len <= sizeof(in); len++) {
+        for (i = 0; i < len; i++)
+            in[i] = (unsigned char)rand_r(&seed);
+        qts_format_b64(in, len, text);
+        assert_int_equal(strlen(text), qts_b64_len(len));
+        assert_int_equal(qts_parse_b64(text, out, len), 0);
+        assert_memory_equal(in, out, len);
+    }
+}
+
+static void test_b64_garbage(void **state)
+{
+    static const struct { const char *text; size_t len; } bad[] = {
+        { "qqqqBA==", 3 }, { "qqqqBA==", 5 }, { "qqqqBA=", 4 },
+        { "qqqqBA===", 4 }, { "qqqqB===", 4 }, { "qqqqBAA=", 4 },
+        { "qq qBA==", 4 }, { "qqqq\nA==", 4 }, { "qqq*BA==", 4 },
+        { "YWI", 2 }, { "YW==", 2 }, { "YWJj", 2 }, { "====", 3 },
+        { "Y=Jj", 3 }, { "", 1 }, { "AAAA", 0 },
+    };
+    unsigned char buf[8];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NR(bad); i++) {
+        if (qts_parse_b64(bad[i].text, buf, bad[i].len) != -1)
+            fail_msg("'%s' accepted for %zu bytes", bad[i].text, bad[i].len);
+    }
+    assert_int_equal(qts_parse_b64(NULL, buf, 1), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +294,9 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_hex_garbage),
         cmocka_unit_test(test_hex_round_trip),
+        cmocka_unit_test(test_b64_known),
+        cmocka_unit_test(test_b64_round_trip),
+        cmocka_unit_test(test_b64_garbage),
     };
 
     return cmocka_run_group_tests_name("qts_parse", tests, NULL, NULL);
