@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The real crash, end to end (issue 8): included by the top-level Makefile
+# after sim/sim.mk and ci/xen/xen.mk.
+#
+#   make e2e-images     ci/e2e/images.sh: dom0 and crash-kernel images from
+#                       Debian packages (apt-get download), under build/e2e/img;
+#                       rebuilt only when a package version or script changes
+#   make xen-e2e        our Xen (make xen) under QEMU, disconnect off and on,
+#                       with Xen's default IOMMU handling and iommu=crash-disable:
+#                       four runs, two at a time; the Markdown table on stdout
+#                       and in build/e2e/xen-e2e.md, JSON in build/e2e/xen-e2e.json,
+#                       console logs under build/e2e/runs/
+#   make check-xen-e2e  the pair off/on with the default IOMMU, asserting both
+#                       outcomes (part of make check)
+#
+# E2E_XEN selects the hypervisor (a multiboot ELF); E2E_XEN_DEP what builds
+# it.  To try Debian's prebuilt Xen, which has no disconnect (the "on" runs
+# must then fail):
+#   make xen-e2e E2E_XEN=build/e2e/img/xen-debian.elf E2E_XEN_DEP=e2e-images
+
+E2E_DIR      := $(BUILD)/e2e
+E2E_IMG      := $(E2E_DIR)/img
+E2E_PROG     := $(BUILD)/sim/xen_e2e_main
+E2E_XEN      ?= $(if $(XEN_ON_ELF),$(XEN_ON_ELF),$(BUILD)/xen/on/xen)
+E2E_XEN_DEP  ?= xen
+E2E_LABEL    ?= $(if $(filter $(E2E_XEN),$(XEN_ON_ELF) $(BUILD)/xen/on/xen),our Xen 4.17 with pcidc ($(E2E_XEN)),$(E2E_XEN))
+E2E_SWITCH   := --switch-on pci-crash-disconnect=1 --switch-off pci-crash-disconnect=0
+E2E_RUN       = $(E2E_PROG) --xen $(E2E_XEN) --images $(E2E_IMG) \
+                --label "$(E2E_LABEL)" $(E2E_SWITCH) --jobs 2
+
+.PHONY: deps-e2e e2e-images xen-e2e check-xen-e2e
+
+deps-e2e:
+	@ci/deps.sh e2e
+
+e2e-images: | deps-e2e
+	@ci/e2e/images.sh $(E2E_IMG) >/dev/null
+
+xen-e2e: $(E2E_PROG) e2e-images $(E2E_XEN_DEP) | deps-e2e
+	$(E2E_RUN) --out $(E2E_DIR)/runs --json $(E2E_DIR)/xen-e2e.json \
+	    --table $(E2E_DIR)/xen-e2e.md --expect all
+
+check-xen-e2e: $(E2E_PROG) e2e-images $(E2E_XEN_DEP) | deps-e2e
+	$(E2E_RUN) --out $(E2E_DIR)/check-runs --json $(E2E_DIR)/check-xen-e2e.json \
+	    --expect off on
+
+CHECK_STEPS += check-xen-e2e
