@@ -3,8 +3,9 @@
 #
 #   make demo            crashsim on the default topology, every policy
 #   make sim             build/crashsim, build/sim/libsim.a, build/halt-bios.bin
-#   make check-sim-unit  unit tests of the qtest reply parser and the SPEC
-#                        parser, plain and under ASan/UBSan (part of make check)
+#   make check-sim-unit  unit tests of the qtest reply parser, the SPEC parser
+#                        and galloc, plain and under ASan/UBSan (make check)
+#   make bench-sim-transport  QEMU start time, config round trip (make bench)
 #
 # Rule for sim/*.c (agreed by everyone writing sim/): every sim/*.c is
 # compiled into the library build/sim/libsim.a, except program mains:
@@ -82,15 +83,17 @@ $(BUILD)/sim/%: sim/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 
 # --- unit tests (no QEMU) -------------------------------------------------------
 
-SIM_UNIT_TESTS := test_qts_parse test_spec
+SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc
 SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qts_parse.c
 SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/spec.c
+SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/galloc.c
+SIM_UNIT_DEPS := $(SIM_HDR) sim/qts_parse.c sim/spec.c sim/galloc.c
 
-$(BUILD)/sim-unit/%: tests/%.c $(SIM_HDR) sim/qts_parse.c sim/spec.c | deps-test
+$(BUILD)/sim-unit/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test
 	@mkdir -p $(@D)
 	$(CC) $(SIM_CFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka -o $@
 
-$(BUILD)/sim-unit-asan/%: tests/%.c $(SIM_HDR) sim/qts_parse.c sim/spec.c | deps-test
+$(BUILD)/sim-unit-asan/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test
 	@mkdir -p $(@D)
 	$(CC) $(SIM_CFLAGS) $(SANFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka -o $@
 
