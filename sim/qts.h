@@ -71,8 +71,9 @@ struct qts;
 struct qts_opts {
     /* Binary; NULL: $PCIDC_QEMU, else "qemu-system-x86_64" from $PATH. */
     const char *qemu;
-    /* Firmware for -bios; NULL: $PCIDC_HALT_BIOS, else build/halt-bios.bin.
-     * Ignored when no_bios is set. */
+    /* Firmware for -bios; NULL: $PCIDC_HALT_BIOS, else halt-bios.bin next
+     * to the running program (build/crashsim), else build/halt-bios.bin
+     * relative to the working directory.  Ignored when no_bios is set. */
     const char *bios;
     /* No -bios at all (real guests: -kernel ...). */
     bool no_bios;
