@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "galloc.h"
 #include "qpci.h"
 
 #define ENTRIES_PER_TABLE   512
@@ -765,4 +766,266 @@ char *vtd_fault_format(const struct vtd_fault *f, char *buf, size_t len)
              f->source_id & 0x7, f->reason,
              vtd_fault_reason_name(f->reason));
     return buf;
+}
+
+/* --- the simulator's IOMMU rig ---------------------------------------------- */
+
+struct vtd_rig {
+    struct qts *qts;
+    struct vtd *v;
+    int dom;
+    struct galloc *g;
+    uint64_t tables;
+
+    unsigned int nr_windows;
+    struct vtd_window window[VTD_RIG_WINDOWS];
+    uint64_t window_next[VTD_RIG_WINDOWS];  /* first free IOVA */
+
+    unsigned int preferred;                 /* window of the current device */
+    int owner;                              /* engine index of that device */
+
+    unsigned int nr_blocks;
+    struct vtd_block block[VTD_RIG_MAX_BLOCKS];
+
+    unsigned long nr_faults;
+    bool fault_overflow;
+    struct vtd_fault fault[VTD_RIG_MAX_FAULTS];
+};
+
+static struct vtd_rig *dma_view;
+
+static int check_windows(struct qts *q, const struct vtd_window *win,
+                         unsigned int nwin)
+{
+    unsigned int i;
+
+    if (nwin == 0 || nwin > VTD_RIG_WINDOWS)
+        return qts_fail(q, "vtd: %u IOVA windows (1..%d)", nwin,
+                        VTD_RIG_WINDOWS);
+    for (i = 0; i < nwin; i++)
+        if (win[i].start % VTD_PAGE || win[i].end % VTD_PAGE ||
+            win[i].start == 0 || win[i].start >= win[i].end ||
+            win[i].end > (1ULL << VTD_IOVA_BITS))
+            return qts_fail(q, "vtd: bad IOVA window %s 0x%" PRIx64
+                            "..0x%" PRIx64, win[i].name, win[i].start,
+                            win[i].end);
+    return 0;
+}
+
+struct vtd_rig *vtd_rig_new(struct qts *q, const struct qpci_bus *bus,
+                            struct galloc *g, const struct vtd_window *win,
+                            unsigned int nwin)
+{
+    uint64_t len = VTD_RIG_TABLE_PAGES * VTD_PAGE;
+    struct vtd_rig *r;
+    unsigned int i;
+
+    if (qts_error(q) || check_windows(q, win, nwin))
+        return NULL;
+    r = calloc(1, sizeof(*r));
+    if (!r) {
+        qts_fail(q, "vtd: out of memory");
+        return NULL;
+    }
+    r->qts = q;
+    r->g = g;
+    r->owner = -1;
+    r->nr_windows = nwin;
+    for (i = 0; i < nwin; i++) {
+        r->window[i] = win[i];
+        r->window_next[i] = win[i].start;
+    }
+    r->tables = galloc_alloc(g, len, VTD_PAGE, "vtd tables");
+    if (!r->tables) {
+        qts_fail(q, "vtd: guest memory for the tables: %s", galloc_error(g));
+        free(r);
+        return NULL;
+    }
+    r->v = vtd_new(q, VTD_BASE, r->tables, len);
+    if (r->v)
+        r->dom = vtd_domain_new(r->v, 1);
+    if (!r->v || r->dom < 0 || vtd_attach_all(r->v, bus, r->dom) ||
+        vtd_enable(r->v)) {
+        vtd_rig_free(r);
+        return NULL;
+    }
+    dma_view = r;
+    return r;
+}
+
+void vtd_rig_free(struct vtd_rig *r)
+{
+    if (!r)
+        return;
+    if (dma_view == r)
+        dma_view = NULL;
+    vtd_free(r->v);
+    free(r);
+}
+
+struct vtd *vtd_rig_unit(struct vtd_rig *r)
+{
+    return r->v;
+}
+
+uint64_t vtd_rig_tables(const struct vtd_rig *r, uint64_t *len)
+{
+    if (len)
+        *len = VTD_RIG_TABLE_PAGES * VTD_PAGE;
+    return r->tables;
+}
+
+void vtd_rig_device(struct vtd_rig *r, const int *devs, unsigned int n,
+                    int func, int owner)
+{
+    unsigned int i, rank = 0;
+
+    for (i = 0; i < n; i++)
+        if (devs[i] < func)
+            rank++;
+    r->preferred = r->nr_windows > 1 ? rank % 2 : 0;
+    r->owner = owner;
+}
+
+/* Take len bytes of IOVA in window w, or return 0. */
+static uint64_t window_take(struct vtd_rig *r, unsigned int w, uint64_t len)
+{
+    uint64_t at = r->window_next[w];
+
+    if (len > r->window[w].end - at)
+        return 0;
+    r->window_next[w] = at + len;
+    return at;
+}
+
+/* A new block for the galloc region holding phys, mapped; NULL on error. */
+static const struct vtd_block *block_new(struct vtd_rig *r, uint64_t phys)
+{
+    const struct galloc_region *reg = galloc_lookup(r->g, phys);
+    struct vtd_block *b;
+    unsigned int k, w = 0;
+    uint64_t iova = 0;
+
+    if (!reg) {
+        qts_fail(r->qts, "vtd: a device address was asked for 0x%" PRIx64
+                 ", outside every allocation", phys);
+        return NULL;
+    }
+    if (r->nr_blocks == VTD_RIG_MAX_BLOCKS) {
+        qts_fail(r->qts, "vtd: more than %d IOVA blocks", VTD_RIG_MAX_BLOCKS);
+        return NULL;
+    }
+    /* The preferred window, then every window in order. */
+    for (k = 0; k <= r->nr_windows && !iova; k++) {
+        w = k == 0 ? r->preferred : k - 1;
+        iova = window_take(r, w, reg->size);
+    }
+    if (!iova) {
+        qts_fail(r->qts, "vtd: IOVA windows full (%s: %" PRIu64 " bytes)",
+                 reg->name, reg->size);
+        return NULL;
+    }
+    if (vtd_map(r->v, r->dom, iova, reg->addr, reg->size, VTD_PERM_RW))
+        return NULL;
+    b = &r->block[r->nr_blocks++];
+    b->phys = reg->addr;
+    b->iova = iova;
+    b->len = reg->size;
+    b->owner = r->owner;
+    b->window = w;
+    return b;
+}
+
+uint64_t vtd_dma_addr(uint64_t phys)
+{
+    struct vtd_rig *r = dma_view;
+    const struct vtd_block *b = NULL;
+    unsigned int i;
+
+    if (!r || qts_error(r->qts))
+        return phys;
+    for (i = 0; i < r->nr_blocks && !b; i++)
+        if (phys >= r->block[i].phys &&
+            phys - r->block[i].phys < r->block[i].len)
+            b = &r->block[i];
+    if (!b)
+        b = block_new(r, phys);
+    return b ? b->iova + (phys - b->phys) : phys;
+}
+
+const struct vtd_block *vtd_rig_block_at(const struct vtd_rig *r,
+                                         uint64_t iova)
+{
+    unsigned int i;
+
+    for (i = 0; i < r->nr_blocks; i++)
+        if (iova >= r->block[i].iova && iova - r->block[i].iova < r->block[i].len)
+            return &r->block[i];
+    return NULL;
+}
+
+unsigned int vtd_rig_nr_blocks(const struct vtd_rig *r)
+{
+    return r->nr_blocks;
+}
+
+const struct vtd_block *vtd_rig_block(const struct vtd_rig *r, unsigned int i)
+{
+    return i < r->nr_blocks ? &r->block[i] : NULL;
+}
+
+const struct vtd_window *vtd_rig_window(const struct vtd_rig *r,
+                                        unsigned int i)
+{
+    return i < r->nr_windows ? &r->window[i] : NULL;
+}
+
+int vtd_rig_crash(struct vtd_rig *r)
+{
+    return vtd_crash_shutdown(r->v);
+}
+
+int vtd_rig_poll_faults(struct vtd_rig *r)
+{
+    struct vtd_fault f[8];
+    bool overflow;
+    int n, i;
+
+    n = vtd_faults_collect(r->v, f, 8, &overflow);
+    if (n < 0)
+        return -1;
+    for (i = 0; i < n && i < 8; i++) {
+        if (r->nr_faults < VTD_RIG_MAX_FAULTS)
+            r->fault[r->nr_faults] = f[i];
+        r->nr_faults++;
+    }
+    r->fault_overflow |= overflow;
+    return n;
+}
+
+void vtd_rig_clear_faults(struct vtd_rig *r)
+{
+    r->nr_faults = 0;
+    r->fault_overflow = false;
+}
+
+unsigned long vtd_rig_nr_faults(const struct vtd_rig *r)
+{
+    return r->nr_faults;
+}
+
+bool vtd_rig_fault_overflow(const struct vtd_rig *r)
+{
+    return r->fault_overflow;
+}
+
+const struct vtd_fault *vtd_rig_fault(const struct vtd_rig *r,
+                                      unsigned int i)
+{
+    return i < r->nr_faults && i < VTD_RIG_MAX_FAULTS ? &r->fault[i] : NULL;
+}
+
+int vtd_rig_unmap_page(struct vtd_rig *r, uint64_t iova)
+{
+    return vtd_unmap(r->v, r->dom, iova & ~(VTD_PAGE - 1), VTD_PAGE);
 }

@@ -193,4 +193,105 @@ const char *vtd_fault_reason_name(uint8_t reason);
 /* One line describing a fault record into buf; returns buf. */
 char *vtd_fault_format(const struct vtd_fault *f, char *buf, size_t len);
 
+/* --- the simulator's IOMMU: tables, IOVA layout, faults ------------------ */
+
+/*
+ * A vtd_rig is what the crash engine holds when the topology has an IOMMU:
+ * the unit with one domain (every function attached under its own ID and
+ * its alias, like Xen's dom0), the table pages in a galloc region, and the
+ * IOVA layout.
+ *
+ * IOVA layout: the engine names guest-physical windows (e.g. "low memory",
+ * "kdump reserved", then an overflow window).  Every DMA address a driver
+ * programs goes through vtd_dma_addr(phys): the first time a galloc region
+ * is asked for, it gets an IOVA block of its page-rounded size in the
+ * current device's preferred window (first fit, else the next windows in
+ * order), mapped read/write to the region; later asks return the block's
+ * address plus the offset.  Device k in PCI scan order (table order of
+ * qpci) prefers window k mod 2: devices alternate between the first two
+ * windows.  So, with translation on, a device reaches only its own
+ * buffers; with translation off, its next DMA goes to the window's
+ * physical memory.
+ *
+ * vtd_dma_addr() is process-global (like the user port's current bus):
+ * with no rig active it returns phys unchanged.  One engine per process.
+ */
+struct galloc;
+struct vtd_rig;
+
+#define VTD_RIG_WINDOWS     4
+#define VTD_RIG_MAX_BLOCKS  1024
+#define VTD_RIG_MAX_FAULTS  64
+#define VTD_RIG_TABLE_PAGES 128
+
+struct vtd_window {
+    const char *name;           /* for reports; must outlive the rig */
+    uint64_t start, end;        /* page-aligned, [start, end) */
+};
+
+struct vtd_block {
+    uint64_t phys;              /* galloc region start */
+    uint64_t iova;
+    uint64_t len;               /* page-rounded */
+    int owner;                  /* engine's device index, -1: none */
+    unsigned int window;
+};
+
+/*
+ * Take VTD_RIG_TABLE_PAGES pages from g ("vtd tables"), read and check the
+ * unit at VTD_BASE, create domain 1, attach every function of bus (own ID
+ * and alias), enable translation, and make the rig the process's current
+ * DMA view with windows win[0 .. nwin-1] (1 .. VTD_RIG_WINDOWS).
+ * Returns NULL with a sticky qts error.
+ */
+struct vtd_rig *vtd_rig_new(struct qts *q, const struct qpci_bus *bus,
+                            struct galloc *g, const struct vtd_window *win,
+                            unsigned int nwin);
+/* Stop being the DMA view and free the host side.  NULL is a no-op. */
+void vtd_rig_free(struct vtd_rig *r);
+
+struct vtd *vtd_rig_unit(struct vtd_rig *r);
+/* The galloc region holding the tables. */
+uint64_t vtd_rig_tables(const struct vtd_rig *r, uint64_t *len);
+
+/*
+ * The next IOVA blocks belong to the device at bus->func[func] (engine's
+ * device index owner): its preferred window follows its scan rank among
+ * devs[] (the engine's DMA devices, as bus->func[] indices, n of them).
+ */
+void vtd_rig_device(struct vtd_rig *r, const int *devs, unsigned int n,
+                    int func, int owner);
+
+/* The address a device must be given for guest-physical phys. */
+uint64_t vtd_dma_addr(uint64_t phys);
+
+/* The block whose IOVA range holds iova, or NULL. */
+const struct vtd_block *vtd_rig_block_at(const struct vtd_rig *r,
+                                         uint64_t iova);
+unsigned int vtd_rig_nr_blocks(const struct vtd_rig *r);
+const struct vtd_block *vtd_rig_block(const struct vtd_rig *r, unsigned int i);
+const struct vtd_window *vtd_rig_window(const struct vtd_rig *r,
+                                        unsigned int i);
+
+/* Xen's crash shutdown on the unit (translation off). */
+int vtd_rig_crash(struct vtd_rig *r);
+
+/*
+ * Read and clear the fault records, adding them to the rig's log (the
+ * first VTD_RIG_MAX_FAULTS are kept).  Returns the number read, or -1.
+ */
+int vtd_rig_poll_faults(struct vtd_rig *r);
+/* Drop the log (e.g. faults before the crash). */
+void vtd_rig_clear_faults(struct vtd_rig *r);
+unsigned long vtd_rig_nr_faults(const struct vtd_rig *r);
+bool vtd_rig_fault_overflow(const struct vtd_rig *r);
+const struct vtd_fault *vtd_rig_fault(const struct vtd_rig *r,
+                                      unsigned int i);
+
+/*
+ * Remove the mapping of the page holding device address iova (a probe:
+ * the device's next DMA there faults while translation is on).
+ */
+int vtd_rig_unmap_page(struct vtd_rig *r, uint64_t iova);
+
 #endif /* SIM_DEV_VTD_H */
