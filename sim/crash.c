@@ -1102,7 +1102,9 @@ int crash_run(const struct crash_opts *opts, enum crash_policy policy,
               struct crash_result *out)
 {
     struct eng *e = calloc(1, sizeof(*e));
+    unsigned int i;
     int rc = -1;
+    double t;
 
     memset(out, 0, sizeof(*out));
     out->policy = policy;
@@ -1122,8 +1124,23 @@ int crash_run(const struct crash_opts *opts, enum crash_policy policy,
     if ((policy == CRASH_SEED || policy == CRASH_PCIDC) &&
         build_core_plan(e, policy))
         goto out;
-    if (start_workload(e) || crash_phase(e) || record_crash_state(e) ||
-        run_window(e) || compare_all(e))
+    if (start_workload(e) || crash_phase(e))
+        goto out;
+    t = now_ms();
+    if (record_crash_state(e))
+        goto out;
+    note(e, "crash state: %llu guarded bytes copied in %.0f ms",
+         (unsigned long long)out->guarded_bytes, now_ms() - t);
+    if (run_window(e))
+        goto out;
+    t = now_ms();
+    if (compare_all(e))
+        goto out;
+    /* DMA that landed while the comparison read memory counts too. */
+    for (i = 0; i < e->nr_devs; i++)
+        sample_dev(e, &e->dev[i], true);
+    note(e, "comparison: %.0f ms", now_ms() - t);
+    if (qts_error(e->q))
         goto out;
     dev_results(e);
     out->qtest_commands = qts_nr_commands(e->q);

@@ -110,8 +110,11 @@ CHECK_STEPS += check-sim-unit
 
 # --- demo ---------------------------------------------------------------------
 
+# Every policy on crashsim's default topology, two policies at a time, each
+# on its own QEMU; the table goes to the terminal, JSON and SVG under build/.
 demo: deps-sim $(CRASHSIM) $(HALT_BIOS)
-	$(CRASHSIM) --policy all
+	@$(CRASHSIM) --policy all --json $(BUILD)/demo.json --svg $(BUILD)/demo.svg
+	@echo "(report: $(BUILD)/demo.json, timeline: $(BUILD)/demo.svg)"
 
 # --- figures --------------------------------------------------------------------
 
@@ -120,3 +123,20 @@ bench-sim-transport: $(BUILD)/sim/bench_transport_main $(HALT_BIOS) | deps-sim
 	@$(BUILD)/sim/bench_transport_main
 
 BENCH_STEPS += bench-sim-transport
+
+# Per policy writes_until_quiesced and DMA after the crash on 4 bridges x 4
+# devices, and the scenario wall time (QEMU start and config round trips:
+# bench-sim-transport).
+BENCH_SIM_TOPOLOGY := bridge(e1000,e1000,e1000,ahci)*4
+
+.PHONY: bench-sim
+bench-sim: $(CRASHSIM) $(HALT_BIOS) | deps-sim
+	@echo "bench-sim: crashsim --topology '$(BENCH_SIM_TOPOLOGY)' --policy all"
+	@start=$$(date +%s%N); \
+	$(CRASHSIM) --topology '$(BENCH_SIM_TOPOLOGY)' --policy all \
+	    --json $(BUILD)/bench-sim.json | sed -n '/^|/p'; \
+	end=$$(date +%s%N); \
+	echo "bench-sim: scenario wall time $$(( (end - start) / 1000000 )) ms" \
+	     "for 4 policies, 2 at a time (per policy: the ms column)"
+
+BENCH_STEPS += bench-sim
