@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dev_ahci.h"
+#include "dev_vtd.h"
 #include "pattern.h"
 
 /* HBA registers (ABAR offsets). */
@@ -165,10 +166,10 @@ int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
     port_write(d, PX_CMD, 0);
     qts_memset(q, d->cmd_list, 0, HEADER_LEN * AHCI_SLOTS);
     qts_memset(q, d->fis, 0, 256);
-    port_write(d, PX_CLB, (uint32_t)d->cmd_list);
-    port_write(d, PX_CLBU, (uint32_t)(d->cmd_list >> 32));
-    port_write(d, PX_FB, (uint32_t)d->fis);
-    port_write(d, PX_FBU, (uint32_t)(d->fis >> 32));
+    port_write(d, PX_CLB, (uint32_t)vtd_dma_addr(d->cmd_list));
+    port_write(d, PX_CLBU, (uint32_t)(vtd_dma_addr(d->cmd_list) >> 32));
+    port_write(d, PX_FB, (uint32_t)vtd_dma_addr(d->fis));
+    port_write(d, PX_FBU, (uint32_t)(vtd_dma_addr(d->fis) >> 32));
     port_write(d, PX_SERR, 0xffffffff);
     port_write(d, PX_IS, 0xffffffff);
     port_write(d, PX_IE, PXIE_ALL);
@@ -208,7 +209,8 @@ static void build_command(struct ahci_dev *d, unsigned int slot)
     uint8_t header[HEADER_LEN], table[TABLE_LEN];
     uint64_t table_addr = d->tables + (uint64_t)slot * TABLE_LEN;
     uint64_t lba = (uint64_t)slot * (AHCI_CMD_BYTES / SECTOR);
-    uint64_t buf = ahci_slot_data(d, slot);
+    uint64_t buf = vtd_dma_addr(ahci_slot_data(d, slot));
+    uint64_t table_dma = vtd_dma_addr(table_addr);
     unsigned int count = AHCI_CMD_BYTES / SECTOR;
 
     memset(table, 0, sizeof(table));
@@ -232,8 +234,8 @@ static void build_command(struct ahci_dev *d, unsigned int slot)
     memset(header, 0, sizeof(header));
     put32(header, CFL_H2D | 1u << 16);          /* one PRD entry, read */
     put32(header + 4, AHCI_PRDBC_SENTINEL);
-    put32(header + 8, (uint32_t)table_addr);
-    put32(header + 12, (uint32_t)(table_addr >> 32));
+    put32(header + 8, (uint32_t)table_dma);
+    put32(header + 12, (uint32_t)(table_dma >> 32));
     qts_memwrite(d->qts, ahci_slot_header(d, slot), header, sizeof(header));
     d->slot[slot] = AHCI_SLOT_ISSUED;
     d->prdbc[slot] = AHCI_PRDBC_SENTINEL;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dev_e1000.h"
+#include "dev_vtd.h"
 #include "pattern.h"
 
 /* Registers (BAR0 offsets). */
@@ -146,7 +147,8 @@ static void setup_rx_ring(struct e1000_dev *d)
     for (i = 0; i < E1000_RX_DESCS; i += 16) {
         memset(desc, 0, sizeof(desc));
         for (j = 0; j < 16; j++) {
-            uint64_t buf = d->rx_bufs + (uint64_t)(i + j) * E1000_RX_BUF;
+            uint64_t buf = vtd_dma_addr(d->rx_bufs +
+                                        (uint64_t)(i + j) * E1000_RX_BUF);
 
             memcpy(desc + j * DESC_LEN, &buf, sizeof(buf));
         }
@@ -192,8 +194,8 @@ int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
     reg_write(d, REG_RAH0, mac[4] | mac[5] << 8 | RAH_AV);
 
     qts_memset(d->qts, d->tx_ring, 0, (size_t)E1000_TX_DESCS * DESC_LEN);
-    reg_write(d, REG_TDBAL, (uint32_t)d->tx_ring);
-    reg_write(d, REG_TDBAH, (uint32_t)(d->tx_ring >> 32));
+    reg_write(d, REG_TDBAL, (uint32_t)vtd_dma_addr(d->tx_ring));
+    reg_write(d, REG_TDBAH, (uint32_t)(vtd_dma_addr(d->tx_ring) >> 32));
     reg_write(d, REG_TDLEN, E1000_TX_DESCS * DESC_LEN);
     reg_write(d, REG_TDH, 0);
     reg_write(d, REG_TDT, 0);
@@ -201,8 +203,8 @@ int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
     reg_write(d, REG_TCTL, TCTL_EN | TCTL_PSP);
 
     setup_rx_ring(d);
-    reg_write(d, REG_RDBAL, (uint32_t)d->rx_ring);
-    reg_write(d, REG_RDBAH, (uint32_t)(d->rx_ring >> 32));
+    reg_write(d, REG_RDBAL, (uint32_t)vtd_dma_addr(d->rx_ring));
+    reg_write(d, REG_RDBAH, (uint32_t)(vtd_dma_addr(d->rx_ring) >> 32));
     reg_write(d, REG_RDLEN, E1000_RX_DESCS * DESC_LEN);
     reg_write(d, REG_RDH, 0);
     reg_write(d, REG_RDT, E1000_RX_DESCS - 1);
@@ -247,7 +249,8 @@ int e1000_tx_post(struct e1000_dev *d, unsigned int n)
     uint8_t desc[DESC_LEN];
 
     while (n-- && d->tx_posted < E1000_TX_DESCS - 1) {
-        uint64_t buf = d->tx_bufs + (uint64_t)d->tx_posted * E1000_TX_BUF;
+        uint64_t buf = vtd_dma_addr(d->tx_bufs +
+                                    (uint64_t)d->tx_posted * E1000_TX_BUF);
         uint32_t lower = E1000_TX_BUF |
                          (uint32_t)(TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS) << 24;
 

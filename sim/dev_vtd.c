@@ -953,6 +953,18 @@ uint64_t vtd_dma_addr(uint64_t phys)
     return b ? b->iova + (phys - b->phys) : phys;
 }
 
+void vtd_rig_device_end(struct vtd_rig *r)
+{
+    unsigned int i;
+
+    for (i = 0; i < galloc_count(r->g) && !qts_error(r->qts); i++) {
+        const struct galloc_region *reg = galloc_region_at(r->g, i);
+
+        if (!reg->fixed && reg->addr != r->tables)
+            (void)vtd_dma_addr(reg->addr);
+    }
+}
+
 const struct vtd_block *vtd_rig_block_at(const struct vtd_rig *r,
                                          uint64_t iova)
 {

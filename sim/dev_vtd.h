@@ -262,6 +262,13 @@ uint64_t vtd_rig_tables(const struct vtd_rig *r, uint64_t *len);
 void vtd_rig_device(struct vtd_rig *r, const int *devs, unsigned int n,
                     int func, int owner);
 
+/*
+ * After the device's set-up: give an IOVA block (same owner) to every
+ * galloc region that has none yet (buffers a driver programs later, e.g.
+ * TX buffers), except the table pages and fixed regions (galloc_reserve).
+ */
+void vtd_rig_device_end(struct vtd_rig *r);
+
 /* The address a device must be given for guest-physical phys. */
 uint64_t vtd_dma_addr(uint64_t phys);
 
