@@ -134,7 +134,7 @@ static void parse_args(int argc, char **argv, struct args *a)
             a->window_ms = (unsigned int)parse_number("--window-ms", optarg,
                                                       CRASH_MAX_WINDOW_MS);
             break;
-        case 's': a->seed = parse_number("--seed", optarg, ULLONG_MAX); break;
+        case 's': a->seed = parse_number("--seed", optarg, LLONG_MAX); break;
         case 'j': a->json = optarg; break;
         case 'm': a->markdown = optarg; break;
         case 'g': a->svg = optarg; break;
