@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -134,7 +135,8 @@ static const char *const mark_text[M_COUNT] = {
     [M_BANNER] = "(XEN) Xen version ",
     [M_DOM0_INIT] = MARK "dom0 init",
     [M_READY] = MARK "dom0 ready",
-    [M_CRASH_LINE] = "(XEN) Executing kexec image on cpu",
+    /* "(XEN) Executing ..." or "(XEN) Hardware Dom0 crashed: Executing ..." */
+    [M_CRASH_LINE] = "Executing kexec image on cpu",
     [M_SHOT] = "(XEN) Shot down all CPUs",
     [M_SHOT_FAIL] = "(XEN) Failed to shoot down CPUs",
     [M_DISCONNECTED] = "(XEN) Disconnected ",
@@ -191,6 +193,8 @@ struct run_result {
     unsigned long desc_before;  /* completions seen while polling before the crash */
     unsigned long desc_window;  /* completed between the last poll before the
                                    crash line and the first after the anchor */
+    unsigned long desc_in_path; /* of those, completed between the first poll
+                                   after the crash line and the anchor's */
     unsigned long desc_after;   /* completed after the first poll after the anchor */
     unsigned long bytes_after;  /* their lengths */
     unsigned long frames_late;  /* buffers holding frames sent after the anchor */
@@ -577,6 +581,7 @@ struct watch {
     uint64_t abar;              /* AHCI registers (BAR5), 0: none */
     uint8_t *ring_prev;         /* last poll's descriptors */
     uint8_t *ring_before;       /* last poll before the crash line */
+    uint8_t *ring_line;         /* first poll after the crash line */
     uint8_t *ring_base;         /* first poll after the anchor */
     uint8_t *ring_now;
     bool *done_after;
@@ -594,10 +599,12 @@ static int watch_alloc(struct watch *w, unsigned int n)
 
     w->ring_prev = calloc(1, bytes);
     w->ring_before = calloc(1, bytes);
+    w->ring_line = calloc(1, bytes);
     w->ring_base = calloc(1, bytes);
     w->ring_now = calloc(1, bytes);
     w->done_after = calloc(n, sizeof(bool));
-    return w->ring_prev && w->ring_before && w->ring_base && w->ring_now &&
+    return w->ring_prev && w->ring_before && w->ring_line && w->ring_base &&
+           w->ring_now &&
            w->done_after ? 0 : -1;
 }
 
@@ -729,10 +736,13 @@ static void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs)
         memcpy(w->ring_before, w->ring_now, bytes);
         w->have_before = true;
     }
-    else if ( ph == PH_AFTER && !w->have_base )
+    if ( ph != PH_BEFORE && !w->have_line )
+        memcpy(w->ring_line, w->ring_now, bytes);
+    if ( ph == PH_AFTER && !w->have_base )
     {
         if ( w->have_before )
             r->desc_window = newly_done(w->ring_before, w->ring_now, r->ring_size);
+        r->desc_in_path = newly_done(w->ring_line, w->ring_now, r->ring_size);
         memcpy(w->ring_base, w->ring_now, bytes);
         w->have_base = true;
         r->first_poll_after = t_start - t_anchor_abs;
@@ -816,6 +826,7 @@ static void watch_free(struct watch *w)
 {
     free(w->ring_prev);
     free(w->ring_before);
+    free(w->ring_line);
     free(w->ring_base);
     free(w->ring_now);
     free(w->done_after);
@@ -1254,6 +1265,8 @@ static void verdict(struct run_result *r, uint16_t value)
         why(r, "the run's process died before reporting");
     else if ( r->error[0] )
         why(r, "%s", r->error);
+    else if ( r->t_mark[M_CRASH_LINE] < 0 )
+        why(r, "no crash line ('%s') on the console", mark_text[M_CRASH_LINE]);
     else if ( r->t_mark[M_CRASH_UP] < 0 )
         why(r, "the crash kernel did not boot");
     else if ( !r->vmcore_elf || !r->vmcore_size )
@@ -1302,7 +1315,7 @@ static void print_row(FILE *out, const struct run_result *r, uint16_t value)
             "%s | %s | %s | %s | %s | %.1f | %s |\n",
             r->cfg.name, r->cfg.disconnect ? "on" : "off",
             r->cfg.crash_disable ? "crash-disable" : "default (kept on)",
-            plan, dc, count_at_value(r, value), r->nr_funcs, r->desc_window,
+            plan, dc, count_at_value(r, value), r->nr_funcs, r->desc_in_path,
             r->desc_after, r->bytes_after, r->frames_late, r->ahci_inflight,
             ready, line, up, r->vmcore_elf ? "ELF" : "none", exit_s, r->t_total,
             r->pass ? "pass" : "FAIL");
@@ -1314,8 +1327,8 @@ static void print_table(FILE *out, const struct opts *o, struct run_result *rs,
     fprintf(out, "Xen: %s. Core's COMMAND value: 0x%04x. Times: s after QEMU start.\n\n",
             o->label, o->value);
     fprintf(out, "| run | disconnect | IOMMU at crash | plan steps / Disconnected N | "
-            "functions at value after crash path | e1000 descs crash line to "
-            "crash path | e1000 descs after | bytes after | late frames in dom0 "
+            "functions at value after crash path | e1000 descs during crash "
+            "path | e1000 descs after | bytes after | late frames in dom0 "
             "buffers | AHCI cmds in flight at crash | dom0 ready | crash line | "
             "crash kernel up | vmcore | QEMU exit | run s | verdict |\n");
     fprintf(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -1407,11 +1420,12 @@ static void json_run(FILE *f, const struct run_result *r)
     fprintf(f, ",\n");
     json_funcs(f, r);
     fprintf(f, "      \"e1000\": {\"ring_base\": %" PRIu64 ", \"ring_size\": %u, "
-            "\"desc_before\": %lu, \"desc_window\": %lu, \"desc_after\": %lu, "
+            "\"desc_before\": %lu, \"desc_window\": %lu, \"desc_in_crash_path\": %lu, "
+            "\"desc_after\": %lu, "
             "\"bytes_after\": %lu, \"late_frames\": %lu, \"late_frame_bytes\": %lu, "
             "\"frames_sent\": %lu, \"frames_refused\": %lu, \"seq_at_anchor\": %lu},\n",
             r->ring_base, r->ring_size, r->desc_before, r->desc_window,
-            r->desc_after, r->bytes_after, r->frames_late, r->frames_late_bytes,
+            r->desc_in_path, r->desc_after, r->bytes_after, r->frames_late, r->frames_late_bytes,
             r->frames_sent, r->frames_refused, r->seq_at_anchor);
     fprintf(f, "      \"ahci\": {\"found\": %s, \"busy_polls_before\": %lu, "
             "\"in_flight_at_last_poll_before_crash\": %u},\n",
@@ -1457,8 +1471,40 @@ struct child {
     int fd;
     size_t got;
     double started;
-    bool term_sent;
+    double term_sent;           /* when SIGTERM was sent, 0: not yet */
 };
+
+/* SIGINT/SIGTERM/SIGHUP to the parent: stop every run, then exit. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/*
+ * In a run's process: default signal actions again (so that qts installs
+ * its cleanup handlers), and SIGTERM when the parent dies.
+ */
+static void child_signals(pid_t parent)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if ( getppid() != parent )
+        _exit(4);
+}
 
 static void child_main(const struct opts *o, struct run_result *r, int fd)
 {
@@ -1485,12 +1531,15 @@ static int child_spawn(const struct opts *o, struct run_result *r, struct child 
 
     if ( pipe2(fds, O_CLOEXEC) != 0 )
         return -1;
+    pid_t parent = getpid();
+
     fflush(NULL);
     c->pid = fork();
     if ( c->pid < 0 )
         return -1;
     if ( c->pid == 0 )
     {
+        child_signals(parent);
         close(fds[0]);
         child_main(o, r, fds[1]);
     }
@@ -1498,7 +1547,7 @@ static int child_spawn(const struct opts *o, struct run_result *r, struct child 
     c->fd = fds[0];
     c->got = 0;
     c->started = now_s();
-    c->term_sent = false;
+    c->term_sent = 0;
     return 0;
 }
 
@@ -1521,17 +1570,21 @@ static bool child_read(struct child *c, struct run_result *r)
     return true;
 }
 
-/* A run that outlives T_RUN: SIGTERM (qts cleans up), then SIGKILL. */
+/*
+ * A run that outlives T_RUN, or any run once we are told to stop: SIGTERM
+ * (qts kills QEMU and removes its directory), SIGKILL 10 s later (QEMU then
+ * dies of PR_SET_PDEATHSIG).
+ */
 static void child_deadline(struct child *c)
 {
-    double age = now_s() - c->started;
+    double now = now_s();
 
-    if ( age > T_RUN && !c->term_sent )
+    if ( !c->term_sent && (now - c->started > T_RUN || stop_signal) )
     {
         kill(c->pid, SIGTERM);
-        c->term_sent = true;
+        c->term_sent = now;
     }
-    else if ( age > T_RUN + 10 )
+    else if ( c->term_sent && now - c->term_sent > 10 )
         kill(c->pid, SIGKILL);
 }
 
@@ -1546,7 +1599,7 @@ static void run_all(const struct opts *o, struct run_result *rs)
         struct pollfd p[MAX_RUNS];
         unsigned int map[MAX_RUNS], np = 0;
 
-        while ( next < o->nr_runs && active < o->jobs )
+        while ( next < o->nr_runs && active < o->jobs && !stop_signal )
         {
             fprintf(stderr, "xen-e2e: run %s started\n", rs[next].cfg.name);
             if ( child_spawn(o, &rs[next], &kids[next]) != 0 )
@@ -1562,8 +1615,10 @@ static void run_all(const struct opts *o, struct run_result *rs)
                 p[np] = (struct pollfd){ .fd = kids[i].fd, .events = POLLIN };
                 map[np++] = i;
             }
-        if ( np && poll(p, np, 1000) < 0 && errno != EINTR )
+        if ( stop_signal && !active )
             break;
+        if ( np && poll(p, np, 1000) < 0 && errno != EINTR )
+            sleep_ms(100);
         for ( unsigned int k = 0; k < np; k++ )
         {
             unsigned int i = map[k];
@@ -1576,7 +1631,7 @@ static void run_all(const struct opts *o, struct run_result *rs)
                         rs[i].cfg.name, rs[i].t_total,
                         rs[i].error[0] ? ": " : "", rs[i].error);
             }
-            else if ( kids[i].pid > 0 )
+            else
                 child_deadline(&kids[i]);
         }
     }
@@ -1807,7 +1862,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "xen-e2e: cannot create %s: %s\n", o.out, strerror(errno));
         return 2;
     }
+    catch_stop_signals();
     run_all(&o, rs);
+    if ( stop_signal )
+    {
+        fprintf(stderr, "xen-e2e: stopped by signal %d\n", (int)stop_signal);
+        return 128 + stop_signal;
+    }
     for ( unsigned int i = 0; i < o.nr_runs; i++ )
     {
         verdict(&rs[i], o.value);
