@@ -12,6 +12,7 @@
 #include "crash.h"
 #include "dev_ahci.h"
 #include "dev_e1000.h"
+#include "dev_vtd.h"
 #include "galloc.h"
 #include "pattern.h"
 #include "qpci.h"
@@ -27,6 +28,8 @@
 #define ALLOC_END           ((uint64_t)RAM_MB << 20)
 #define KDUMP_ADDR          0x8000000ULL        /* 128 MiB */
 #define KDUMP_SIZE          (4ULL << 20)
+#define REGION_LOW          "low memory"
+#define REGION_KDUMP        "kdump reserved"
 
 #define TICK_MS             10
 #define READY_TIMEOUT_MS    4000    /* e1000 refuses frames ~1 s after RCTL */
@@ -103,6 +106,8 @@ struct eng {
     unsigned long irq_base[QTS_MAX_IRQ];    /* raises when the path returned */
     unsigned int irq_pending[QTS_MAX_IRQ];  /* 1: line high then */
     double t0;
+
+    struct vtd_rig *iommu;              /* NULL: no iommu in the topology */
 };
 
 static struct pcidc core;       /* ~100 KiB: static, one per process */
@@ -144,6 +149,7 @@ const char *crash_policy_name(enum crash_policy p)
         [CRASH_SEED] = "seed",
         [CRASH_LINUX_KEXEC] = "linux-kexec",
         [CRASH_PCIDC] = "pcidc",
+        [CRASH_IOMMU_ON] = "iommu-on",
     };
 
     return (unsigned int)p < CRASH_NR_POLICIES ? name[p] : "?";
@@ -172,7 +178,8 @@ int crash_policy_parse(const char *list, bool want[CRASH_NR_POLICIES],
                 break;
         if (i == CRASH_NR_POLICIES) {
             snprintf(err, errlen,
-                     "unknown policy '%.*s' (none, seed, linux-kexec, pcidc, all)",
+                     "unknown policy '%.*s' (none, seed, linux-kexec, pcidc, "
+                     "iommu-on, all)",
                      (int)(len > 40 ? 40 : len), p);
             return -1;
         }
@@ -187,6 +194,21 @@ int crash_policy_parse(const char *list, bool want[CRASH_NR_POLICIES],
         return -1;
     }
     return 0;
+}
+
+static bool has_iommu(const struct spec *s)
+{
+    unsigned int i;
+
+    for (i = 0; i < s->nr; i++)
+        if (s->node[i].kind == SPEC_IOMMU)
+            return true;
+    return false;
+}
+
+bool crash_policy_fits(enum crash_policy p, const struct spec *s)
+{
+    return p != CRASH_IOMMU_ON || has_iommu(s);
 }
 
 char *crash_sbdf_str(uint32_t sbdf, char *buf, size_t len)
@@ -238,7 +260,7 @@ static int build_args(struct eng *e, struct qemu_args *a)
                                sizeof(a->disk[i])))
                 return -1;
             disk++;
-        } else if (nd->kind == SPEC_E1000E || nd->kind == SPEC_IOMMU) {
+        } else if (nd->kind == SPEC_E1000E) {
             return qts_fail(e->q, "topology: '%s' is not supported by this "
                             "crash engine yet", spec_kind_name(nd->kind));
         }
@@ -246,8 +268,17 @@ static int build_args(struct eng *e, struct qemu_args *a)
     argc = spec_build_args(s, &a->dev, extra_props, a);
     if (argc < 0)
         return qts_fail(e->q, "topology: a -device argument is too long");
-    for (i = 0; i < (unsigned int)argc; i++)
-        a->argv[n++] = a->dev.argv[i];
+    /* intel-iommu first on the command line, as hypervisor set-ups do. */
+    for (i = 0; i + 1 < (unsigned int)argc; i += 2)
+        if (!strncmp(a->dev.argv[i + 1], "intel-iommu", 11)) {
+            a->argv[n++] = a->dev.argv[i];
+            a->argv[n++] = a->dev.argv[i + 1];
+        }
+    for (i = 0; i + 1 < (unsigned int)argc; i += 2)
+        if (strncmp(a->dev.argv[i + 1], "intel-iommu", 11)) {
+            a->argv[n++] = a->dev.argv[i];
+            a->argv[n++] = a->dev.argv[i + 1];
+        }
     /* Disks after their controllers. */
     for (i = 0; i < s->nr; i++) {
         if (s->node[i].kind != SPEC_AHCI)
@@ -414,6 +445,89 @@ static int add_device_regions(struct eng *e, unsigned int i)
     return rc ? -1 : 0;
 }
 
+/*
+ * VT-d on, before any device is programmed: tables in a guarded region,
+ * every function attached, and the IOVA layout of the VT-d issue: device
+ * buffers get low IOVAs in the "low memory" and "kdump reserved" windows
+ * (devices alternate between them in scan order, then above the kdump
+ * region), mapped to the guest-physical buffers galloc gave them.
+ */
+static int setup_iommu(struct eng *e)
+{
+    const struct vtd_window win[] = {
+        { REGION_LOW, LOW_START, LOW_END },
+        { REGION_KDUMP, KDUMP_ADDR, KDUMP_ADDR + KDUMP_SIZE },
+        { "above kdump", KDUMP_ADDR + KDUMP_SIZE, ALLOC_END },
+    };
+    uint64_t tables, len;
+
+    e->iommu = vtd_rig_new(e->q, e->bus, e->g, win, 3);
+    if (!e->iommu)
+        return -1;
+    tables = vtd_rig_tables(e->iommu, &len);
+    return add_region(e, "vtd tables", tables, len, -1, REGION_NO_SLOT, false);
+}
+
+/* Who owns guarded byte addr: its region's device, or by IOVA window. */
+static int byte_owner(const struct eng *e, const struct region *r,
+                      uint64_t addr)
+{
+    const struct vtd_block *b;
+
+    if (r->dev >= 0 || !e->iommu)
+        return r->dev;
+    b = vtd_rig_block_at(e->iommu, addr);
+    return b ? b->owner : -1;
+}
+
+/* Fault records into the result, each with the device owning its IOVA. */
+static void iommu_results(struct eng *e)
+{
+    struct crash_result *r = e->res;
+    unsigned int i;
+
+    r->iommu = true;
+    /* Bytes in the IOVA windows were DMA'd there after the crash path. */
+    if (r->low_memory_bytes || r->kdump_bytes)
+        r->dma_stopped = false;
+    vtd_rig_poll_faults(e->iommu);
+    r->translation_on = vtd_translation_on(vtd_rig_unit(e->iommu));
+    r->iommu_faults = vtd_rig_nr_faults(e->iommu);
+    r->iommu_fault_overflow = vtd_rig_fault_overflow(e->iommu);
+    for (i = 0; i < r->iommu_faults && i < CRASH_MAX_FAULTS; i++) {
+        const struct vtd_fault *f = vtd_rig_fault(e->iommu, i);
+        const struct vtd_block *b;
+
+        if (!f)
+            break;
+        b = vtd_rig_block_at(e->iommu, f->addr);
+        r->fault[i].source_id = f->source_id;
+        r->fault[i].reason = f->reason;
+        r->fault[i].is_read = f->is_read;
+        r->fault[i].iova = f->addr;
+        r->fault[i].dev = b ? b->owner : -1;
+        r->nr_faults = i + 1;
+    }
+}
+
+/* The fault-record probe: e1000_0's next RX buffer loses its mapping. */
+static int iommu_probe(struct eng *e)
+{
+    unsigned int i;
+
+    for (i = 0; i < e->nr_devs; i++) {
+        const struct e1000_dev *n = &e->dev[i].e1000;
+
+        if (e->dev[i].kind != DEV_E1000)
+            continue;
+        note(e, "probe: e1000_%u RX buffer %u unmapped", n->index,
+             n->frames_sent);
+        return vtd_rig_unmap_page(e->iommu, vtd_dma_addr(n->rx_bufs +
+                                  (uint64_t)n->frames_sent * E1000_RX_BUF));
+    }
+    return 0;
+}
+
 static int fill_guard(struct eng *e, uint64_t addr, uint64_t len)
 {
     uint8_t *buf = malloc(len);
@@ -437,15 +551,15 @@ static int setup_memory(struct eng *e)
         return qts_fail(e->q, "out of memory");
     if (galloc_reserve(e->g, KDUMP_ADDR, KDUMP_SIZE, "kdump reserved"))
         return qts_fail(e->q, "cannot reserve the kdump region");
-    if (add_region(e, "low memory", LOW_START, LOW_END - LOW_START, -1,
+    if (add_region(e, REGION_LOW, LOW_START, LOW_END - LOW_START, -1,
                    REGION_NO_SLOT, true) ||
-        add_region(e, "kdump reserved", KDUMP_ADDR, KDUMP_SIZE, -1,
+        add_region(e, REGION_KDUMP, KDUMP_ADDR, KDUMP_SIZE, -1,
                    REGION_NO_SLOT, true))
         return -1;
     for (i = 0; i < e->nr_regions; i++)
         if (fill_guard(e, e->region[i].addr, e->region[i].len))
             return -1;
-    return 0;
+    return has_iommu(e->opts->spec) ? setup_iommu(e) : 0;
 }
 
 /* --- devices ----------------------------------------------------------------- */
@@ -471,11 +585,17 @@ static int setup_devices(struct eng *e)
 {
     unsigned long before[QTS_MAX_IRQ];
     unsigned int i, pin, r, first;
+    int funcs[CRASH_MAX_DEVS];
 
     if (qts_irq_intercept_in(e->q, "ioapic"))
         return -1;
+    for (i = 0; i < e->nr_devs && i < CRASH_MAX_DEVS; i++)
+        funcs[i] = e->dev[i].func;
     for (i = 0; i < e->nr_devs; i++) {
         struct edev *d = &e->dev[i];
+
+        if (e->iommu)
+            vtd_rig_device(e->iommu, funcs, e->nr_devs, d->func, (int)i);
 
         for (pin = 0; pin < QTS_MAX_IRQ; pin++)
             before[pin] = raises(e, pin);
@@ -495,6 +615,8 @@ static int setup_devices(struct eng *e)
             d->pin = new_pin(e, before);
             ahci_ack(&d->ahci);
         }
+        if (e->iommu)
+            vtd_rig_device_end(e->iommu);
         first = e->nr_regions;
         if (add_device_regions(e, i))
             return -1;
@@ -890,6 +1012,9 @@ static int run_window(struct eng *e)
                 e1000_tx_ring(&e->dev[i].e1000);
         offer_and_sample(e, true);
         qts_irq_poll(e->q, 0);
+        /* One fault record until it is cleared: read them as they come. */
+        if (e->iommu)
+            vtd_rig_poll_faults(e->iommu);
         if (qts_error(e->q))
             return -1;
         sleep_ms(TICK_MS);
@@ -922,7 +1047,7 @@ static bool byte_inflight(const struct eng *e, const struct region *r)
 }
 
 static void add_range(struct eng *e, const struct region *r, uint64_t first,
-                      uint64_t last, uint64_t changed, bool inflight)
+                      uint64_t last, uint64_t changed, bool inflight, int dev)
 {
     struct crash_result *res = e->res;
     struct crash_range *cr;
@@ -936,7 +1061,7 @@ static void add_range(struct eng *e, const struct region *r, uint64_t first,
     cr->offset = first;
     cr->length = last - first + 1;
     cr->changed = changed;
-    cr->dev = r->dev;
+    cr->dev = dev;
     cr->inflight = inflight;
 }
 
@@ -945,7 +1070,11 @@ static int compare_region(struct eng *e, struct region *r)
     struct crash_result *res = e->res;
     uint8_t *now = malloc(r->len);
     uint64_t i, first = 0, last = 0, changed = 0;
+    uint64_t *class_bytes = !strcmp(r->name, REGION_LOW) ? &res->low_memory_bytes :
+                            !strcmp(r->name, REGION_KDUMP) ? &res->kdump_bytes :
+                            &res->crash_state_bytes;
     bool open = false, inflight = byte_inflight(e, r);
+    int owner = r->dev, cur = r->dev;
 
     if (!now)
         return qts_fail(e->q, "out of memory");
@@ -957,24 +1086,27 @@ static int compare_region(struct eng *e, struct region *r)
         if (now[i] == r->crash[i])
             continue;
         res->corrupted_bytes++;
+        (*class_bytes)++;
         if (inflight)
             res->inflight_bytes++;
-        if (r->dev >= 0)
-            res->dev[r->dev].corrupted_bytes++;
-        if (open && i - last > RANGE_MERGE_GAP) {
-            add_range(e, r, first, last, changed, inflight);
+        owner = byte_owner(e, r, r->addr + i);
+        if (owner >= 0)
+            res->dev[owner].corrupted_bytes++;
+        if (open && (i - last > RANGE_MERGE_GAP || owner != cur)) {
+            add_range(e, r, first, last, changed, inflight, cur);
             open = false;
         }
         if (!open) {
             first = i;
             changed = 0;
             open = true;
+            cur = owner;
         }
         last = i;
         changed++;
     }
     if (open)
-        add_range(e, r, first, last, changed, inflight);
+        add_range(e, r, first, last, changed, inflight, cur);
     free(now);
     return 0;
 }
@@ -1056,6 +1188,8 @@ static void teardown(struct eng *e)
     for (i = 0; e->dev && i < e->nr_devs; i++)
         if (e->dev[i].kind == DEV_E1000)
             e1000_close(&e->dev[i].e1000);
+    vtd_rig_free(e->iommu);
+    e->iommu = NULL;
     for (i = 0; e->region && i < e->nr_regions; i++)
         free(e->region[i].crash);
     free(e->region);
@@ -1082,8 +1216,18 @@ static int crash_phase(struct eng *e)
 
     ack_all(e);
     qts_irq_poll(e->q, 0);
+    if (e->iommu) {
+        /* Faults from the set-up and warm-up are not the crash's. */
+        vtd_rig_poll_faults(e->iommu);
+        vtd_rig_clear_faults(e->iommu);
+        if (e->opts->iommu_probe && iommu_probe(e))
+            return -1;
+    }
     t = now_ms();
     run_crash_path(e);
+    /* Then what Xen's iommu_crash_shutdown() does, unless iommu-on. */
+    if (e->iommu && e->policy != CRASH_IOMMU_ON && vtd_rig_crash(e->iommu))
+        return -1;
     e->res->crash_path_ms = now_ms() - t;
     /* What the kdump kernel would meet: lines still asserted, then edges. */
     qts_irq_poll(e->q, 0);
@@ -1118,6 +1262,12 @@ int crash_run(const struct crash_opts *opts, enum crash_policy policy,
     e->res = out;
     e->t0 = now_ms();
 
+    if (!crash_policy_fits(policy, opts->spec)) {
+        snprintf(out->error, sizeof(out->error), "policy %s needs an iommu "
+                 "item in the topology", crash_policy_name(policy));
+        free(e);
+        return -1;
+    }
     if (start_qemu(e) || enumerate(e) || find_devices(e) || setup_memory(e) ||
         setup_devices(e))
         goto out;
@@ -1143,6 +1293,8 @@ int crash_run(const struct crash_opts *opts, enum crash_policy policy,
     if (qts_error(e->q))
         goto out;
     dev_results(e);
+    if (e->iommu)
+        iommu_results(e);
     out->qtest_commands = qts_nr_commands(e->q);
     rc = 0;
 out:
@@ -1193,6 +1345,10 @@ static void plan_of(struct eng *e, enum crash_policy p, FILE *out)
         }
     }
     print_plan(out, crash_policy_name(p), step, n);
+    if (p == CRASH_IOMMU_ON)
+        fprintf(out, "  (no disconnect: VT-d translation stays on)\n");
+    else if (has_iommu(e->opts->spec))
+        fprintf(out, "  then VT-d translation off (GCMD.TE cleared)\n");
     if (p == CRASH_LINUX_KEXEC)
         fprintf(out, "  (read-modify-write: values as COMMAND reads now, "
                 "Bus Master cleared)\n");

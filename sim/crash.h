@@ -51,6 +51,7 @@ enum crash_policy {
     CRASH_SEED,
     CRASH_LINUX_KEXEC,
     CRASH_PCIDC,
+    CRASH_IOMMU_ON,     /* Xen >= 4.12: no disconnect, VT-d stays on */
     CRASH_NR_POLICIES,
 };
 
@@ -74,7 +75,19 @@ struct crash_opts {
     const char *qemu;           /* NULL: default */
     unsigned int timeout_ms;    /* 0: qts default */
     int verbose;                /* progress lines on stderr */
+    /*
+     * IOMMU topologies: unmap the page of e1000_0's next RX buffer just
+     * before the crash path, so that its next DMA faults while
+     * translation is on (the fault-record scenario).
+     */
+    bool iommu_probe;
 };
+
+/*
+ * true when the policy can run on the topology: iommu-on needs an iommu
+ * item.
+ */
+bool crash_policy_fits(enum crash_policy p, const struct spec *s);
 
 #define CRASH_NAME_LEN      24
 #define CRASH_REGION_LEN    48
@@ -94,6 +107,17 @@ struct crash_range {
     uint64_t changed;           /* bytes that differ in that span */
     int dev;                    /* index in crash_result.dev, -1: none */
     bool inflight;
+};
+
+#define CRASH_MAX_FAULTS    16
+
+/* A VT-d fault record read during or after the window. */
+struct crash_fault {
+    uint16_t source_id;         /* requester ID: bus << 8 | devfn */
+    uint8_t reason;             /* VT-d fault reason code */
+    bool is_read;
+    uint64_t iova;              /* faulting page */
+    int dev;                    /* device owning that IOVA, -1: none */
 };
 
 struct crash_dev_result {
@@ -139,6 +163,19 @@ struct crash_result {
     unsigned long intx_after_crash;
     unsigned long msi_after_crash;
     bool msi_observable;        /* some device had MSI enabled */
+
+    /* corrupted_bytes split by where they landed. */
+    uint64_t low_memory_bytes;      /* region "low memory" */
+    uint64_t kdump_bytes;           /* region "kdump reserved" */
+    uint64_t crash_state_bytes;     /* every other guarded region */
+
+    /* Topologies with an IOMMU. */
+    bool iommu;
+    bool translation_on;        /* GSTS.TES when the window ended */
+    unsigned long iommu_faults; /* fault records read from the crash on */
+    bool iommu_fault_overflow;  /* FSTS.PFO: faults were lost */
+    unsigned int nr_faults;     /* kept in fault[] */
+    struct crash_fault fault[CRASH_MAX_FAULTS];
 
     unsigned int writes_until_quiesced;
     unsigned int writes_until_quiesced_pcie;

@@ -41,15 +41,17 @@
 static const char usage[] =
 "usage: crashsim [--topology SPEC] [--policy LIST|all] [--window-ms N]\n"
 "                [--seed N] [--json FILE] [--markdown FILE] [--svg FILE]\n"
-"                [--plan-only] [--require-clean LIST] [--qemu PATH] [-v]\n"
+"                [--plan-only] [--require-clean LIST] [--qemu PATH]\n"
+"                [--iommu-probe] [-v]\n"
 "\n"
-"Plays a crashing hypervisor against QEMU's e1000 and AHCI models doing DMA,\n"
+"Plays a crashing hypervisor against QEMU's e1000, AHCI, VT-d doing DMA,\n"
 "runs each crash policy on a fresh QEMU and compares guarded memory byte by\n"
 "byte. Prints a Markdown table (policies x figures) on stdout.\n"
 "\n"
 "  --topology SPEC   devices: e1000, ahci, e1000*4, bridge(...), rootport(...),\n"
-"                    keep:DEV (preserved); default " DEFAULT_TOPOLOGY "\n"
-"  --policy LIST     none, seed, linux-kexec, pcidc (comma-separated) or all\n"
+"                    keep:DEV (preserved), iommu; default " DEFAULT_TOPOLOGY "\n"
+"  --policy LIST     none, seed, linux-kexec, pcidc, iommu-on (needs iommu;\n"
+"                    comma-separated) or all\n"
 "  --window-ms N     how long devices keep going after the crash (default 1000)\n"
 "  --seed N          pattern and traffic seed (default 1)\n"
 "  --json/--markdown/--svg FILE   write the report there too\n"
@@ -57,6 +59,7 @@ static const char usage[] =
 "  --require-clean LIST   exit 1 unless these policies corrupt nothing beyond\n"
 "                    in-flight AHCI requests\n"
 "  --qemu PATH       qemu-system-x86_64 to run (default: $PCIDC_QEMU or PATH)\n"
+"  --iommu-probe     unmap one e1000 RX page at the crash (VT-d fault record)\n"
 "  -v                progress on stderr\n"
 "\n"
 "Exit: 0 done, 1 a --require-clean policy was not clean, 2 usage or\n"
@@ -71,6 +74,7 @@ struct args {
     unsigned long long seed;
     unsigned int window_ms;
     bool plan_only;
+    bool iommu_probe;
     int verbose;
 };
 
@@ -116,6 +120,7 @@ static void parse_args(int argc, char **argv, struct args *a)
         { "plan-only", no_argument, NULL, 'P' },
         { "require-clean", required_argument, NULL, 'r' },
         { "qemu", required_argument, NULL, 'q' },
+        { "iommu-probe", no_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -141,6 +146,7 @@ static void parse_args(int argc, char **argv, struct args *a)
         case 'P': a->plan_only = true; break;
         case 'r': a->require_clean = optarg; break;
         case 'q': a->qemu = optarg; break;
+        case 'I': a->iommu_probe = true; break;
         case 'v': a->verbose++; break;
         case 'h': fputs(usage, stdout); exit(0);
         default:
@@ -406,6 +412,14 @@ int main(int argc, char **argv)
     }
     if (spec_parse(&spec, a.topology))
         die("%s", spec.err);
+    /* "all" means every policy the topology can run. */
+    for (p = 0; p < CRASH_NR_POLICIES; p++)
+        if (want[p] && !crash_policy_fits((enum crash_policy)p, &spec)) {
+            if (strcmp(a.policy, "all"))
+                die("--policy: %s needs an iommu in the topology",
+                    crash_policy_name((enum crash_policy)p));
+            want[p] = false;
+        }
     if (jobs_env && *jobs_env)
         jobs = (unsigned int)parse_number("PCIDC_SIM_JOBS", jobs_env, 16);
     if (!jobs)
@@ -417,6 +431,7 @@ int main(int argc, char **argv)
     o.window_ms = a.window_ms;
     o.qemu = a.qemu;
     o.verbose = a.verbose;
+    o.iommu_probe = a.iommu_probe;
 
     if (qts_query_version(a.qemu ? a.qemu : (getenv(QTS_QEMU_ENV) ?
                                             getenv(QTS_QEMU_ENV) :

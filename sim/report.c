@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "dev_vtd.h"
 
 static json_t *hex16(uint16_t v)
 {
@@ -85,6 +86,48 @@ static json_t *dma_json(const struct crash_result *r)
     return dma;
 }
 
+/* VT-d fault records: requester, reason, IOVA page, owning device. */
+static json_t *faults_json(const struct crash_result *r)
+{
+    json_t *faults = json_array();
+    unsigned int i;
+    char sbdf[16];
+
+    for (i = 0; i < r->nr_faults; i++) {
+        const struct crash_fault *f = &r->fault[i];
+
+        json_array_append_new(faults, json_pack(
+            "{s:s, s:i, s:s, s:s, s:I, s:o}",
+            "source", crash_sbdf_str(f->source_id, sbdf, sizeof(sbdf)),
+            "reason", f->reason,
+            "reason_name", vtd_fault_reason_name(f->reason),
+            "type", f->is_read ? "read" : "write",
+            "iova", (json_int_t)f->iova,
+            "iova_owner", f->dev >= 0 ? json_string(r->dev[f->dev].name)
+                                      : json_null()));
+    }
+    return faults;
+}
+
+static void iommu_json(json_t *run, const struct crash_result *r)
+{
+    json_object_set_new(run, "corrupted_by_region", json_pack(
+        "{s:I, s:I, s:I}",
+        "low_memory", (json_int_t)r->low_memory_bytes,
+        "kdump_reserved", (json_int_t)r->kdump_bytes,
+        "crash_state", (json_int_t)r->crash_state_bytes));
+    json_object_set_new(run, "iommu", json_boolean(r->iommu));
+    if (!r->iommu)
+        return;
+    json_object_set_new(run, "translation_on_after_window",
+                        json_boolean(r->translation_on));
+    json_object_set_new(run, "iommu_faults",
+                        json_integer((json_int_t)r->iommu_faults));
+    json_object_set_new(run, "iommu_fault_overflow",
+                        json_boolean(r->iommu_fault_overflow));
+    json_object_set_new(run, "iommu_fault_records", faults_json(r));
+}
+
 json_t *report_run_json(const struct crash_result *r)
 {
     json_t *run = json_object();
@@ -123,6 +166,7 @@ json_t *report_run_json(const struct crash_result *r)
     json_object_set_new(run, "qtest_commands",
                         json_integer((json_int_t)r->qtest_commands));
     json_object_set_new(run, "elapsed_ms", json_real(r->elapsed_ms));
+    iommu_json(run, r);
     return run;
 }
 
@@ -183,6 +227,58 @@ static void dma_totals(const json_t *run, long long *w, long long *r)
     }
 }
 
+static bool any_iommu(const json_t *runs)
+{
+    const json_t *run;
+    size_t i;
+
+    json_array_foreach((json_t *)runs, i, run)
+        if (json_is_true(json_object_get(run, "iommu")))
+            return true;
+    return false;
+}
+
+/* Where the bytes landed, for topologies with an IOMMU. */
+static void report_markdown_iommu(const json_t *report, FILE *out)
+{
+    const json_t *runs = json_object_get(report, "runs"), *run;
+    size_t i;
+
+    if (!any_iommu(runs))
+        return;
+    fprintf(out, "\nWith VT-d: where the corrupted bytes landed\n\n");
+    fprintf(out, "| policy | VT-d after the crash | low memory B | kdump "
+                 "reserved B | crash-state B | of which in-flight B | "
+                 "IOMMU faults |\n");
+    fprintf(out, "|---|---|---:|---:|---:|---:|---:|\n");
+    json_array_foreach((json_t *)runs, i, run) {
+        const json_t *by = json_object_get(run, "corrupted_by_region");
+
+        if (json_object_get(run, "error"))
+            continue;
+        fprintf(out, "| %s | %s | %lld | %lld | %lld | %lld | %lld%s |\n",
+                json_string_value(json_object_get(run, "policy")),
+                json_is_true(json_object_get(run,
+                    "translation_on_after_window")) ? "on" : "off",
+                num(by, "low_memory"), num(by, "kdump_reserved"),
+                num(by, "crash_state"), num(run, "inflight_bytes"),
+                num(run, "iommu_faults"),
+                json_is_true(json_object_get(run, "iommu_fault_overflow"))
+                    ? " (more lost)" : "");
+    }
+    fprintf(out,
+            "\nDevices were given low IOVAs inside the \"low memory\" and "
+            "\"kdump reserved\" regions, mapped to their buffers elsewhere "
+            "(the crash state). Every policy but iommu-on ends with VT-d "
+            "translation off, as Xen's iommu_crash_shutdown() did: DMA after "
+            "that uses the IOVA as a physical address. iommu-on: no "
+            "disconnect, translation stays on. In-flight bytes are AHCI "
+            "reads started before the disconnect (mapped through VT-d "
+            "then). \"DMA written\" above counts what the drivers see in "
+            "their own rings; DMA that went to an IOVA taken as a physical "
+            "address shows up here, in the low memory and kdump columns.\n");
+}
+
 void report_markdown(const json_t *report, FILE *out)
 {
     const json_t *runs = json_object_get(report, "runs"), *run;
@@ -237,6 +333,7 @@ void report_markdown(const json_t *report, FILE *out)
             "PCIe rule: DMA from below an already-written bridge counted "
             "as blocked, which QEMU does not model; in parentheses: leaving "
             "out completions of in-flight requests.\n");
+    report_markdown_iommu(report, out);
 }
 
 #define SVG_ROW     18
