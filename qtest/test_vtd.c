@@ -12,6 +12,12 @@
  * Each test starts its own QEMU.  The e1000 programming here is the least
  * that receives frames (MAC, one RX ring, RCTL), kept local so that these
  * tests depend on nothing but qts and the VT-d driver.
+ *
+ * The second half runs build/crashsim on IOMMU topologies as users do (the
+ * VT-d issue's comparison): policy none must corrupt the low memory and
+ * kdump regions (negative control: else the harness is blind), seed and
+ * pcidc nothing beyond in-flight AHCI reads, iommu-on only the crash
+ * state; a fault probe must show up as a fault record, and not without it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "crashsim_run.h"
 #include "dev_vtd.h"
 #include "qpci.h"
 #include "qts.h"
@@ -744,6 +751,177 @@ static void test_requester_ids(void **state)
                   (unsigned int)(vtd_table_bytes(r->v) / VTD_PAGE));
 }
 
+/* --- crashsim on IOMMU topologies --------------------------------------------- */
+
+#define VTD_TOPOLOGY    "iommu,e1000,ahci,bridge(e1000)"
+#define VTD_WINDOW      "400"
+
+static struct run *crashsim(const char *topology, const char *policies,
+                            bool probe)
+{
+    const char *argv[12] = { "--topology", topology, "--policy", policies,
+                             "--window-ms", VTD_WINDOW, "--seed", "7" };
+    const char *env[] = { "PCIDC_SIM_JOBS=1", NULL };
+    struct run *r = calloc(1, sizeof(*r));
+
+    assert_non_null(r);
+    if (probe)
+        argv[8] = "--iommu-probe";
+    run_prepare(r);
+    assert_int_equal(run_crashsim(r, argv, env, NULL), 0);
+    if (r->status != 0)
+        fprintf(stderr, "crashsim exit %d: %s", r->status, r->err);
+    assert_int_equal(r->status, 0);
+    assert_non_null(r->report);
+    assert_int_equal(run_procs_with(r->tmpdir), 0);
+    return r;
+}
+
+static void crashsim_done(struct run *r)
+{
+    run_cleanup(r);
+    free(r);
+}
+
+static json_t *policy_run(struct run *r, const char *name)
+{
+    json_t *run = run_policy(r, name);
+
+    assert_non_null(run);
+    assert_null(json_object_get(run, "error"));
+    assert_true(json_is_true(json_object_get(run, "iommu")));
+    return run;
+}
+
+static long long by_region(const json_t *run, const char *key)
+{
+    const json_t *by = json_object_get(run, "corrupted_by_region");
+
+    assert_non_null(by);
+    return run_num(by, key);
+}
+
+/* Some range in region was attributed to a device (by its IOVA). */
+static bool region_has_device(const json_t *run, const char *region)
+{
+    const json_t *ranges = json_object_get(run, "corrupted_ranges"), *cr;
+    size_t i;
+
+    json_array_foreach((json_t *)ranges, i, cr)
+        if (!strcmp(json_string_value(json_object_get(cr, "region")), region)
+            && json_is_string(json_object_get(cr, "device")))
+            return true;
+    return false;
+}
+
+static void print_row(const json_t *run)
+{
+    print_message("vtd: %-11s translation %s, low %lld B, kdump %lld B, "
+                  "crash state %lld B (in flight %lld B), faults %lld\n",
+                  json_string_value(json_object_get(run, "policy")),
+                  json_is_true(json_object_get(run,
+                      "translation_on_after_window")) ? "on " : "off",
+                  by_region(run, "low_memory"),
+                  by_region(run, "kdump_reserved"),
+                  by_region(run, "crash_state"),
+                  run_num(run, "inflight_bytes"),
+                  run_num(run, "iommu_faults"));
+}
+
+/* The comparison of the VT-d issue, on its demo topology. */
+static void test_iommu_policies(void **state)
+{
+    struct run *r = crashsim(VTD_TOPOLOGY, "all", false);
+    json_t *none = policy_run(r, "none"), *seed = policy_run(r, "seed"),
+           *kexec = policy_run(r, "linux-kexec"),
+           *pcidc = policy_run(r, "pcidc"), *on = policy_run(r, "iommu-on");
+
+    (void)state;
+    print_row(none);
+    print_row(seed);
+    print_row(kexec);
+    print_row(pcidc);
+    print_row(on);
+
+    /* Negative control: translation off with devices running. */
+    assert_false(json_is_true(json_object_get(none,
+                                              "translation_on_after_window")));
+    assert_true(by_region(none, "low_memory") > 0);
+    assert_true(by_region(none, "kdump_reserved") > 0);
+    assert_true(region_has_device(none, "low memory"));
+    assert_true(region_has_device(none, "kdump reserved"));
+    assert_false(json_is_true(json_object_get(none, "dma_stopped")));
+
+    /* Disconnect first, then translation off: in-flight AHCI reads only. */
+    assert_int_equal(by_region(seed, "low_memory"), 0);
+    assert_int_equal(by_region(seed, "kdump_reserved"), 0);
+    assert_int_equal(run_num(seed, "corrupted_bytes"),
+                     run_num(seed, "inflight_bytes"));
+    assert_int_equal(by_region(pcidc, "low_memory"), 0);
+    assert_int_equal(by_region(pcidc, "kdump_reserved"), 0);
+    assert_int_equal(run_num(pcidc, "corrupted_bytes"),
+                     run_num(pcidc, "inflight_bytes"));
+
+    /* Translation stays on: the kdump side is safe, the crash state not. */
+    assert_true(json_is_true(json_object_get(on,
+                                             "translation_on_after_window")));
+    assert_int_equal(by_region(on, "low_memory"), 0);
+    assert_int_equal(by_region(on, "kdump_reserved"), 0);
+    assert_true(by_region(on, "crash_state") > run_num(on, "inflight_bytes"));
+
+    /* linux-kexec: whatever it measures, but measured. */
+    assert_true(by_region(kexec, "low_memory") >= 0);
+    crashsim_done(r);
+}
+
+/*
+ * DMA to an unmapped IOVA with translation on is a fault record that the
+ * report shows; without the probe, no fault (negative control).
+ */
+static void test_iommu_fault_record(void **state)
+{
+    struct run *r = crashsim("iommu,e1000", "iommu-on", true);
+    struct run *c = crashsim("iommu,e1000", "iommu-on", false);
+    json_t *on = policy_run(r, "iommu-on"), *ctl = policy_run(c, "iommu-on");
+    const json_t *f = json_array_get(json_object_get(on,
+                                     "iommu_fault_records"), 0);
+
+    (void)state;
+    print_row(on);
+    print_row(ctl);
+    assert_true(run_num(on, "iommu_faults") >= 1);
+    assert_non_null(f);
+    assert_string_equal(json_string_value(json_object_get(f, "source")),
+                        "0000:00:02.0");
+    assert_string_equal(json_string_value(json_object_get(f, "type")),
+                        "write");
+    assert_string_equal(json_string_value(json_object_get(f, "iova_owner")),
+                        "e1000_0");
+    assert_int_equal(run_num(ctl, "iommu_faults"), 0);
+    assert_int_equal(json_array_size(json_object_get(ctl,
+                                                     "iommu_fault_records")), 0);
+    crashsim_done(r);
+    crashsim_done(c);
+}
+
+/* iommu-on without an iommu: a usage error, one line, exit 2, no QEMU. */
+static void test_iommu_on_needs_iommu(void **state)
+{
+    const char *argv[] = { "--topology", "e1000", "--policy", "iommu-on",
+                           NULL };
+    struct run *r = calloc(1, sizeof(*r));
+
+    (void)state;
+    assert_non_null(r);
+    run_prepare(r);
+    assert_int_equal(run_crashsim(r, argv, NULL, NULL), 0);
+    assert_int_equal(r->status, 2);
+    assert_true(run_one_line(r));
+    assert_non_null(strstr(r->err, "iommu"));
+    assert_int_equal(run_procs_with(r->tmpdir), 0);
+    crashsim_done(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -753,6 +931,9 @@ int main(void)
         cmocka_unit_test_teardown(test_hazard_buffer, rig_teardown),
         cmocka_unit_test_teardown(test_disconnect_first, rig_teardown),
         cmocka_unit_test_teardown(test_requester_ids, rig_teardown),
+        cmocka_unit_test(test_iommu_on_needs_iommu),
+        cmocka_unit_test(test_iommu_fault_record),
+        cmocka_unit_test(test_iommu_policies),
     };
 
     return cmocka_run_group_tests_name("vtd", tests, NULL, NULL);
