@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The crash simulator: included by the top-level Makefile.
 #
-#   make demo            crashsim on the default topology, every policy
+#   make demo            crashsim on the default topology, every policy, then
+#                        on iommu,e1000,ahci,bridge(e1000) (VT-d table)
 #   make sim             build/crashsim, build/sim/libsim.a, build/halt-bios.bin
 #   make check-sim-unit  unit tests of the qtest reply parser, the SPEC parser
 #                        and galloc, plain and under ASan/UBSan (make check)
 #   make bench-sim-transport  QEMU start time, config round trip (make bench)
+#   make bench-sim-vtd   bytes landing in kdump / low memory / crash state per
+#                        policy with the IOMMU (make bench)
 #
 # Rule for sim/*.c (agreed by everyone writing sim/): every sim/*.c is
 # compiled into the library build/sim/libsim.a, except program mains:
@@ -115,6 +118,15 @@ CHECK_STEPS += check-sim-unit
 demo: deps-sim $(CRASHSIM) $(HALT_BIOS)
 	@$(CRASHSIM) --policy all --json $(BUILD)/demo.json --svg $(BUILD)/demo.svg
 	@echo "(report: $(BUILD)/demo.json, timeline: $(BUILD)/demo.svg)"
+	@echo
+	@$(CRASHSIM) --topology '$(DEMO_IOMMU_TOPOLOGY)' --policy all \
+	    --json $(BUILD)/demo-iommu.json
+	@echo "(report: $(BUILD)/demo-iommu.json)"
+
+# The VT-d issue's table: the devices' DMA goes through intel-iommu with low
+# IOVAs inside the low-memory and kdump regions; policies end with VT-d
+# translation off (Xen's crash shutdown), except iommu-on.
+DEMO_IOMMU_TOPOLOGY := iommu,e1000,ahci,bridge(e1000)
 
 # --- figures --------------------------------------------------------------------
 
@@ -140,3 +152,16 @@ bench-sim: $(CRASHSIM) $(HALT_BIOS) | deps-sim
 	     "for 4 policies, 2 at a time (per policy: the ms column)"
 
 BENCH_STEPS += bench-sim
+
+# Per policy, bytes landing in the kdump region, in low memory and in the
+# crash-state buffers during a fixed 1000 ms window, on the demo topology
+# with the IOMMU.
+.PHONY: bench-sim-vtd
+bench-sim-vtd: $(CRASHSIM) $(HALT_BIOS) | deps-sim
+	@echo "bench-sim-vtd: crashsim --topology '$(DEMO_IOMMU_TOPOLOGY)'" \
+	     "--policy all --window-ms 1000"
+	@$(CRASHSIM) --topology '$(DEMO_IOMMU_TOPOLOGY)' --policy all \
+	    --window-ms 1000 --json $(BUILD)/bench-sim-vtd.json | \
+	    sed -n '/^With VT-d/,/^Devices were/{/^|/p}'
+
+BENCH_STEPS += bench-sim-vtd
