@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Write the negative controls of `make prove`: broken copies of the core.
+
+  controls.py SRC OUTDIR
+
+For every control, OUTDIR/NAME.c is SRC with one exact, unique piece of code
+replaced (annotations untouched), and OUTDIR/controls.tsv lists
+NAME <tab> FUNCTIONS <tab> REGEX <tab> WHAT: WP is run on FUNCTIONS of the
+copy and must leave unproved at least one goal whose name matches REGEX.
+A pattern that no longer occurs exactly once in SRC is an error, so a
+control cannot silently stop being a mutation when the core changes.
+"""
+import os
+import sys
+
+CRASH = "pcidc_crash_disconnect"
+
+LOOP = """    for ( i = 0; i < nr; i++ )
+        pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
+                                plan->step[i].value);"""
+
+# name, functions, goal regex, what it breaks, old code, new code
+CONTROLS = [
+    ("off_by_one", CRASH,
+     r"rte_(mem_access|index_bound)|invariant_bound|first_call",
+     "loop runs to i <= nr: one step past the plan",
+     LOOP, LOOP.replace("i < nr", "i <= nr")),
+    ("other_register", CRASH,
+     r"assigns|in_order|values",
+     "writes the register after COMMAND (STATUS, offset 6)",
+     LOOP, LOOP.replace("PCIDC_COMMAND,", "PCIDC_COMMAND + 2,")),
+    ("outside_plan", CRASH,
+     r"frame|in_order|values",
+     "writes the neighbouring device (sbdf ^ 8), not the plan's",
+     LOOP, LOOP.replace("(plan->step[i].sbdf,", "(plan->step[i].sbdf ^ 8,")),
+    ("no_once_check", CRASH,
+     r"later_call",
+     "ignores test-and-set: a second crashing CPU writes again",
+     """    if ( pcidc_port_test_and_set(&dc->crashed) )
+        return 0;""",
+     """    (void)pcidc_port_test_and_set(&dc->crashed);"""),
+    ("no_clamp", CRASH,
+     r"rte_(mem_access|index_bound)|invariant_bound|first_call",
+     "trusts nr_steps: a corrupted count walks off the array",
+     """    if ( nr > PCIDC_PLAN_CAPACITY )
+        nr = PCIDC_PLAN_CAPACITY;""",
+     """    /* no clamp */"""),
+    ("reads_at_crash", CRASH,
+     r"requires_not_at_crash",
+     "reads config space on the crash path",
+     """    plan = read_published(dc);
+    if ( !plan )
+        return 0;""",
+     """    plan = read_published(dc);
+    if ( !plan )
+        return 0;
+    (void)pcidc_port_conf_read32(plan->step[0].sbdf, 0);"""),
+]
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    src, outdir = argv[1], argv[2]
+    with open(src, encoding="utf-8") as f:
+        text = f.read()
+    os.makedirs(outdir, exist_ok=True)
+    rows = []
+    for name, fcts, regex, what, old, new in CONTROLS:
+        n = text.count(old)
+        if n != 1:
+            print(f"controls: {name}: the code to mutate occurs {n} times in "
+                  f"{src} (expected once); update proofs/controls.py",
+                  file=sys.stderr)
+            return 1
+        mutant = text.replace(old, new)
+        assert mutant != text
+        with open(os.path.join(outdir, name + ".c"), "w",
+                  encoding="utf-8") as f:
+            f.write(mutant)
+        rows.append("\t".join((name, fcts, regex, what)))
+    with open(os.path.join(outdir, "controls.tsv"), "w",
+              encoding="utf-8") as f:
+        f.write("\n".join(rows) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
