@@ -54,12 +54,15 @@
 #define DESC_SIZE       16
 #define AHCI_SLOTS      32
 #define AHCI_HDR_SIZE   32
+#define AHCI_MAX_PRD    4096            /* PRD entries read per command */
+#define SECTOR_MAGIC    "PCIDCSEC"
 #define FRAME_LEN       1000
 #define FRAME_TYPE      0x88b5          /* IEEE local experimental ethertype */
 #define FRAME_MAGIC     "PCIDCE2E"
 #define MAX_RUNS        8
 #define ERR_LEN         400
 #define DISK_BPS        (1u << 20)     /* AHCI disk throttle, bytes/s */
+#define DISK_BYTES      (64ull << 20)
 #define ANCHOR_WAIT     2.0             /* s to wait for "Disconnected N" */
 #define POLL_PAUSE_MS   2               /* between polls after the first one */
 
@@ -128,7 +131,7 @@ struct opts {
  */
 enum mark {
     M_BANNER, M_DOM0_INIT, M_READY, M_CRASH_LINE, M_SHOT, M_SHOT_FAIL,
-    M_DISCONNECTED, M_CRASH_UP, M_VMCORE, M_FAIL, M_COUNT
+    M_DISCONNECTED, M_CRASH_UP, M_VT_D_ON, M_VMCORE, M_FAIL, M_COUNT
 };
 
 static const char *const mark_text[M_COUNT] = {
@@ -141,13 +144,16 @@ static const char *const mark_text[M_COUNT] = {
     [M_SHOT_FAIL] = "(XEN) Failed to shoot down CPUs",
     [M_DISCONNECTED] = "(XEN) Disconnected ",
     [M_CRASH_UP] = MARK "crash kernel up",
+    /* The crash kernel finds VT-d still translating (Xen's default). */
+    [M_VT_D_ON] = "DMAR: Translation already enabled",
     [M_VMCORE] = MARK "vmcore size=",
     [M_FAIL] = MARK "FAIL",
 };
 
 static const char *const mark_name[M_COUNT] = {
     "xen_banner", "dom0_init", "dom0_ready", "crash_line", "shot_down",
-    "shoot_down_failed", "disconnected", "crash_kernel_up", "vmcore", "fail",
+    "shoot_down_failed", "disconnected", "crash_kernel_up",
+    "crash_kernel_found_vt_d_on", "vmcore", "fail",
 };
 
 /* Our Xen's plan, printed (loglvl=all) whenever it is rebuilt: keep the last. */
@@ -206,6 +212,11 @@ struct run_result {
     bool ahci_seen;
     unsigned long ahci_busy_polls;  /* polls before the crash with commands issued */
     unsigned int ahci_inflight;     /* commands issued at the last poll before the line */
+    unsigned int ahci_landed;       /* of those, commands whose data reached memory */
+    unsigned long ahci_bytes;       /* bytes those commands asked for */
+    unsigned long ahci_bytes_landed;/* bytes found in memory by the end */
+    unsigned int ahci_landed_after; /* commands landed after the anchor's first poll */
+    unsigned long ahci_bytes_after; /* their bytes */
     /* polling */
     unsigned long polls_after;
     double poll_ms;             /* mean duration of one poll */
@@ -579,6 +590,9 @@ struct watch {
     int nic;                    /* index into r->func, -1: none */
     uint64_t nic_bar;
     uint64_t abar;              /* AHCI registers (BAR5), 0: none */
+    uint64_t clb;               /* port 0 command list */
+    uint32_t issued;            /* port 0 PxCI | PxSACT at the last poll before the line */
+    uint32_t landed_at_base;    /* of those, data in memory at the anchor's first poll */
     uint8_t *ring_prev;         /* last poll's descriptors */
     uint8_t *ring_before;       /* last poll before the crash line */
     uint8_t *ring_line;         /* first poll after the crash line */
@@ -631,7 +645,10 @@ static int watch_discover(struct watch *w)
     ahci = find_func(r, 0x8086, 0x2922);
     if ( ahci >= 0 )
         w->abar = mem_bar(q, &r->func[ahci], 5);
-    r->ahci_seen = w->abar != 0;
+    if ( w->abar )
+        w->clb = qts_readl(q, w->abar + AHCI_P0CLB) |
+                 (uint64_t)qts_readl(q, w->abar + AHCI_P0CLBU) << 32;
+    r->ahci_seen = w->clb != 0;
     if ( watch_alloc(w, r->ring_size) != 0 )
         return qts_fail(q, "out of memory"), -1;
     return qts_error(q) ? -1 : 0;
@@ -693,12 +710,13 @@ static void read_ahci(struct watch *w)
 {
     uint32_t issued;
 
-    if ( !w->abar )
+    if ( !w->clb )
         return;
     issued = qts_readl(w->q, w->abar + AHCI_P0CI) |
              qts_readl(w->q, w->abar + AHCI_P0SACT);
     w->r->ahci_busy_polls += issued != 0;
     w->r->ahci_inflight = (unsigned int)__builtin_popcount(issued);
+    w->issued = issued;
 }
 
 static void count_after(struct watch *w)
@@ -714,6 +732,8 @@ static void count_after(struct watch *w)
             r->bytes_after += desc_len(w->ring_now, i);
         }
 }
+
+static void ahci_mark_base(struct watch *w);
 
 /* One look at everything. */
 static void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs)
@@ -746,6 +766,7 @@ static void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs)
         memcpy(w->ring_base, w->ring_now, bytes);
         w->have_base = true;
         r->first_poll_after = t_start - t_anchor_abs;
+        ahci_mark_base(w);
     }
     else if ( ph == PH_AFTER )
         count_after(w);
@@ -768,6 +789,100 @@ static void watch_values(struct watch *w, uint16_t value, double t_rel)
 
         if ( f->t_value < 0 && f->last == value )
             f->t_value = t_rel;
+    }
+}
+
+static void sector_stamp(uint8_t *p, uint64_t lba)
+{
+    memcpy(p, SECTOR_MAGIC, 8);
+    memcpy(p + 8, &lba, 8);
+}
+
+/* First LBA and sector count of a READ FPDMA QUEUED or READ DMA EXT FIS. */
+static bool fis_read(const uint8_t *cfis, uint64_t *lba, unsigned int *count)
+{
+    if ( cfis[0] != 0x27 || (cfis[2] != 0x60 && cfis[2] != 0x25) )
+        return false;
+    *lba = 0;
+    for ( unsigned int i = 0; i < 6; i++ )
+        *lba |= (uint64_t)cfis[i < 3 ? 4 + i : 5 + i] << (8 * i);
+    *count = cfis[2] == 0x60 ? (unsigned int)(cfis[3] | cfis[11] << 8)
+                             : (unsigned int)(cfis[12] | cfis[13] << 8);
+    return true;
+}
+
+/*
+ * One AHCI command issued at the last poll before the crash line: how many
+ * of its bytes are in memory, judged by the stamp at the start of each PRD
+ * entry's buffer (at most max_prd entries).  *asked: the command's length.
+ */
+static unsigned long ahci_slot_landed(struct watch *w, unsigned int slot,
+                                      unsigned int max_prd, unsigned long *asked)
+{
+    uint8_t hdr[AHCI_HDR_SIZE], cfis[64], prd[16], head[16], want[16];
+    uint64_t ctba, lba, off = 0;
+    unsigned int prdtl, count;
+    unsigned long landed = 0;
+
+    *asked = 0;
+    qts_memread(w->q, w->clb + slot * AHCI_HDR_SIZE, hdr, sizeof(hdr));
+    memcpy(&ctba, hdr + 8, 8);
+    prdtl = hdr[2] | hdr[3] << 8;
+    qts_memread(w->q, ctba, cfis, sizeof(cfis));
+    if ( qts_error(w->q) || !fis_read(cfis, &lba, &count) )
+        return 0;
+    for ( unsigned int i = 0; i < prdtl && i < max_prd; i++ )
+    {
+        uint64_t dba;
+        uint32_t dbc;
+
+        qts_memread(w->q, ctba + 0x80 + 16 * i, prd, sizeof(prd));
+        memcpy(&dba, prd, 8);
+        memcpy(&dbc, prd + 12, 4);
+        dbc = (dbc & 0x3fffff) + 1;
+        qts_memread(w->q, dba, head, sizeof(head));
+        sector_stamp(want, lba + off / 512);
+        if ( !memcmp(head, want, sizeof(want)) )
+            landed += dbc;
+        off += dbc;
+    }
+    *asked = (unsigned long)count * 512;
+    return landed;
+}
+
+/*
+ * At the anchor's first poll: which in-flight commands already landed.
+ * QEMU lands a (throttled) read all at once, so the first PRD entry tells.
+ */
+static void ahci_mark_base(struct watch *w)
+{
+    unsigned long asked;
+
+    for ( unsigned int slot = 0; slot < AHCI_SLOTS && w->clb; slot++ )
+        if ( (w->issued & (1u << slot)) && ahci_slot_landed(w, slot, 1, &asked) )
+            w->landed_at_base |= 1u << slot;
+}
+
+/* At the end: every in-flight command, every PRD entry. */
+static void ahci_check(struct watch *w)
+{
+    struct run_result *r = w->r;
+
+    for ( unsigned int slot = 0; slot < AHCI_SLOTS && w->clb; slot++ )
+    {
+        unsigned long asked, landed;
+
+        if ( !(w->issued & (1u << slot)) )
+            continue;
+        landed = ahci_slot_landed(w, slot, AHCI_MAX_PRD, &asked);
+        r->ahci_bytes += asked;
+        r->ahci_bytes_landed += landed;
+        r->ahci_landed += landed != 0;
+        if ( landed && !(w->landed_at_base & (1u << slot)) )
+        {
+            r->ahci_landed_after++;
+            r->ahci_bytes_after += landed;
+        }
     }
 }
 
@@ -846,6 +961,25 @@ struct run_env {
     double t0;
 };
 
+/* The last line of QEMU's stdout/stderr (qts keeps it in TMP/qemu.log). */
+static const char *qemu_log_tail(struct qts *q, char *buf, size_t len)
+{
+    char path[512], line[512];
+    FILE *f;
+
+    snprintf(buf, len, "(empty)");
+    if ( !qts_path(q, "qemu.log", path, sizeof(path)) || !(f = fopen(path, "r")) )
+        return buf;
+    while ( fgets(line, sizeof(line), f) )
+        if ( line[0] != '\n' )
+        {
+            line[strcspn(line, "\n")] = '\0';
+            copy_line(buf, len, line);
+        }
+    fclose(f);
+    return buf;
+}
+
 static bool run_broken(struct run_env *e)
 {
     struct run_result *r = e->r;
@@ -855,7 +989,12 @@ static bool run_broken(struct run_env *e)
     else if ( console_mark(&e->con, M_FAIL) >= 0 )
         set_error(r, "guest: %s", e->con.fail_line);
     else if ( atomic_load(&e->con.eof) && console_mark(&e->con, M_VMCORE) < 0 )
-        set_error(r, "console closed: QEMU exited early");
+    {
+        char tail[200];
+
+        set_error(r, "console closed: QEMU exited early; its log: %s",
+                  qemu_log_tail(e->q, tail, sizeof(tail)));
+    }
     return r->error[0] != '\0';
 }
 
@@ -887,15 +1026,22 @@ static char *xen_cmdline(const struct opts *o, const struct run_cfg *cfg,
     return buf;
 }
 
+/* The disk: every 512-byte sector starts with SECTOR_MAGIC and its LBA. */
 static int make_disk(const char *path)
 {
+    static uint8_t chunk[1 << 20];
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc;
+    int rc = fd < 0 ? -1 : 0;
 
-    if ( fd < 0 )
-        return -1;
-    rc = ftruncate(fd, 64 << 20);
-    close(fd);
+    for ( uint64_t off = 0; rc == 0 && off < DISK_BYTES; off += sizeof(chunk) )
+    {
+        for ( size_t s = 0; s < sizeof(chunk); s += 512 )
+            sector_stamp(chunk + s, (off + s) / 512);
+        if ( write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk) )
+            rc = -1;
+    }
+    if ( fd >= 0 )
+        close(fd);
     return rc;
 }
 
@@ -1102,6 +1248,7 @@ static int run_finish(struct run_env *e)
     snprintf(path, sizeof(path), "%s/ring.txt", e->r->log_dir);
     dump = fopen(path, "w");
     scan_buffers(&e->w, dump);
+    ahci_check(&e->w);
     if ( dump )
         fclose(dump);
     if ( run_broken(e) )
@@ -1271,6 +1418,10 @@ static void verdict(struct run_result *r, uint16_t value)
         why(r, "the crash kernel did not boot");
     else if ( !r->vmcore_elf || !r->vmcore_size )
         why(r, "the crash kernel saw no ELF /proc/vmcore");
+    else if ( (r->t_mark[M_VT_D_ON] >= 0) == r->cfg.crash_disable )
+        why(r, "the crash kernel found VT-d translation %s, expected %s",
+            r->t_mark[M_VT_D_ON] >= 0 ? "on" : "off",
+            r->cfg.crash_disable ? "off (iommu=crash-disable)" : "on (Xen's default)");
     else if ( !r->desc_before )
         why(r, "no e1000 DMA seen before the crash: the harness would be blind");
     else if ( !r->cfg.disconnect && r->disconnected >= 0 )
@@ -1311,12 +1462,15 @@ static void print_row(FILE *out, const struct run_result *r, uint16_t value)
     fmt_t(exit_s, sizeof(exit_s), r->t_exit);
     fmt_l(plan, sizeof(plan), r->plan_steps);
     fmt_l(dc, sizeof(dc), r->disconnected);
-    fprintf(out, "| %s | %s | %s | %s / %s | %u/%u | %lu | %lu | %lu | %lu | %u | "
+    fprintf(out, "| %s | %s | %s | %s | %s / %s | %u/%u | %lu | %lu | %lu | %lu | "
+            "%u: %u, %u (%lu B) | "
             "%s | %s | %s | %s | %s | %.1f | %s |\n",
             r->cfg.name, r->cfg.disconnect ? "on" : "off",
-            r->cfg.crash_disable ? "crash-disable" : "default (kept on)",
+            r->cfg.crash_disable ? "crash-disable" : "default",
+            r->t_mark[M_VT_D_ON] >= 0 ? "on" : "off",
             plan, dc, count_at_value(r, value), r->nr_funcs, r->desc_in_path,
             r->desc_after, r->bytes_after, r->frames_late, r->ahci_inflight,
+            r->ahci_landed, r->ahci_landed_after, r->ahci_bytes_after,
             ready, line, up, r->vmcore_elf ? "ELF" : "none", exit_s, r->t_total,
             r->pass ? "pass" : "FAIL");
 }
@@ -1326,12 +1480,12 @@ static void print_table(FILE *out, const struct opts *o, struct run_result *rs,
 {
     fprintf(out, "Xen: %s. Core's COMMAND value: 0x%04x. Times: s after QEMU start.\n\n",
             o->label, o->value);
-    fprintf(out, "| run | disconnect | IOMMU at crash | plan steps / Disconnected N | "
+    fprintf(out, "| run | disconnect | iommu= | VT-d found by crash kernel | plan steps / Disconnected N | "
             "functions at value after crash path | e1000 descs during crash "
             "path | e1000 descs after | bytes after | late frames in dom0 "
-            "buffers | AHCI cmds in flight at crash | dom0 ready | crash line | "
+            "buffers | AHCI reads in flight at crash: landed by end, of them after crash path (bytes) | dom0 ready | crash line | "
             "crash kernel up | vmcore | QEMU exit | run s | verdict |\n");
-    fprintf(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for ( unsigned int i = 0; i < n; i++ )
         print_row(out, &rs[i], o->value);
     for ( unsigned int i = 0; i < n; i++ )
@@ -1428,8 +1582,12 @@ static void json_run(FILE *f, const struct run_result *r)
             r->desc_in_path, r->desc_after, r->bytes_after, r->frames_late, r->frames_late_bytes,
             r->frames_sent, r->frames_refused, r->seq_at_anchor);
     fprintf(f, "      \"ahci\": {\"found\": %s, \"busy_polls_before\": %lu, "
-            "\"in_flight_at_last_poll_before_crash\": %u},\n",
-            r->ahci_seen ? "true" : "false", r->ahci_busy_polls, r->ahci_inflight);
+            "\"in_flight_at_last_poll_before_crash\": %u, \"landed\": %u, "
+            "\"bytes_in_flight\": %lu, \"bytes_landed\": %lu, "
+            "\"landed_after_crash_path\": %u, \"bytes_after_crash_path\": %lu},\n",
+            r->ahci_seen ? "true" : "false", r->ahci_busy_polls, r->ahci_inflight,
+            r->ahci_landed, r->ahci_bytes, r->ahci_bytes_landed,
+            r->ahci_landed_after, r->ahci_bytes_after);
     fprintf(f, "      \"polls_after\": %lu, \"poll_ms\": %.3f, "
             "\"first_poll_after_anchor_s\": %.4f,\n", r->polls_after, r->poll_ms,
             r->first_poll_after);
