@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# make xen: Debian 12's Xen 4.17 hypervisor with pcidc, built twice.
+#
+#   ci/xen-build.sh            fetch, unpack, compose our commits, build
+#   ci/xen-build.sh --prepare  stop after composing (for ci/xen-patches.sh)
+#
+# Results (paths are stable; ci/xen/xen.mk names them for other targets):
+#   build/xen/on/xen.gz, build/xen/on/xen, build/xen/on/xen-syms
+#       CONFIG_PCI_CRASH_DISCONNECT=y
+#   build/xen/off/xen.gz, build/xen/off/xen, build/xen/off/xen-syms
+#       the same tree with the option off
+#
+# Every stage is skipped when build/ already holds its result: the download
+# and the unpacked tree are kept, and a build is redone only when the
+# composed source tree (git tree id) differs from the one it was made from.
+# The 'off' build starts as a copy of the finished 'on' build, so only what
+# depends on the option is recompiled.
+set -eu
+PROG=xen-build
+. "$(dirname "$0")/xen/common.sh"
+
+JOBS=${JOBS:-2}
+
+"$ROOT/ci/deps.sh" xen || die "ci/deps.sh xen failed: cannot install the build dependencies"
+
+prepare_tree
+if [ "${1:-}" = "--prepare" ]; then
+    exit 0
+fi
+
+# Run Xen's make without the caller's make state (jobserver, -j, goals).
+# $1: build dir; the rest: make arguments.
+xen_make() {
+    out=$1
+    shift
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+        make -s -C "$SRC_DIR/xen" O="$out" "$@"
+}
+
+# $1: build dir, $2: y or n.  Leaves .config with the option as asked.
+set_option() {
+    dir=$1 want=$2
+    if [ "$want" = y ]; then
+        line="CONFIG_$XEN_KCONFIG=y"
+    else
+        line="# CONFIG_$XEN_KCONFIG is not set"
+    fi
+    grep -qx "$line" "$dir/.config" 2>/dev/null && return 0
+    sed -i "/CONFIG_$XEN_KCONFIG[= ]/d" "$dir/.config"
+    echo "$line" >>"$dir/.config"
+    xen_make "$dir" olddefconfig >/dev/null
+    grep -qx "$line" "$dir/.config" ||
+        die "$dir/.config: kconfig refused '$line' (dependencies not met?)"
+    # Xen's own make would delete include/config/auto.conf before syncing
+    # a changed .config, so kconfig would mark every option as changed and
+    # everything would be rebuilt.  Syncing here keeps auto.conf, so only
+    # the files that use this option are rebuilt.
+    xen_make "$dir" syncconfig >/dev/null
+}
+
+# $1: on or off.
+build_variant() {
+    variant=$1
+    dir=$XB/$variant
+    stamp="$PCIDC_TREE $XEN_VERSION"
+    want=y
+    [ "$variant" = off ] && want=n
+
+    if [ -f "$dir/xen.gz" ] && [ "$(cat "$dir/.pcidc-built" 2>/dev/null)" = "$stamp" ] &&
+       grep -q "CONFIG_$XEN_KCONFIG[= ]" "$dir/.config"; then
+        say "$variant: up to date ($dir/xen.gz)"
+        return 0
+    fi
+    rm -f "$dir/.pcidc-built"
+
+    if [ ! -f "$dir/.config" ]; then
+        if [ "$variant" = off ] && [ -f "$XB/on/.pcidc-built" ]; then
+            say "off: starting from a copy of the 'on' build"
+            rm -rf "$dir"
+            cp -a "$XB/on" "$dir"
+            rm -rf "$dir/.pcidc-built" "$dir/build.log" "$dir/drivers/passthrough/pcidc"
+        else
+            mkdir -p "$dir"
+            xen_make "$dir" defconfig >/dev/null ||
+                die "make defconfig failed in $dir"
+        fi
+    fi
+    set_option "$dir" "$want"
+
+    say "$variant: building (make -j$JOBS, log: $dir/build.log)"
+    start=$(date +%s)
+    if ! xen_make "$dir" -j"$JOBS" >"$dir/build.log" 2>&1; then
+        tail -n 30 "$dir/build.log" | sed 's/^/  /' >&2
+        die "$variant: hypervisor build failed; full log: $dir/build.log"
+    fi
+    [ -f "$dir/xen.gz" ] && [ -f "$dir/xen-syms" ] ||
+        die "$variant: build finished without xen.gz / xen-syms in $dir"
+    echo "$stamp" >"$dir/.pcidc-built"
+    say "$variant: built in $(( $(date +%s) - start )) s: $dir/xen.gz"
+}
+
+build_variant on
+build_variant off

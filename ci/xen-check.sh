@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# make xen-check: checks on the two hypervisors ci/xen-build.sh built.
+#
+#  1. the builds are those of the current sources, option on and off;
+#  2. xen-syms holds the core's and the port's functions when the option is
+#     on, and none of them when it is off;
+#  3. the plan is rebuilt wherever Xen's PCI device set changes;
+#  4. on the crash path the disconnect runs after the NMI shootdown and
+#     before iommu_crash_shutdown() on every path (control-flow check on
+#     the disassembly, see ci/xen/disasm_check.py);
+#  5. the crash path and the port's crash-time write reach no lock function;
+#  6. the core object, compiled by Xen's build with Xen's flags, needs no
+#     symbol outside pcidc_port_* (and the thunks Xen's own flags ask for).
+# Every check that could pass vacuously is paired with a control that must
+# fail.  Output: one line per check, then "xen-check: N passed, M failed".
+set -eu
+PROG=xen-check
+. "$(dirname "$0")/xen/common.sh"
+
+ON=$XB/on
+OFF=$XB/off
+WORK=$XB/check
+PASSED=0
+FAILED=0
+
+ok()   { PASSED=$((PASSED + 1)); echo "  ok  : $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "  FAIL: $*"; }
+check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+
+for v in "$ON" "$OFF"; do
+    [ -f "$v/xen-syms" ] && [ -f "$v/.pcidc-built" ] ||
+        die "no finished build in $v: run 'make xen' first (or 'make check-xen')"
+done
+"$ROOT/ci/deps.sh" xen || die "ci/deps.sh xen failed"
+mkdir -p "$WORK"
+
+echo "xen-check: Xen $XEN_VERSION, builds in $ON and $OFF"
+
+# --- 1. the builds match the sources -------------------------------------------
+current=$(compose_series) || exit 1
+tree=$(git -C "$SRC_DIR" rev-parse "$current^{tree}")
+check "on and off were built from the current sources (tree ${tree%"${tree#???????????}"})" \
+    sh -c '[ "$(cat "$1/.pcidc-built")" = "$3 $4" ] && [ "$(cat "$2/.pcidc-built")" = "$3 $4" ]' \
+    sh "$ON" "$OFF" "$tree" "$XEN_VERSION"
+check "on/.config: CONFIG_$XEN_KCONFIG=y" grep -qx "CONFIG_$XEN_KCONFIG=y" "$ON/.config"
+check "off/.config: CONFIG_$XEN_KCONFIG is not set" \
+    grep -qx "# CONFIG_$XEN_KCONFIG is not set" "$OFF/.config"
+
+# --- 2. symbols --------------------------------------------------------------------
+nm "$ON/xen-syms" >"$WORK/on.nm"
+nm "$OFF/xen-syms" >"$WORK/off.nm"
+for sym in pcidc_plan_build pcidc_plan_published pcidc_describe \
+           pcidc_crash_disconnect pcidc_strerror \
+           pcidc_port_conf_write16 pcidc_port_conf_read32 \
+           pcidc_port_test_and_set pcidc_port_wmb \
+           pci_crash_plan_update pci_crash_disconnect pci_iterate_pdevs; do
+    check "on: xen-syms defines $sym" grep -q " [Tt] $sym\$" "$WORK/on.nm"
+done
+check "on: xen-syms holds the core's state pcidc_state (.bss)" \
+    grep -q " [Bb] pcidc_state\$" "$WORK/on.nm"
+found_off=$(grep -E ' (pcidc_|pci_crash_|pci_iterate_pdevs|opt_pci_crash)' "$WORK/off.nm" |
+            awk '{print $3}' | tr '\n' ' ')
+check "off: xen-syms has no pcidc/pci_crash symbol${found_off:+ (found: $found_off)}" \
+    test -z "$found_off"
+check "on: the command-line option 'pci-crash-disconnect' is registered" \
+    grep -q " [a-zA-Z] __setup_str_opt_pci_crash_disconnect\$" "$WORK/on.nm"
+# Control for the absence test: the same grep finds them in the 'on' build.
+check "control: the off-build grep finds the symbols in the on build" \
+    grep -qE ' (pcidc_|pci_crash_)' "$WORK/on.nm"
+
+# --- 3.-5. disassembly -----------------------------------------------------------
+objdump -d --no-show-raw-insn "$ON/xen-syms" >"$WORK/on.dis" ||
+    die "objdump failed on $ON/xen-syms"
+objdump -d --no-show-raw-insn "$OFF/xen-syms" >"$WORK/off.dis" ||
+    die "objdump failed on $OFF/xen-syms"
+
+run_py() {
+    python3 "$XEN_CI/disasm_check.py" "$@" >"$WORK/py.out" 2>&1 || true
+    grep -v '^RESULT ' "$WORK/py.out"
+    result=$(grep '^RESULT ' "$WORK/py.out" || echo "RESULT 0 1")
+    set -- $result
+    PASSED=$((PASSED + $2))
+    FAILED=$((FAILED + $3))
+    grep -q '^RESULT ' "$WORK/py.out" ||
+        echo "  FAIL: disasm_check.py did not finish (see $WORK/py.out)"
+}
+run_py hooks "$WORK/on.dis"
+run_py order "$WORK/on.dis" "$WORK/off.dis"
+run_py locks "$WORK/on.dis"
+
+# --- 6. the core object, as Xen's build compiled it ------------------------------
+OBJ_DIR=$ON/drivers/passthrough/pcidc
+
+# Symbols the object may need besides pcidc_port_*: only the thunks that
+# Xen's own flags make the compiler emit (read from the recorded command).
+allowed_thunks() {
+    cmd=$(dirname "$1")/.$(basename "$1").cmd
+    [ -f "$cmd" ] || return 0
+    if grep -q -- '-mfunction-return=thunk-extern' "$cmd"; then
+        echo "__x86_return_thunk"
+    fi
+    if grep -q -- '-mindirect-branch=thunk-extern' "$cmd"; then
+        echo "__x86_indirect_thunk_[a-z0-9]*"
+    fi
+}
+
+outside_port() {
+    obj=$1
+    pattern='^pcidc_port_'
+    for t in $(allowed_thunks "$obj"); do
+        pattern="$pattern|^$t\$"
+    done
+    nm -u "$obj" | awk '{print $2}' | grep -Ev "$pattern" | tr '\n' ' '
+}
+
+core_obj=$OBJ_DIR/pcidc.o
+if [ -f "$core_obj" ]; then
+    bad=$(outside_port "$core_obj")
+    thunks=$(nm -u "$core_obj" | awk '{print $2}' | grep '^__x86_' | tr '\n' ' ')
+    check "core object $core_obj needs only pcidc_port_*${thunks:+ and Xen's flag-mandated $thunks}${bad:+ (also: $bad)}" \
+        test -z "$bad"
+    check "core object was built with Xen's flags (-D__XEN__ -nostdinc in its .cmd)" \
+        grep -q -- '-D__XEN__.*-nostdinc\|-nostdinc.*-D__XEN__' "$OBJ_DIR/.pcidc.o.cmd"
+    port_bad=$(outside_port "$OBJ_DIR/xen-port.o")
+    check "control: the same test flags the port object, which needs Xen ($port_bad)" \
+        test -n "$port_bad"
+else
+    fail "no core object at $core_obj"
+fi
+
+echo "xen-check: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

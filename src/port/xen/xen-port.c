@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pcidc port for the Xen hypervisor (x86).
+ *
+ * Plan building: whenever Xen's set of PCI devices changes (boot scan,
+ * dom0's PHYSDEVOP_pci_device_add/remove, devices Xen hides or keeps
+ * read-only for itself) pci.c calls pci_crash_plan_update() with
+ * pcidevs_lock held.  It describes every device Xen knows of to the core,
+ * reading each function's header type and, for bridges, its secondary and
+ * subordinate bus numbers from config space at that time, and the core
+ * publishes a new disconnect plan.
+ *
+ * Crash path: crash.c calls pci_crash_disconnect() once the other CPUs have
+ * been shot down and before the IOMMU is shut down.  It walks the published
+ * plan; each step is a single config write that takes no lock.
+ */
+
+#include <xen/bitops.h>
+#include <xen/init.h>
+#include <xen/lib.h>
+#include <xen/param.h>
+#include <xen/pci.h>
+#include <xen/pci-crash.h>
+#include <xen/sched.h>
+#include <asm/io.h>
+#include <asm/system.h>
+
+#include "pcidc.h"
+
+static bool __read_mostly opt_pci_crash_disconnect = true;
+boolean_param("pci-crash-disconnect", opt_pci_crash_disconnect);
+
+/* Both are about 130 KiB together; only plan building touches funcs[]. */
+static struct pcidc pcidc_state;
+static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
+
+struct collect {
+    unsigned int nr;            /* entries filled in funcs[] */
+    unsigned int seen;          /* devices Xen knows of */
+    unsigned int preserved;
+    unsigned int absent;        /* not answering config reads: left out */
+    unsigned int bad_bridge;    /* bus numbers unusable: taken as endpoint */
+};
+
+/*
+ * Functions Xen keeps for itself: hidden and read-only devices (a PCI serial
+ * console, the xHCI or EHCI debug port, the boot VGA device, an AMD IOMMU's
+ * own function) are all owned by dom_xen.  Host bridges are kept too: they
+ * do no DMA of their own, and on some chipsets their COMMAND register
+ * governs decoding of CPU accesses.
+ */
+static bool keep_alive(const struct pci_dev *pdev)
+{
+    return pdev->domain == dom_xen || pdev->type == DEV_TYPE_PCI_HOST_BRIDGE;
+}
+
+/*
+ * A bridge whose bus numbers are not (yet) programmed forwards nothing:
+ * describe it as an endpoint rather than reject the whole plan.
+ */
+static bool bridge_range_usable(const struct pcidc_func *func)
+{
+    return func->secondary > PCIDC_SBDF_BUS(func->sbdf) &&
+           func->subordinate >= func->secondary;
+}
+
+static int cf_check collect_one(struct pci_dev *pdev, void *arg)
+{
+    struct collect *c = arg;
+    struct pcidc_func *func;
+    uint8_t flags = keep_alive(pdev) ? PCIDC_FUNC_PRESERVE : 0;
+
+    c->seen++;
+    if ( c->nr >= ARRAY_SIZE(funcs) )
+        return -ENOSPC;
+
+    func = &funcs[c->nr];
+    if ( pdev->info.is_virtfn )
+    {
+        /* SR-IOV VFs read 0xffff as vendor ID; they are never bridges. */
+        func->sbdf = pdev->sbdf.sbdf;
+        func->flags = flags;
+        func->secondary = 0;
+        func->subordinate = 0;
+    }
+    else if ( pcidc_describe(func, pdev->sbdf.sbdf, flags) != PCIDC_OK )
+    {
+        c->absent++;
+        return 0;
+    }
+
+    if ( (func->flags & PCIDC_FUNC_BRIDGE) && !bridge_range_usable(func) )
+    {
+        printk(XENLOG_DEBUG
+               "pci-crash-disconnect: %pp: bridge buses %02x-%02x unusable, taken as endpoint\n",
+               &pdev->sbdf, func->secondary, func->subordinate);
+        func->flags &= ~PCIDC_FUNC_BRIDGE;
+        c->bad_bridge++;
+    }
+
+    if ( flags )
+        c->preserved++;
+    c->nr++;
+    return 0;
+}
+
+void pci_crash_plan_update(void)
+{
+    static const struct pcidc_policy policy = PCIDC_POLICY_DEFAULT;
+    struct collect c = { 0 };
+    const struct pcidc_plan *plan;
+    int rc;
+
+    ASSERT(pcidevs_locked());
+
+    if ( !opt_pci_crash_disconnect )
+        return;
+
+    if ( pci_iterate_pdevs(collect_one, &c) )
+    {
+        printk(XENLOG_WARNING
+               "pci-crash-disconnect: more than %u PCI functions, plan not updated\n",
+               PCIDC_PLAN_CAPACITY);
+        return;
+    }
+
+    rc = pcidc_plan_build(&pcidc_state, funcs, c.nr, &policy);
+    if ( rc != PCIDC_OK )
+    {
+        printk(XENLOG_WARNING
+               "pci-crash-disconnect: plan not updated: %s (%d)\n",
+               pcidc_strerror(rc), rc);
+        return;
+    }
+
+    plan = pcidc_plan_published(&pcidc_state);
+    printk(XENLOG_DEBUG
+           "pci-crash-disconnect: plan of %u steps (%u devices, %u kept, %u absent, %u bridges as endpoints)\n",
+           plan->nr_steps, c.seen, c.preserved, c.absent, c.bad_bridge);
+}
+
+/*
+ * Crash path.  No printk here: it takes the console lock.  The caller
+ * reports the count.
+ */
+unsigned int pci_crash_disconnect(void)
+{
+    if ( !opt_pci_crash_disconnect )
+        return 0;
+
+    return pcidc_crash_disconnect(&pcidc_state);
+}
+
+/* --- The core's port interface ------------------------------------------- */
+
+/*
+ * Called on the crash path only.  pci_conf_write16() is not usable there:
+ * for segment 0 and registers below 256 it takes pci_config_lock, which a
+ * CPU stopped by the NMI shootdown (or this CPU, if it crashed inside a
+ * config access) may hold forever.
+ *
+ * MMCFG, where Xen has the segment and bus mapped, is one uncached store and
+ * needs no lock at all.  Otherwise the write goes through 0xCF8/0xCFC
+ * directly.  That pair of port accesses is only atomic because of the lock;
+ * it is safe without it here because every other CPU has been stopped by
+ * the NMI shootdown before crash.c calls us (and this CPU runs with
+ * interrupts off), so nobody can move 0xCF8 between our two accesses.  An
+ * access the stopped CPUs had under way is never resumed.  If the shootdown
+ * failed (crash.c reports "Failed to shoot down CPUs"), a CPU still running
+ * could tear one of our writes; we accept that, as the alternative is not
+ * writing at all.
+ */
+void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value)
+{
+    const pci_sbdf_t s = { .sbdf = sbdf };
+
+    if ( !pci_mmcfg_write(s.seg, s.bus, s.devfn, reg, 2, value) )
+        return;
+
+    /* Type 1 configuration cycles reach segment 0 only. */
+    if ( s.seg )
+        return;
+
+    outl(0x80000000U | ((uint32_t)s.bdf << 8) | (reg & 0xfc), 0xcf8);
+    outw(value, 0xcfc + (reg & 2));
+}
+
+/* Plan building only: the normal, locked accessor is right here. */
+uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg)
+{
+    const pci_sbdf_t s = { .sbdf = sbdf };
+
+    return pci_conf_read32(s, reg);
+}
+
+int pcidc_port_test_and_set(unsigned long *word)
+{
+    return test_and_set_bit(0, word);
+}
+
+void pcidc_port_wmb(void)
+{
+    smp_wmb();
+}
+
+/*
+ * Local variables:
+ * mode: C
+ * c-file-style: "BSD"
+ * c-basic-offset: 4
+ * tab-width: 4
+ * indent-tabs-mode: nil
+ * End:
+ */
