@@ -163,10 +163,10 @@ struct rig {
     struct vtd *v;
     int dom;
     unsigned int nr_nics;
-    struct nic nic[3];
+    struct nic nic[4];
     uint8_t low[LOW_SIZE];  /* what the low region must hold */
-    char netdev[3][512];
-    char device[3][128];
+    char netdev[4][512];
+    char device[4][128];
 };
 
 static void rig_fail(struct rig *r)
@@ -380,9 +380,11 @@ static struct diff wait_low_change(struct rig *r, unsigned int ms)
 static struct rig *rig_new(void)
 {
     struct rig *r = calloc(1, sizeof(*r));
+    unsigned int k;
 
     assert_non_null(r);
-    r->nic[0].sock = r->nic[1].sock = r->nic[2].sock = -1;
+    for (k = 0; k < 4; k++)
+        r->nic[k].sock = -1;
     r->q = qts_new(NULL);
     assert_non_null(r->q);
     rig_fail(r);
@@ -412,7 +414,7 @@ static int rig_teardown(void **state)
 
     if (r == NULL)
         return 0;
-    for (k = 0; k < 3; k++)
+    for (k = 0; k < 4; k++)
         if (r->nic[k].sock >= 0)
             close(r->nic[k].sock);
     vtd_free(r->v);
@@ -620,6 +622,7 @@ static void test_disconnect_first(void **state)
  *   00:03.0 pci-bridge            -> e1000 at 01:00.0
  *   00:04.0 pcie-root-port        -> e1000 at 02:00.0
  *   00:05.0 pcie-root-port -> 03:00.0 pcie-pci-bridge -> e1000 at 04:01.0
+ *   00:06.0 pci-bridge -> 05:01.0 pci-bridge -> e1000 at 06:02.0
  * (bus numbers from qpci's depth-first enumeration).  First each NIC gets
  * a context entry for its own ID only: a fault record names the ID QEMU
  * really used, and vtd_requester_id() must have predicted it.  Then
@@ -631,9 +634,11 @@ static const char *const bridge_topology[] = {
     "-device", "pcie-root-port,id=rp0,chassis=2,slot=0,addr=0x04.0",
     "-device", "pcie-root-port,id=rp1,chassis=3,slot=0,addr=0x05.0",
     "-device", "pcie-pci-bridge,id=pb0,bus=rp1,addr=0x00.0",
+    "-device", "pci-bridge,id=br1,chassis_nr=4,addr=0x06.0",
+    "-device", "pci-bridge,id=br2,chassis_nr=5,bus=br1,addr=0x01.0",
 };
 
-#define BRIDGE_NICS 3
+#define BRIDGE_NICS 4
 
 static void bridge_rig(struct rig *r, struct qpci_bus *bus)
 {
@@ -641,8 +646,10 @@ static void bridge_rig(struct rig *r, struct qpci_bus *bus)
         "e1000,bus=br0,addr=0x00.0",
         "e1000,bus=rp0,addr=0x00.0",
         "e1000,bus=pb0,addr=0x01.0",
+        "e1000,bus=br2,addr=0x02.0",
     };
-    static const uint32_t bdf[BRIDGE_NICS] = { 0x0100, 0x0200, 0x0408 };
+    static const uint32_t bdf[BRIDGE_NICS] = { 0x0100, 0x0200, 0x0408,
+                                               0x0610 };
     const char *argv[32];
     unsigned int k, argc = 0;
 
@@ -694,11 +701,14 @@ static int frame_fault(struct rig *r, unsigned int k, struct vtd_fault *f)
 static void test_requester_ids(void **state)
 {
     static struct qpci_bus bus;
-    static const uint16_t expect[BRIDGE_NICS] = { 0x0018, 0x0200, 0x0400 };
+    /* Own ID behind the root port; the topmost conventional bridge wins. */
+    static const uint16_t expect[BRIDGE_NICS] = { 0x0018, 0x0200, 0x0400,
+                                                  0x0030 };
+    static const unsigned int aliased[] = { 0, 2, 3 };
     struct rig *r = rig_new();
     struct vtd_fault f[2];
     char line[160];
-    unsigned int k, rdh;
+    unsigned int a, k, rdh;
 
     *state = r;
     bridge_rig(r, &bus);
@@ -720,7 +730,8 @@ static void test_requester_ids(void **state)
     assert_int_equal(vtd_faults_collect(r->v, f, 1, NULL), 0);
 
     /* Behind a conventional bus: the fault names the alias. */
-    for (k = 0; k < BRIDGE_NICS; k += 2) {
+    for (a = 0; a < sizeof(aliased) / sizeof(aliased[0]); a++) {
+        k = aliased[a];
         assert_int_equal(frame_fault(r, k, f), 1);
         print_message("vtd: e1000 at %02x:%02x.%x, context for its own ID "
                       "only: %s\n", r->nic[k].bdf >> 8,
@@ -736,7 +747,8 @@ static void test_requester_ids(void **state)
      * so the next one takes the descriptor at RDH, read here.)
      */
     vtd_attach_all(r->v, &bus, r->dom);
-    for (k = 0; k < BRIDGE_NICS; k += 2) {
+    for (a = 0; a < sizeof(aliased) / sizeof(aliased[0]); a++) {
+        k = aliased[a];
         rdh = qts_readl(r->q, r->nic[k].mmio + E_RDH);
         rig_fail(r);
         assert_true(rdh < RX_DESCS);
