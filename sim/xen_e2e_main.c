@@ -12,10 +12,13 @@
  *   - every PCI function's COMMAND register (ECAM, single memory reads;
  *     0xCF8/0xCFC are never touched while the guest runs);
  *   - the e1000 receive ring (base, length and head from the device's
- *     side-effect-free registers before the crash, descriptors and
- *     buffers from memory): descriptors completed and frames written into
- *     dom0's buffers after the crash line;
- *   - the AHCI port 0 command list in memory (bytes transferred per slot).
+ *     side-effect-free registers while its memory decode is on,
+ *     descriptors and buffers from memory): descriptors completed and
+ *     frames written into dom0's buffers after Xen's crash path ran;
+ *   - the AHCI reads in flight at the crash (port 0 PxCI/PxSACT before the
+ *     crash, then command tables and buffers in memory, against a disk
+ *     whose every sector is stamped with its LBA): did their data land
+ *     after the crash path?
  *
  * Each run is a child process with its own QEMU (sim/qts); up to --jobs
  * run at once.  Results: a Markdown table on stdout, --json FILE, and per
@@ -85,7 +88,6 @@ static const uint8_t src_mac[6] = { 0x52, 0x54, 0x00, 0xe2, 0xe0, 0xfe };
 #define E1000_RDBAH     0x2804
 #define E1000_RDLEN     0x2808
 #define E1000_RDH       0x2810
-#define E1000_RDT       0x2818
 /* AHCI port 0 registers (ABAR + 0x100 ...), equally free of side effects. */
 #define AHCI_P0CLB      0x100
 #define AHCI_P0CLBU     0x104
@@ -208,6 +210,9 @@ struct run_result {
     unsigned long frames_sent;
     unsigned long frames_refused;
     unsigned long seq_at_anchor;
+    long head_before;           /* RDH at the last poll before the crash line */
+    long head_base;             /* RDH at the anchor's first poll, -1: decode off */
+    long head_end;              /* last RDH read after that, -1: decode off */
     /* AHCI port 0 */
     bool ahci_seen;
     unsigned long ahci_busy_polls;  /* polls before the crash with commands issued */
@@ -735,6 +740,23 @@ static void count_after(struct watch *w)
 
 static void ahci_mark_base(struct watch *w);
 
+/* RDH, only while the e1000's memory decode is on (the BAR is gone otherwise). */
+static void read_head(struct watch *w, enum phase ph)
+{
+    struct run_result *r = w->r;
+    long head;
+
+    if ( !(r->func[w->nic].last & 0x0002) )
+        return;
+    head = qts_readl(w->q, w->nic_bar + E1000_RDH);
+    if ( ph == PH_BEFORE )
+        r->head_before = head;
+    else if ( ph == PH_AFTER && !w->have_base )
+        r->head_base = head;
+    else if ( ph == PH_AFTER && r->head_base >= 0 )
+        r->head_end = head;
+}
+
 /* One look at everything. */
 static void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs)
 {
@@ -743,6 +765,7 @@ static void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs)
     double t_start = now_s();
 
     read_commands(w, ph);
+    read_head(w, ph);
     qts_memread(w->q, r->ring_base, w->ring_now, bytes);
     if ( ph == PH_BEFORE )
         read_ahci(w);
@@ -1290,6 +1313,7 @@ static void run_one(const struct opts *o, struct run_result *r)
     double start = now_s();
 
     r->t_exit = -1;
+    r->head_before = r->head_base = r->head_end = -1;
     console_init(&e.con);
     e.flood.fd = -1;
     e.w.nic = -1;
@@ -1577,10 +1601,12 @@ static void json_run(FILE *f, const struct run_result *r)
             "\"desc_before\": %lu, \"desc_window\": %lu, \"desc_in_crash_path\": %lu, "
             "\"desc_after\": %lu, "
             "\"bytes_after\": %lu, \"late_frames\": %lu, \"late_frame_bytes\": %lu, "
-            "\"frames_sent\": %lu, \"frames_refused\": %lu, \"seq_at_anchor\": %lu},\n",
+            "\"frames_sent\": %lu, \"frames_refused\": %lu, \"seq_at_anchor\": %lu, "
+            "\"rdh_before\": %ld, \"rdh_after_crash_path\": %ld, \"rdh_end\": %ld},\n",
             r->ring_base, r->ring_size, r->desc_before, r->desc_window,
             r->desc_in_path, r->desc_after, r->bytes_after, r->frames_late, r->frames_late_bytes,
-            r->frames_sent, r->frames_refused, r->seq_at_anchor);
+            r->frames_sent, r->frames_refused, r->seq_at_anchor, r->head_before,
+            r->head_base, r->head_end);
     fprintf(f, "      \"ahci\": {\"found\": %s, \"busy_polls_before\": %lu, "
             "\"in_flight_at_last_poll_before_crash\": %u, \"landed\": %u, "
             "\"bytes_in_flight\": %lu, \"bytes_landed\": %lu, "
