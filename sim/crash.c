@@ -508,6 +508,23 @@ static void iommu_results(struct eng *e)
         r->fault[i].dev = b ? b->owner : -1;
         r->nr_faults = i + 1;
     }
+    for (i = 0; i < vtd_rig_nr_blocks(e->iommu); i++) {
+        const struct vtd_block *b = vtd_rig_block(e->iommu, i);
+        const struct vtd_window *w = vtd_rig_window(e->iommu, b->window);
+        struct crash_iova *o = &r->iova[r->nr_iova];
+
+        if (strcmp(w->name, REGION_LOW) && strcmp(w->name, REGION_KDUMP))
+            r->iova_unguarded_bytes += b->len;
+        if (r->nr_iova == CRASH_MAX_IOVA)
+            continue;
+        snprintf(o->name, sizeof(o->name), "%s", b->name);
+        snprintf(o->window, sizeof(o->window), "%s", w->name);
+        o->iova = b->iova;
+        o->length = b->len;
+        o->phys = b->phys;
+        o->dev = b->owner;
+        r->nr_iova++;
+    }
 }
 
 /* The fault-record probe: e1000_0's next RX buffer loses its mapping. */

@@ -120,6 +120,18 @@ struct crash_fault {
     int dev;                    /* device owning that IOVA, -1: none */
 };
 
+#define CRASH_MAX_IOVA      64
+
+/* One IOVA block of the layout: a device buffer and where it was mapped. */
+struct crash_iova {
+    char name[32];              /* buffer, e.g. "e1000_0 rx ring" */
+    char window[24];            /* "low memory", "kdump reserved", ... */
+    uint64_t iova;
+    uint64_t length;
+    uint64_t phys;
+    int dev;                    /* owner, -1: none */
+};
+
 struct crash_dev_result {
     char name[CRASH_NAME_LEN];  /* e1000_0, ahci_0 */
     uint32_t sbdf;
@@ -176,6 +188,11 @@ struct crash_result {
     bool iommu_fault_overflow;  /* FSTS.PFO: faults were lost */
     unsigned int nr_faults;     /* kept in fault[] */
     struct crash_fault fault[CRASH_MAX_FAULTS];
+    unsigned int nr_iova;       /* the IOVA layout, first CRASH_MAX_IOVA */
+    struct crash_iova iova[CRASH_MAX_IOVA];
+    /* IOVA bytes outside the guarded windows: DMA there with translation
+     * off lands in memory nobody compares (big topologies only). */
+    uint64_t iova_unguarded_bytes;
 
     unsigned int writes_until_quiesced;
     unsigned int writes_until_quiesced_pcie;

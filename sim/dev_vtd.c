@@ -928,6 +928,7 @@ static const struct vtd_block *block_new(struct vtd_rig *r, uint64_t phys)
     if (vtd_map(r->v, r->dom, iova, reg->addr, reg->size, VTD_PERM_RW))
         return NULL;
     b = &r->block[r->nr_blocks++];
+    snprintf(b->name, sizeof(b->name), "%s", reg->name);
     b->phys = reg->addr;
     b->iova = iova;
     b->len = reg->size;

@@ -230,6 +230,7 @@ struct vtd_window {
 };
 
 struct vtd_block {
+    char name[32];              /* the galloc region's name */
     uint64_t phys;              /* galloc region start */
     uint64_t iova;
     uint64_t len;               /* page-rounded */

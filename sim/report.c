@@ -109,6 +109,25 @@ static json_t *faults_json(const struct crash_result *r)
     return faults;
 }
 
+static json_t *iova_json(const struct crash_result *r)
+{
+    json_t *layout = json_array();
+    unsigned int i;
+
+    for (i = 0; i < r->nr_iova; i++) {
+        const struct crash_iova *b = &r->iova[i];
+
+        json_array_append_new(layout, json_pack(
+            "{s:s, s:s, s:I, s:I, s:I, s:o}",
+            "buffer", b->name, "window", b->window,
+            "iova", (json_int_t)b->iova, "length", (json_int_t)b->length,
+            "phys", (json_int_t)b->phys,
+            "device", b->dev >= 0 ? json_string(r->dev[b->dev].name)
+                                  : json_null()));
+    }
+    return layout;
+}
+
 static void iommu_json(json_t *run, const struct crash_result *r)
 {
     json_object_set_new(run, "corrupted_by_region", json_pack(
@@ -126,6 +145,9 @@ static void iommu_json(json_t *run, const struct crash_result *r)
     json_object_set_new(run, "iommu_fault_overflow",
                         json_boolean(r->iommu_fault_overflow));
     json_object_set_new(run, "iommu_fault_records", faults_json(r));
+    json_object_set_new(run, "iova_layout", iova_json(r));
+    json_object_set_new(run, "iova_unguarded_bytes",
+                        json_integer((json_int_t)r->iova_unguarded_bytes));
 }
 
 json_t *report_run_json(const struct crash_result *r)
@@ -277,6 +299,14 @@ static void report_markdown_iommu(const json_t *report, FILE *out)
             "then). \"DMA written\" above counts what the drivers see in "
             "their own rings; DMA that went to an IOVA taken as a physical "
             "address shows up here, in the low memory and kdump columns.\n");
+    json_array_foreach((json_t *)runs, i, run)
+        if (num(run, "iova_unguarded_bytes") > 0) {
+            fprintf(out, "\nNote: %lld bytes of IOVAs did not fit the two "
+                    "guarded windows (JSON iova_layout): DMA there after "
+                    "translation off is not compared.\n",
+                    num(run, "iova_unguarded_bytes"));
+            break;
+        }
 }
 
 void report_markdown(const json_t *report, FILE *out)
