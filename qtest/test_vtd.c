@@ -881,6 +881,23 @@ static void test_iommu_policies(void **state)
     assert_int_equal(by_region(on, "kdump_reserved"), 0);
     assert_true(by_region(on, "crash_state") > run_num(on, "inflight_bytes"));
 
+    /* The layout used both windows, each buffer owned by a device. */
+    {
+        const json_t *layout = json_object_get(none, "iova_layout"), *b;
+        bool low = false, kdump = false;
+        size_t i;
+
+        json_array_foreach((json_t *)layout, i, b) {
+            const char *w = json_string_value(json_object_get(b, "window"));
+
+            low |= !strcmp(w, "low memory");
+            kdump |= !strcmp(w, "kdump reserved");
+            assert_true(json_is_string(json_object_get(b, "device")));
+        }
+        assert_true(low && kdump);
+        assert_int_equal(run_num(none, "iova_unguarded_bytes"), 0);
+    }
+
     /* linux-kexec: whatever it measures, but measured. */
     assert_true(by_region(kexec, "low_memory") >= 0);
     crashsim_done(r);
