@@ -30,7 +30,7 @@
 static bool __read_mostly opt_pci_crash_disconnect = true;
 boolean_param("pci-crash-disconnect", opt_pci_crash_disconnect);
 
-/* Both are about 130 KiB together; only plan building touches funcs[]. */
+/* About 117 + 32 KiB of .bss; only plan building touches funcs[]. */
 static struct pcidc pcidc_state;
 static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
 
@@ -55,8 +55,9 @@ static bool keep_alive(const struct pci_dev *pdev)
 }
 
 /*
- * A bridge whose bus numbers are not (yet) programmed forwards nothing:
- * describe it as an endpoint rather than reject the whole plan.
+ * A bridge whose bus numbers are unprogrammed (0) or impossible has no
+ * range to place functions in: take it as an endpoint rather than reject
+ * the whole plan.  Functions on its buses stay in the plan either way.
  */
 static bool bridge_range_usable(const struct pcidc_func *func)
 {
