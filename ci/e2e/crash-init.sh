@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash disable=SC3045  # busybox ash has read -t
 # SPDX-License-Identifier: GPL-2.0-only
 # /init of the crash kernel's initramfs (ci/e2e/images.sh): report whether
 # /proc/vmcore is there, then power off when the harness says "poweroff" on

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash disable=SC2013
 # SPDX-License-Identifier: GPL-2.0-only
 # /init of dom0's initramfs in the real-Xen end-to-end run (ci/e2e/images.sh).
 # Every line starting "pcidc-e2e: " is a marker the harness waits for.

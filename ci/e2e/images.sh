@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
+# Package, module and library lists are space-separated words on purpose.
+# shellcheck disable=SC2086,SC2012
 #
 # ci/e2e/images.sh [OUTDIR]
 #
@@ -62,7 +64,7 @@ xen_libs="libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1
 other_libs="libc6 libext2fs2 libcom-err2 liblzma5 libuuid1 libyajl2 libzstd1 zlib1g"
 
 # One apt-cache call for every candidate version (each call costs ~0.5 s).
-# shellcheck disable=SC2086
+
 want=$(apt-cache policy "$kernel_pkg" busybox-static kexec-tools $other_libs 2>/dev/null |
     awk '/^[^ ]/ { name = $1; sub(/:$/, "", name) } /Candidate:/ { print name "=" $2 }')
 for p in $xen_libs; do
@@ -96,7 +98,6 @@ for pv in $want; do
 done
 if [ -n "$fetch" ]; then
     log "apt-get download$fetch"
-    # shellcheck disable=SC2086
     (cd "$debs" && apt-get download -q -o APT::Sandbox::User=root $fetch >&2) ||
         die "apt-get download failed"
 fi
