@@ -27,6 +27,7 @@ FAILED=0
 ok()   { PASSED=$((PASSED + 1)); echo "  ok  : $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "  FAIL: $*"; }
 check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
+words() { tr '\n' ' ' | sed 's/ *$//'; }
 
 for v in "$ON" "$OFF"; do
     [ -f "$v/xen-syms" ] && [ -f "$v/.pcidc-built" ] ||
@@ -60,7 +61,7 @@ done
 check "on: xen-syms holds the core's state pcidc_state (.bss)" \
     grep -q " [Bb] pcidc_state\$" "$WORK/on.nm"
 found_off=$(grep -E ' (pcidc_|pci_crash_|pci_iterate_pdevs|opt_pci_crash)' "$WORK/off.nm" |
-            awk '{print $3}' | tr '\n' ' ')
+            awk '{print $3}' | words)
 check "off: xen-syms has no pcidc/pci_crash symbol${found_off:+ (found: $found_off)}" \
     test -z "$found_off"
 check "on: the command-line option 'pci-crash-disconnect' is registered" \
@@ -111,13 +112,13 @@ outside_port() {
     for t in $(allowed_thunks "$obj"); do
         pattern="$pattern|^$t\$"
     done
-    nm -u "$obj" | awk '{print $2}' | grep -Ev "$pattern" | tr '\n' ' '
+    nm -u "$obj" | awk '{print $2}' | grep -Ev "$pattern" | words
 }
 
 core_obj=$OBJ_DIR/pcidc.o
 if [ -f "$core_obj" ]; then
     bad=$(outside_port "$core_obj")
-    thunks=$(nm -u "$core_obj" | awk '{print $2}' | grep '^__x86_' | tr '\n' ' ')
+    thunks=$(nm -u "$core_obj" | awk '{print $2}' | grep '^__x86_' | words)
     check "core object $core_obj needs only pcidc_port_*${thunks:+ and Xen's flag-mandated $thunks}${bad:+ (also: $bad)}" \
         test -z "$bad"
     check "core object was built with Xen's flags (-D__XEN__ -nostdinc in its .cmd)" \

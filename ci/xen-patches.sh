@@ -41,6 +41,20 @@ git -C "$SRC_DIR" format-patch -q --cover-letter --cover-from-description=subjec
     --no-signature -o "$OUT" debian-base..pcidc >/dev/null ||
     die "git format-patch failed in $SRC_DIR"
 
+# The mailed series must rebuild exactly the composed tree (branch pcidc),
+# the one ci/xen-build.sh builds.
+AM=$XB/am-check
+git -C "$SRC_DIR" worktree remove --force "$AM" 2>/dev/null || rm -rf "$AM"
+git -C "$SRC_DIR" worktree prune
+git -C "$SRC_DIR" worktree add -q --detach "$AM" debian-base ||
+    die "could not make a scratch work tree in $AM"
+if ! git -C "$AM" am -q $(ls "$OUT"/*.patch | grep -v cover-letter) ||
+   [ "$(git -C "$AM" rev-parse 'HEAD^{tree}')" != "$(git -C "$SRC_DIR" rev-parse 'pcidc^{tree}')" ]; then
+    die "the series in $OUT does not reproduce branch pcidc with git am (scratch tree: $AM)"
+fi
+git -C "$SRC_DIR" worktree remove --force "$AM"
+say "git am of the series onto debian-base reproduces branch pcidc"
+
 say "series in $OUT:"
 for f in "$OUT"/*.patch; do
     printf '  %s\n' "$(basename "$f")" >&2

@@ -76,7 +76,7 @@ derive_deb_src() {
         [ -f "$f" ] || continue
         awk '$1 == "deb" { $1 = "deb-src"; print }' "$f"
     done | sed 's/[[:space:]]*#.*//'
-} 
+}
 
 main_archive_only() {
     awk '{ for (i = 2; i <= NF; i++) if ($i ~ /-security$|security/) next; print }'
@@ -135,7 +135,8 @@ unpack_source() {
     if [ -f "$SRC_DIR/.git/pcidc-base-$XEN_VERSION" ]; then
         return 0
     fi
-    rm -rf "$SRC_DIR" "$XB/unpack.tmp"
+    # A new tree invalidates the builds made from the old one.
+    rm -rf "$SRC_DIR" "$XB/unpack.tmp" "$XB/on" "$XB/off"
     say "unpacking $(basename "$DSC")"
     dpkg-source -x "$DSC" "$XB/unpack.tmp" >"$XB/unpack.log" 2>&1 ||
         { sed 's/^/  /' "$XB/unpack.log" >&2; die "dpkg-source -x failed; log: $XB/unpack.log"; }
