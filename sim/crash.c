@@ -29,6 +29,14 @@
 #define KDUMP_ADDR          0x8000000ULL        /* 128 MiB */
 #define KDUMP_SIZE          (4ULL << 20)
 #define REGION_LOW          "low memory"
+/*
+ * MSI words: the page between the low-memory region and the VGA hole,
+ * neither guarded nor an IOVA window (identity-mapped with VT-d), one word
+ * per AHCI.  Data: MSI_DATA | AHCI index.
+ */
+#define MSI_PAGE            0x9f000ULL
+#define MSI_PAGE_LEN        0x1000ULL
+#define MSI_DATA            0x4d00
 #define REGION_KDUMP        "kdump reserved"
 
 #define TICK_MS             10
@@ -68,6 +76,7 @@ struct edev {
     unsigned long base_tx_dgrams, base_tx_cs;
     unsigned int base_completed;
     uint64_t base_bytes;
+    unsigned long base_msi;
     enum ahci_slot_state slot_at_path[AHCI_SLOTS];
     uint32_t prdbc_at_path[AHCI_SLOTS];
     uint8_t fis_at_path[FIS_LEN];
@@ -465,6 +474,8 @@ static int setup_iommu(struct eng *e)
     if (!e->iommu)
         return -1;
     tables = vtd_rig_tables(e->iommu, &len);
+    if (vtd_rig_map_identity(e->iommu, MSI_PAGE, MSI_PAGE_LEN))
+        return -1;
     return add_region(e, "vtd tables", tables, len, -1, REGION_NO_SLOT, false);
 }
 
@@ -598,6 +609,12 @@ static unsigned int new_pin(struct eng *e, const unsigned long *before)
     return 0;
 }
 
+/* Guest-physical MSI word of AHCI number index (also its device address). */
+static uint64_t msi_word(unsigned int index)
+{
+    return MSI_PAGE + 8ULL * index;
+}
+
 static int setup_devices(struct eng *e)
 {
     unsigned long before[QTS_MAX_IRQ];
@@ -631,6 +648,9 @@ static int setup_devices(struct eng *e)
                 return -1;
             d->pin = new_pin(e, before);
             ahci_ack(&d->ahci);
+            if (ahci_msi_enable(&d->ahci, msi_word(index), msi_word(index),
+                                (uint16_t)(MSI_DATA | (index & 0xff))))
+                return -1;
         }
         if (e->iommu)
             vtd_rig_device_end(e->iommu);
@@ -691,6 +711,7 @@ static void sample_dev(struct eng *e, struct edev *d, bool after_path)
     } else {
         memcpy(before_slots, d->ahci.slot, sizeof(before_slots));
         ahci_sample(&d->ahci);
+        ahci_msi_poll(&d->ahci);
     }
     if (!e->in_crash || progress(d) == before || d->preserved)
         return;
@@ -843,8 +864,9 @@ static int start_workload(struct eng *e)
                      d->e1000.index);
             e1000_tx_post(&d->e1000, E1000_TX_DESCS);
         } else {
-            note(e, "ahci_%u: %u reads started, %u completed before the crash",
-                 d->ahci.index, d->ahci.started, d->ahci.completed);
+            note(e, "ahci_%u: %u reads started, %u completed, %lu MSIs seen "
+                 "before the crash", d->ahci.index, d->ahci.started,
+                 d->ahci.completed, d->ahci.msi);
         }
     }
     return qts_error(e->q) ? -1 : 0;
@@ -947,6 +969,7 @@ static void take_baseline(struct edev *d)
     d->base_tx_cs = d->e1000.tx_datagrams_crash_state;
     d->base_completed = d->ahci.completed;
     d->base_bytes = d->ahci.bytes;
+    d->base_msi = d->ahci.msi;
     memcpy(d->slot_at_path, d->ahci.slot, sizeof(d->slot_at_path));
     memcpy(d->prdbc_at_path, d->ahci.prdbc, sizeof(d->prdbc_at_path));
 }
@@ -1157,14 +1180,19 @@ static void dev_results(struct eng *e)
             o->completions = d->ahci.completed - d->base_completed;
             for (s = 0; s < AHCI_SLOTS; s++)
                 o->inflight_requests += d->inflight[s];
+            o->msi_enabled = d->ahci.msi_on;
+            o->msi = d->ahci.msi - d->base_msi;
         }
         pin = d->pin;
         if (pin && pin < QTS_MAX_IRQ)
             o->intx = e->irq_pending[pin] + raises(e, pin) - e->irq_base[pin];
-        if (d->preserved)
+        if (d->preserved) {
             r->preserved_dma_bytes += o->bytes_written;
-        else
+        } else {
             r->tx_packets_after_crash += o->tx_packets;
+            r->msi_after_crash += o->msi;
+            r->msi_observable |= o->msi_enabled;
+        }
         if (d->preserved)
             continue;
         if (d->last_landing > (int)r->writes_until_quiesced)

@@ -145,6 +145,9 @@ struct crash_dev_result {
     unsigned long tx_crash_state;   /* ... carrying a crash-state buffer */
     unsigned long intx;         /* its pin: asserted when the path returned
                                    (1) plus raises after that */
+    bool msi_enabled;           /* signals by MSI (AHCI), not INTx */
+    unsigned long msi;          /* MSIs that reached memory after the path
+                                   (polls that found the word written) */
     unsigned long inflight_requests;
     uint64_t corrupted_bytes;
     int last_dma_write;         /* writes done at its last landing, -1 */
@@ -173,8 +176,8 @@ struct crash_result {
 
     unsigned long tx_packets_after_crash;
     unsigned long intx_after_crash;
-    unsigned long msi_after_crash;
-    bool msi_observable;        /* some device had MSI enabled */
+    unsigned long msi_after_crash;  /* sum over non-preserved devices */
+    bool msi_observable;        /* some non-preserved device had MSI on */
 
     /* corrupted_bytes split by where they landed. */
     uint64_t low_memory_bytes;      /* region "low memory" */

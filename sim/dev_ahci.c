@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +50,16 @@
 #define ATA_READ_DMA_EXT 0x25
 #define SECTOR          512
 #define PRD_IRQ         (1u << 31)
+
+/* MSI capability (PCI 3.0), 64-bit layout. */
+#define PCI_CAP_MSI     0x05
+#define MSI_CTRL        0x02
+#define MSI_ADDR_LO     0x04
+#define MSI_ADDR_HI     0x08
+#define MSI_DATA_64     0x0c
+#define MSI_CTRL_ENABLE 0x0001
+#define MSI_CTRL_MME    0x0070
+#define MSI_CTRL_64BIT  0x0080
 
 static uint64_t disk_pos(unsigned int index, uint64_t offset)
 {
@@ -184,6 +195,58 @@ int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
         return qts_fail(q, "ahci_%u: no disk on port 0 (PxSSTS 0x%x)", index,
                         ssts);
     return 0;
+}
+
+int ahci_msi_enable(struct ahci_dev *d, uint64_t word, uint64_t addr,
+                    uint16_t data)
+{
+    unsigned int cap = qpci_find_cap(d->bus, d->sbdf, PCI_CAP_MSI);
+    uint16_t ctrl;
+
+    if (!cap)
+        return qts_fail(d->qts, "ahci_%u: no MSI capability", d->index);
+    ctrl = qpci_cfg_read16(d->bus, d->sbdf, cap + MSI_CTRL);
+    if (!(ctrl & MSI_CTRL_64BIT))
+        return qts_fail(d->qts, "ahci_%u: MSI capability at 0x%x is not the "
+                        "64-bit layout (control 0x%04x)", d->index, cap, ctrl);
+    qts_writel(d->qts, word, 0);
+    qpci_cfg_write32(d->bus, d->sbdf, cap + MSI_ADDR_LO, (uint32_t)addr);
+    qpci_cfg_write32(d->bus, d->sbdf, cap + MSI_ADDR_HI,
+                     (uint32_t)(addr >> 32));
+    qpci_cfg_write16(d->bus, d->sbdf, cap + MSI_DATA_64, data);
+    /* One vector (MME 0), enabled. */
+    qpci_cfg_write16(d->bus, d->sbdf, cap + MSI_CTRL,
+                     (uint16_t)((ctrl & ~MSI_CTRL_MME) | MSI_CTRL_ENABLE));
+    ctrl = qpci_cfg_read16(d->bus, d->sbdf, cap + MSI_CTRL);
+    if (qts_error(d->qts))
+        return -1;
+    if (!(ctrl & MSI_CTRL_ENABLE))
+        return qts_fail(d->qts, "ahci_%u: MSI enable did not stick (control "
+                        "0x%04x)", d->index, ctrl);
+    d->msi_on = true;
+    d->msi_word = word;
+    d->msi_data = data;
+    return 0;
+}
+
+int ahci_msi_poll(struct ahci_dev *d)
+{
+    uint32_t v;
+
+    if (!d->msi_on)
+        return 0;
+    v = qts_readl(d->qts, d->msi_word);
+    if (qts_error(d->qts))
+        return -1;
+    if (v == 0)
+        return 0;
+    if (v != d->msi_data)
+        return qts_fail(d->qts, "ahci_%u: MSI word 0x%" PRIx64 " holds 0x%x, "
+                        "expected 0 or 0x%x", d->index, d->msi_word, v,
+                        d->msi_data);
+    qts_writel(d->qts, d->msi_word, 0);
+    d->msi++;
+    return qts_error(d->qts) ? -1 : 1;
 }
 
 uint64_t ahci_slot_data(const struct ahci_dev *d, unsigned int slot)

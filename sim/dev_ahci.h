@@ -17,6 +17,17 @@
  * through the mapping made when the engine was started, so they are seen
  * even after a disconnect.  The engine uses "started before the disconnect
  * write" to separate in-flight bytes from new DMA.
+ *
+ * MSI: ICH9 AHCI has a 64-bit MSI capability (0x80 in QEMU 7.2, found
+ * through the capability list).  ahci_msi_enable() programs it with a
+ * plain RAM address, so QEMU delivers each MSI as a 4-byte memory write of
+ * the data value there, through the device's bus-master address space:
+ * with Bus Master clear the write is dropped, and QEMU keeps no pending
+ * state (no per-vector mask), so nothing is replayed later.  With MSI on,
+ * AHCI raises no INTx.  ahci_msi_poll() reads the word and clears it: MSIs
+ * that land between two polls count once, and one landing between the
+ * read and the clear (one qtest round trip) is missed, so the count is a
+ * lower bound.
  */
 #ifndef SIM_DEV_AHCI_H
 #define SIM_DEV_AHCI_H
@@ -63,7 +74,12 @@ struct ahci_dev {
     unsigned int started;
     unsigned int completed;
     uint64_t bytes;             /* PRDBC sum of completed commands */
-    unsigned long msi;          /* MSI words seen (MSI mode only) */
+
+    /* MSI (ahci_msi_enable). */
+    bool msi_on;
+    uint64_t msi_word;          /* guest-physical RAM word */
+    uint32_t msi_data;
+    unsigned long msi;          /* polls that found the word written */
 };
 
 /*
@@ -89,6 +105,22 @@ int ahci_issue_all(struct ahci_dev *d);
 
 /* Clear PxIS and IS: the harness as a live driver acknowledging. */
 void ahci_ack(struct ahci_dev *d);
+
+/*
+ * Enable MSI with address addr (what the device is given: the IOVA of
+ * word, or word itself) and data; word (guest-physical) is zeroed first
+ * and is where ahci_msi_poll() looks.  Call after the INTx pin has been
+ * learnt: from now on AHCI signals by MSI only.  Returns 0 or -1.
+ */
+int ahci_msi_enable(struct ahci_dev *d, uint64_t word, uint64_t addr,
+                    uint16_t data);
+
+/*
+ * Read the MSI word; if the device wrote its data there, clear it and count
+ * one MSI.  Returns 1 (an MSI seen), 0 (none), or -1 (qts error, or the
+ * word holds something that is neither 0 nor the data).
+ */
+int ahci_msi_poll(struct ahci_dev *d);
 
 /* Read the command headers, update slot states and counters. */
 int ahci_sample(struct ahci_dev *d);

@@ -1038,6 +1038,18 @@ const struct vtd_fault *vtd_rig_fault(const struct vtd_rig *r,
     return i < r->nr_faults && i < VTD_RIG_MAX_FAULTS ? &r->fault[i] : NULL;
 }
 
+int vtd_rig_map_identity(struct vtd_rig *r, uint64_t phys, uint64_t len)
+{
+    unsigned int w;
+
+    for (w = 0; w < r->nr_windows; w++)
+        if (phys < r->window[w].end && r->window[w].start < phys + len)
+            return qts_fail(r->qts, "vtd: identity map 0x%" PRIx64
+                            " overlaps IOVA window %s", phys,
+                            r->window[w].name);
+    return vtd_map(r->v, r->dom, phys, phys, len, VTD_PERM_RW);
+}
+
 int vtd_rig_unmap_page(struct vtd_rig *r, uint64_t iova)
 {
     return vtd_unmap(r->v, r->dom, iova & ~(VTD_PAGE - 1), VTD_PAGE);

@@ -297,6 +297,14 @@ const struct vtd_fault *vtd_rig_fault(const struct vtd_rig *r,
                                       unsigned int i);
 
 /*
+ * Map [phys, phys + len) at the same IOVA (page-aligned, outside every
+ * window), no owner and no block: for addresses whose meaning must not
+ * change when translation goes off, e.g. the RAM words the harness gives
+ * MSIs (a real MSI targets 0xfee00000, which VT-d never translates as DMA).
+ */
+int vtd_rig_map_identity(struct vtd_rig *r, uint64_t phys, uint64_t len);
+
+/*
  * Remove the mapping of the page holding device address iova (a probe:
  * the device's next DMA there faults while translation is on).
  */

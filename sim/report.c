@@ -64,9 +64,9 @@ static json_t *dma_json(const struct crash_result *r)
 
     for (i = 0; i < r->nr_devs; i++) {
         const struct crash_dev_result *d = &r->dev[i];
+        json_t *o;
 
-        json_object_set_new(dma, crash_sbdf_str(d->sbdf, sbdf, sizeof(sbdf)),
-            json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+        o = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
                       "s:i, s:i, s:i, s:i}",
                       "device", d->name,
                       "preserved", d->preserved,
@@ -81,7 +81,10 @@ static json_t *dma_json(const struct crash_result *r)
                       "irq_pin", (int)d->irq_pin,
                       "plan_step", d->plan_step,
                       "last_dma_after_write", d->last_dma_write,
-                      "last_dma_after_write_pcie", d->last_dma_write_pcie));
+                      "last_dma_after_write_pcie", d->last_dma_write_pcie);
+        json_object_set_new(o, "msi_enabled", json_boolean(d->msi_enabled));
+        json_object_set_new(o, "msi", json_integer((json_int_t)d->msi));
+        json_object_set_new(dma, crash_sbdf_str(d->sbdf, sbdf, sizeof(sbdf)), o);
     }
     return dma;
 }
@@ -215,7 +218,12 @@ json_t *report_json(const char *topology, unsigned long long seed,
                      "inflight_bytes are part of corrupted_bytes: AHCI reads "
                      "started before the disconnect complete into memory. "
                      "e1000 TX doorbells rung in the window stand in for a "
-                     "NIC fetching posted descriptors on its own.",
+                     "NIC fetching posted descriptors on its own. "
+                     "msi_after_crash: AHCI MSIs programmed with a RAM "
+                     "address (an unguarded word, identity-mapped under "
+                     "VT-d), polled and cleared every tick: MSIs between two "
+                     "polls count once, so it is a lower bound; QEMU drops "
+                     "an MSI sent with Bus Master clear.",
                      "runs", runs);
 }
 
@@ -309,6 +317,28 @@ static void report_markdown_iommu(const json_t *report, FILE *out)
         }
 }
 
+static bool any_msi(const json_t *runs)
+{
+    const json_t *run;
+    size_t i;
+
+    json_array_foreach((json_t *)runs, i, run)
+        if (json_is_true(json_object_get(run, "msi_observable")))
+            return true;
+    return false;
+}
+
+static const char msi_note[] =
+    "MSI: AHCI's MSI is programmed with a RAM address, which QEMU turns into "
+    "a 4-byte memory write; the harness polls and clears that word every "
+    "tick, so MSIs landing between two polls count once (a lower bound). "
+    "With Bus Master clear QEMU drops the MSI and never replays it, even "
+    "for an in-flight read that still completes. e1000 in QEMU 7.2 has no "
+    "MSI capability: it signals by INTx.";
+static const char no_msi_note[] =
+    "MSI n/a: no device in this topology signals by MSI (e1000 in QEMU 7.2 "
+    "has no MSI capability; AHCI's is used when present).";
+
 void report_markdown(const json_t *report, FILE *out)
 {
     const json_t *runs = json_object_get(report, "runs"), *run;
@@ -327,6 +357,7 @@ void report_markdown(const json_t *report, FILE *out)
     json_array_foreach((json_t *)runs, i, run) {
         const char *err = json_string_value(json_object_get(run, "error"));
         long long w, r;
+        char msi[24];
 
         if (err) {
             fprintf(out, "| %s | error: %s |||||||||||||| |\n",
@@ -334,6 +365,10 @@ void report_markdown(const json_t *report, FILE *out)
             continue;
         }
         dma_totals(run, &w, &r);
+        if (json_is_true(json_object_get(run, "msi_observable")))
+            snprintf(msi, sizeof(msi), "%lld", num(run, "msi_after_crash"));
+        else
+            snprintf(msi, sizeof(msi), "n/a");
         fprintf(out, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %lld | "
                      "%lld | %lld | %s | %lld (%lld) | %lld (%lld) | %s | %lld |\n",
                 json_string_value(json_object_get(run, "policy")),
@@ -341,9 +376,7 @@ void report_markdown(const json_t *report, FILE *out)
                 num(run, "corrupted_bytes"), num(run, "inflight_bytes"),
                 report_beyond_inflight(run), w, r,
                 num(run, "tx_packets_after_crash"),
-                num(run, "intx_after_crash"),
-                json_is_true(json_object_get(run, "msi_observable"))
-                    ? "yes" : "n/a",
+                num(run, "intx_after_crash"), msi,
                 num(run, "writes_until_quiesced"),
                 num(run, "writes_until_quiesced_excluding_inflight"),
                 num(run, "writes_until_quiesced_pcie"),
@@ -357,12 +390,12 @@ void report_markdown(const json_t *report, FILE *out)
             "device's disconnect write (they still land: QEMU checks Bus "
             "Master only when a request starts). DMA written/read count from "
             "the end of the crash path; INTx = lines still asserted when the "
-            "path returned plus raises after; "
-            "MSI n/a: no device in this topology uses MSI. \"quiesced "
+            "path returned plus raises after; %s \"quiesced "
             "after\" = crash-path writes done before the last DMA seen; "
             "PCIe rule: DMA from below an already-written bridge counted "
             "as blocked, which QEMU does not model; in parentheses: leaving "
-            "out completions of in-flight requests.\n");
+            "out completions of in-flight requests.\n",
+            any_msi(runs) ? msi_note : no_msi_note);
     report_markdown_iommu(report, out);
 }
 
