@@ -46,6 +46,12 @@
 #define RANGE_MERGE_GAP     64
 #define MAX_REGIONS         4096
 #define FIS_LEN             256
+/*
+ * AHCI's throttle is chosen so that the full queue found at the crash keeps
+ * the disk busy for the window plus this (crash path, crash-state copy,
+ * comparison).
+ */
+#define AHCI_BUSY_MARGIN_MS 1000
 
 enum dev_kind { DEV_E1000, DEV_AHCI };
 
@@ -77,6 +83,7 @@ struct edev {
     unsigned int base_completed;
     uint64_t base_bytes;
     unsigned long base_msi;
+    unsigned int queued_at_path;
     enum ahci_slot_state slot_at_path[AHCI_SLOTS];
     uint32_t prdbc_at_path[AHCI_SLOTS];
     uint8_t fis_at_path[FIS_LEN];
@@ -117,6 +124,7 @@ struct eng {
     double t0;
 
     struct vtd_rig *iommu;              /* NULL: no iommu in the topology */
+    unsigned int ahci_bps;              /* every disk's throttle */
 };
 
 static struct pcidc core;       /* ~100 KiB: static, one per process */
@@ -252,6 +260,7 @@ static int build_args(struct eng *e, struct qemu_args *a)
     unsigned int i, n = 0, nic = 0, disk = 0;
     int argc;
 
+    e->ahci_bps = ahci_throttle_for(e->opts->window_ms + AHCI_BUSY_MARGIN_MS);
     for (i = 0; i < s->nr; i++) {
         const struct spec_node *nd = &s->node[i];
 
@@ -265,7 +274,7 @@ static int build_args(struct eng *e, struct qemu_args *a)
             nic++;
         } else if (nd->kind == SPEC_AHCI) {
             if (ahci_qemu_args(e->q, disk, e->opts->seed, nd->ahci_bus,
-                               a->drive[i], sizeof(a->drive[i]), a->disk[i],
+                               e->ahci_bps, a->drive[i], sizeof(a->drive[i]), a->disk[i],
                                sizeof(a->disk[i])))
                 return -1;
             disk++;
@@ -799,6 +808,32 @@ static void ack_all(struct eng *e)
     }
 }
 
+/*
+ * A live driver before the crash: completed AHCI slots get a new command
+ * (the next disk chunk) into their buffer, refilled with the guard pattern
+ * first, so the crash finds the queue full.  Never after the crash.
+ */
+static int refill_ahci(struct eng *e)
+{
+    unsigned int i, s;
+    uint32_t mask;
+
+    for (i = 0; i < e->nr_devs; i++) {
+        struct ahci_dev *a = &e->dev[i].ahci;
+
+        if (e->dev[i].kind != DEV_AHCI)
+            continue;
+        mask = ahci_done_slots(a);
+        for (s = 0; s < AHCI_SLOTS; s++)
+            if ((mask & (1u << s)) &&
+                fill_guard(e, ahci_slot_data(a, s), AHCI_CMD_BYTES))
+                return -1;
+        if (ahci_issue_slots(a, mask))
+            return -1;
+    }
+    return 0;
+}
+
 static int wait_nics_ready(struct eng *e)
 {
     double deadline = now_ms() + READY_TIMEOUT_MS;
@@ -813,12 +848,12 @@ static int wait_nics_ready(struct eng *e)
         for (i = 0; i < e->nr_devs; i++) {
             struct edev *d = &e->dev[i];
 
-            if (d->kind != DEV_E1000)
-                continue;
-            e1000_sample(&d->e1000);
-            if (d->e1000.rx_done == 0)
+            sample_dev(e, d, false);
+            if (d->kind == DEV_E1000 && d->e1000.rx_done == 0)
                 waiting++;
         }
+        ack_all(e);
+        refill_ahci(e);
         qts_irq_poll(e->q, 0);
         if (qts_error(e->q))
             return -1;
@@ -849,6 +884,7 @@ static int start_workload(struct eng *e)
                 e1000_tx_ring(&e->dev[i].e1000);
         offer_and_sample(e, false);
         ack_all(e);
+        refill_ahci(e);
         qts_irq_poll(e->q, 0);
         sleep_ms(TICK_MS);
     }
@@ -864,9 +900,10 @@ static int start_workload(struct eng *e)
                      d->e1000.index);
             e1000_tx_post(&d->e1000, E1000_TX_DESCS);
         } else {
-            note(e, "ahci_%u: %u reads started, %u completed, %lu MSIs seen "
-                 "before the crash", d->ahci.index, d->ahci.started,
-                 d->ahci.completed, d->ahci.msi);
+            note(e, "ahci_%u: %lu reads issued, %u started, %u completed, "
+                 "%lu MSIs seen before the crash", d->ahci.index,
+                 d->ahci.issued, d->ahci.started, d->ahci.completed,
+                 d->ahci.msi);
         }
     }
     return qts_error(e->q) ? -1 : 0;
@@ -970,6 +1007,7 @@ static void take_baseline(struct edev *d)
     d->base_completed = d->ahci.completed;
     d->base_bytes = d->ahci.bytes;
     d->base_msi = d->ahci.msi;
+    d->queued_at_path = ahci_queued(&d->ahci);
     memcpy(d->slot_at_path, d->ahci.slot, sizeof(d->slot_at_path));
     memcpy(d->prdbc_at_path, d->ahci.prdbc, sizeof(d->prdbc_at_path));
 }
@@ -1182,6 +1220,8 @@ static void dev_results(struct eng *e)
                 o->inflight_requests += d->inflight[s];
             o->msi_enabled = d->ahci.msi_on;
             o->msi = d->ahci.msi - d->base_msi;
+            o->queued_at_crash = d->queued_at_path;
+            o->throttle_bps = e->ahci_bps;
         }
         pin = d->pin;
         if (pin && pin < QTS_MAX_IRQ)
@@ -1256,9 +1296,15 @@ static int fail_from_qts(struct eng *e, struct crash_result *out)
 
 static int crash_phase(struct eng *e)
 {
-    unsigned int pin;
+    unsigned int pin, i;
     double t;
 
+    /* The last thing the live system did: top up the AHCI queues. */
+    for (i = 0; i < e->nr_devs; i++)
+        if (e->dev[i].kind == DEV_AHCI)
+            sample_dev(e, &e->dev[i], false);
+    if (refill_ahci(e))
+        return -1;
     ack_all(e);
     qts_irq_poll(e->q, 0);
     if (e->iommu) {

@@ -6,9 +6,11 @@
  *   2. set up every device's DMA (e1000 rings, AHCI command slots) and fill
  *      the guarded regions -- "kdump reserved", "low memory", every DMA
  *      buffer -- with the --seed pattern;
- *   3. start the workload (frames into each NIC, TX, all AHCI slots issued,
- *      interrupts acknowledged as a live driver would) until every device
- *      is visibly doing DMA and an AHCI read is pending;
+ *   3. start the workload (frames into each NIC, TX, all AHCI slots issued
+ *      and re-issued as they complete, interrupts acknowledged, as a live
+ *      driver would) until every device is visibly doing DMA; the crash
+ *      finds every AHCI queue full (AHCI_SLOTS reads pending, one started),
+ *      with a disk throttle that keeps it busy through the window;
  *   4. crash: run the policy's crash path.  After each config write the
  *      port's hook offers one frame to every NIC and samples every device's
  *      progress in guest memory, so each DMA landing is attributed to the
@@ -16,7 +18,8 @@
  *   5. record the crash state (a copy of every guarded byte as the crash
  *      path left it);
  *   6. keep the workload going for the window (frames offered, TX doorbells
- *      rung, AHCI reads already queued left to run);
+ *      rung, AHCI reads already queued left to run: nothing re-issues them,
+ *      no CPU would);
  *   7. compare every guarded byte and count what devices did after the
  *      crash path returned.
  *
@@ -146,6 +149,8 @@ struct crash_dev_result {
     unsigned long intx;         /* its pin: asserted when the path returned
                                    (1) plus raises after that */
     bool msi_enabled;           /* signals by MSI (AHCI), not INTx */
+    unsigned int queued_at_crash;   /* AHCI commands pending at path return */
+    unsigned int throttle_bps;      /* AHCI disk throttle */
     unsigned long msi;          /* MSIs that reached memory after the path
                                    (polls that found the word written) */
     unsigned long inflight_requests;

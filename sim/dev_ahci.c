@@ -95,8 +95,19 @@ static int write_image(struct qts *q, const char *path, unsigned int index,
     return 0;
 }
 
+unsigned int ahci_throttle_for(unsigned int busy_ms)
+{
+    uint64_t bps = AHCI_QUEUE_BYTES * 1000 / (busy_ms ? busy_ms : 1);
+
+    if (bps > AHCI_THROTTLE_BPS)
+        bps = AHCI_THROTTLE_BPS;
+    bps &= ~4095ULL;
+    return bps ? (unsigned int)bps : 4096;
+}
+
 int ahci_qemu_args(struct qts *q, unsigned int index, uint64_t seed,
-                   const char *ahci_bus, char *drive, size_t drive_len,
+                   const char *ahci_bus, unsigned int throttle_bps,
+                   char *drive, size_t drive_len,
                    char *device, size_t device_len)
 {
     char name[32], path[256];
@@ -110,7 +121,7 @@ int ahci_qemu_args(struct qts *q, unsigned int index, uint64_t seed,
     n = snprintf(drive, drive_len,
                  "if=none,id=disk%u,file=%s,format=raw,"
                  "throttling.bps-total=%u",
-                 index, path, AHCI_THROTTLE_BPS);
+                 index, path, throttle_bps);
     if (n < 0 || (size_t)n >= drive_len)
         return qts_fail(q, "ahci_%u: -drive argument too long", index);
     n = snprintf(device, device_len, "ide-hd,drive=disk%u,bus=%s",
@@ -271,7 +282,8 @@ static void build_command(struct ahci_dev *d, unsigned int slot)
 {
     uint8_t header[HEADER_LEN], table[TABLE_LEN];
     uint64_t table_addr = d->tables + (uint64_t)slot * TABLE_LEN;
-    uint64_t lba = (uint64_t)slot * (AHCI_CMD_BYTES / SECTOR);
+    uint64_t lba = (uint64_t)(d->next_chunk++ % AHCI_DISK_CHUNKS) *
+                   (AHCI_CMD_BYTES / SECTOR);
     uint64_t buf = vtd_dma_addr(ahci_slot_data(d, slot));
     uint64_t table_dma = vtd_dma_addr(table_addr);
     unsigned int count = AHCI_CMD_BYTES / SECTOR;
@@ -302,16 +314,49 @@ static void build_command(struct ahci_dev *d, unsigned int slot)
     qts_memwrite(d->qts, ahci_slot_header(d, slot), header, sizeof(header));
     d->slot[slot] = AHCI_SLOT_ISSUED;
     d->prdbc[slot] = AHCI_PRDBC_SENTINEL;
+    d->issued++;
+}
+
+int ahci_issue_slots(struct ahci_dev *d, uint32_t mask)
+{
+    unsigned int slot;
+
+    if (!mask)
+        return qts_error(d->qts) ? -1 : 0;
+    for (slot = 0; slot < AHCI_SLOTS; slot++)
+        if (mask & (1u << slot))
+            build_command(d, slot);
+    port_write(d, PX_CI, mask);
+    return qts_error(d->qts) ? -1 : 0;
 }
 
 int ahci_issue_all(struct ahci_dev *d)
 {
+    return ahci_issue_slots(d, 0xffffffffu);
+}
+
+uint32_t ahci_done_slots(struct ahci_dev *d)
+{
+    uint32_t done = 0, ci;
     unsigned int slot;
 
     for (slot = 0; slot < AHCI_SLOTS; slot++)
-        build_command(d, slot);
-    port_write(d, PX_CI, 0xffffffff);
-    return qts_error(d->qts) ? -1 : 0;
+        if (d->slot[slot] == AHCI_SLOT_DONE)
+            done |= 1u << slot;
+    if (!done)
+        return 0;
+    ci = port_read(d, PX_CI);
+    return qts_error(d->qts) ? 0 : done & ~ci;
+}
+
+unsigned int ahci_queued(const struct ahci_dev *d)
+{
+    unsigned int slot, n = 0;
+
+    for (slot = 0; slot < AHCI_SLOTS; slot++)
+        n += d->slot[slot] == AHCI_SLOT_ISSUED ||
+             d->slot[slot] == AHCI_SLOT_STARTED;
+    return n;
 }
 
 void ahci_ack(struct ahci_dev *d)

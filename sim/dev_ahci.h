@@ -9,7 +9,12 @@
  * in QEMU's throttle queue for a while (DESIGN.md: AHCI maps the guest
  * buffers when a request starts and completes it later even with Bus
  * Master clear).  All AHCI_SLOTS command slots are issued at once with
- * READ DMA EXT, each into its own buffer; QEMU runs them one after another.
+ * READ DMA EXT, each into its own buffer; QEMU runs them one after another
+ * (lowest pending slot first).  Like a live driver, the harness re-issues
+ * completed slots until the crash (ahci_issue_slots), so that the crash
+ * finds the whole queue pending; each command reads the next AHCI_CMD_BYTES
+ * of the disk (wrapping), so a re-issued slot gets other data.  After the
+ * crash no CPU issues commands: the queue only drains.
  *
  * Progress is read from guest memory: the command header's PRDBC is set to
  * a sentinel when the command is issued; QEMU writes 0 there when the
@@ -42,8 +47,10 @@
 
 #define AHCI_SLOTS          32
 #define AHCI_CMD_BYTES      (64 * 1024)         /* per READ DMA EXT */
-#define AHCI_THROTTLE_BPS   (512 * 1024)        /* -drive throttling */
-#define AHCI_DISK_BYTES     ((uint64_t)AHCI_SLOTS * AHCI_CMD_BYTES)
+#define AHCI_THROTTLE_BPS   (512 * 1024)        /* -drive throttling, max */
+#define AHCI_QUEUE_BYTES    ((uint64_t)AHCI_SLOTS * AHCI_CMD_BYTES)
+#define AHCI_DISK_CHUNKS    (2 * AHCI_SLOTS)    /* commands before wrapping */
+#define AHCI_DISK_BYTES     ((uint64_t)AHCI_DISK_CHUNKS * AHCI_CMD_BYTES)
 #define AHCI_PRDBC_SENTINEL 0xffffffffu
 
 enum ahci_slot_state {
@@ -69,6 +76,8 @@ struct ahci_dev {
 
     enum ahci_slot_state slot[AHCI_SLOTS];
     uint32_t prdbc[AHCI_SLOTS];     /* last value read */
+    unsigned int next_chunk;        /* disk chunk the next command reads */
+    unsigned long issued;           /* commands issued so far */
 
     /* Progress (cumulative). */
     unsigned int started;
@@ -84,13 +93,20 @@ struct ahci_dev {
 
 /*
  * Write the disk image for AHCI number index into the run's temporary
- * directory and fill the "-drive" and "-device ide-hd" values for port 0
- * on bus ahci_bus (spec_node.ahci_bus).  Returns 0, or -1 with a sticky
- * error on q.
+ * directory and fill the "-drive" (throttled to throttle_bps bytes per
+ * second) and "-device ide-hd" values for port 0 on bus ahci_bus
+ * (spec_node.ahci_bus).  Returns 0, or -1 with a sticky error on q.
  */
 int ahci_qemu_args(struct qts *q, unsigned int index, uint64_t seed,
-                   const char *ahci_bus, char *drive, size_t drive_len,
+                   const char *ahci_bus, unsigned int throttle_bps,
+                   char *drive, size_t drive_len,
                    char *device, size_t device_len);
+
+/*
+ * The throttle that keeps a full queue (AHCI_QUEUE_BYTES) busy for at
+ * least busy_ms: AHCI_THROTTLE_BPS or less, a multiple of 4096.
+ */
+unsigned int ahci_throttle_for(unsigned int busy_ms);
 
 /*
  * After qpci_assign(): allocate the command list, FIS area, tables and
@@ -102,6 +118,21 @@ int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
 
 /* Build every slot's command and issue them all (PxCI).  Returns 0 or -1. */
 int ahci_issue_all(struct ahci_dev *d);
+
+/*
+ * Build the commands of the slots in mask (each reading the next disk
+ * chunk) and issue them with one PxCI write.  Returns 0 or -1.
+ */
+int ahci_issue_slots(struct ahci_dev *d, uint32_t mask);
+
+/*
+ * Slots that completed (as last sampled) and whose PxCI bit reads clear:
+ * ready to be issued again.  Reads PxCI (memory decode must be on).
+ */
+uint32_t ahci_done_slots(struct ahci_dev *d);
+
+/* Slots issued and not completed (as last sampled). */
+unsigned int ahci_queued(const struct ahci_dev *d);
 
 /* Clear PxIS and IS: the harness as a live driver acknowledging. */
 void ahci_ack(struct ahci_dev *d);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "dev_ahci.h"
 #include "dev_vtd.h"
 
 static json_t *hex16(uint16_t v)
@@ -84,6 +85,15 @@ static json_t *dma_json(const struct crash_result *r)
                       "last_dma_after_write_pcie", d->last_dma_write_pcie);
         json_object_set_new(o, "msi_enabled", json_boolean(d->msi_enabled));
         json_object_set_new(o, "msi", json_integer((json_int_t)d->msi));
+        if (d->throttle_bps) {
+            json_object_set_new(o, "queued_commands_at_crash",
+                                json_integer(d->queued_at_crash));
+            json_object_set_new(o, "queued_bytes_at_crash",
+                                json_integer((json_int_t)d->queued_at_crash *
+                                             AHCI_CMD_BYTES));
+            json_object_set_new(o, "throttle_bps",
+                                json_integer(d->throttle_bps));
+        }
         json_object_set_new(dma, crash_sbdf_str(d->sbdf, sbdf, sizeof(sbdf)), o);
     }
     return dma;
@@ -317,6 +327,49 @@ static void report_markdown_iommu(const json_t *report, FILE *out)
         }
 }
 
+/* Per AHCI: the queue the crash found, and what each policy let it write. */
+static void report_markdown_ahci(const json_t *report, FILE *out)
+{
+    const json_t *runs = json_object_get(report, "runs"), *run, *first = NULL;
+    const json_t *d;
+    const char *key;
+    size_t i;
+
+    json_array_foreach((json_t *)runs, i, run)
+        if (!first && !json_object_get(run, "error"))
+            first = run;
+    if (!first)
+        return;
+    json_object_foreach((json_t *)json_object_get(first, "dma_after_crash"),
+                        key, d) {
+        long long bps = num(d, "throttle_bps");
+
+        if (bps <= 0)
+            continue;
+        fprintf(out, "\nAHCI %s (%s): %d KiB reads, all %d slots issued and "
+                "re-issued until the crash, none after it (no CPU would); "
+                "disk throttled to %lld KiB/s (a full queue is %.1f s of "
+                "reads at that rate). "
+                "Queued when the crash path returned / bytes written in the "
+                "%lld ms window:", json_string_value(json_object_get(d,
+                "device")), key, AHCI_CMD_BYTES / 1024, AHCI_SLOTS, bps / 1024,
+                (double)AHCI_QUEUE_BYTES / (double)bps,
+                num(report, "window_ms"));
+        json_array_foreach((json_t *)runs, i, run) {
+            const json_t *dr = json_object_get(json_object_get(run,
+                                               "dma_after_crash"), key);
+
+            if (!dr)
+                continue;
+            fprintf(out, "%s %s %lld / %lld B", i ? "," : "",
+                    json_string_value(json_object_get(run, "policy")),
+                    num(dr, "queued_commands_at_crash"),
+                    num(dr, "bytes_written"));
+        }
+        fprintf(out, ".\n");
+    }
+}
+
 static bool any_msi(const json_t *runs)
 {
     const json_t *run;
@@ -396,6 +449,7 @@ void report_markdown(const json_t *report, FILE *out)
             "as blocked, which QEMU does not model; in parentheses: leaving "
             "out completions of in-flight requests.\n",
             any_msi(runs) ? msi_note : no_msi_note);
+    report_markdown_ahci(report, out);
     report_markdown_iommu(report, out);
 }
 
