@@ -114,6 +114,7 @@ BENCH_STEPS += bench-core
 -include qtest/qtest.mk
 -include proofs/proofs.mk
 -include ci/xen/xen.mk
+-include ci/e2e/e2e.mk
 
 # --- The two aggregate targets ----------------------------------------------
 
