@@ -181,6 +181,65 @@ static void test_bridge_quiesce(void **state)
     done(r);
 }
 
+/* The per-device object of the device called name, or fail. */
+static const json_t *device(const json_t *run, const char *name)
+{
+    const json_t *dma = json_object_get(run, "dma_after_crash"), *d;
+    const char *key;
+
+    json_object_foreach((json_t *)dma, key, d)
+        if (!strcmp(json_string_value(json_object_get(d, "device")), name))
+            return d;
+    fail_msg("no device %s in the run", name);
+    return NULL;
+}
+
+/* 1-based step of sbdf in a run's plan, 0 if absent. */
+static size_t plan_step(const json_t *run, const char *sbdf)
+{
+    const json_t *plan = json_object_get(run, "plan"), *st;
+    size_t i;
+
+    json_array_foreach((json_t *)plan, i, st)
+        if (!strcmp(json_string_value(json_object_get(st, "sbdf")), sbdf))
+            return i + 1;
+    return 0;
+}
+
+/*
+ * e1000e (82574L, legacy descriptors) behind a pcie-root-port, next to an
+ * e1000: the third device class.
+ */
+static void test_e1000e_rootport(void **state)
+{
+    struct run *r = scenario("e1000,rootport(e1000e)", "none,seed,pcidc");
+    json_t *none = policy(r, "none"), *seed = policy(r, "seed"),
+           *pcidc = policy(r, "pcidc");
+    const json_t *nic;
+
+    (void)state;
+    assert_none_corrupts(none);
+    nic = device(none, "e1000e_0");
+    /* Below the root port: bus 1. */
+    assert_ptr_equal(nic, json_object_get(json_object_get(none,
+                                          "dma_after_crash"), "0000:01:00.0"));
+    assert_true(run_num(nic, "bytes_written") > 0);
+    assert_true(run_num(nic, "tx_packets") > 0);
+    assert_true(run_num(nic, "corrupted_bytes") > 0);
+    /* No request in flight on a NIC: clean in total. */
+    assert_int_equal(run_num(pcidc, "corrupted_bytes"), 0);
+    assert_int_equal(run_num(seed, "corrupted_bytes"), 0);
+    nic = device(pcidc, "e1000e_0");
+    assert_int_equal(run_num(nic, "bytes_written"), 0);
+    assert_int_equal(run_num(nic, "tx_packets"), 0);
+    assert_int_equal(run_num(pcidc, "intx_after_crash"), 0);
+    /* The root port (00:03.0) before the e1000e below it. */
+    assert_true(plan_step(pcidc, "0000:00:03.0") > 0);
+    assert_true(plan_step(pcidc, "0000:00:03.0") <
+                plan_step(pcidc, "0000:01:00.0"));
+    done(r);
+}
+
 static void test_preserved(void **state)
 {
     struct run *r = scenario("keep:e1000,e1000", "none,pcidc");
@@ -219,6 +278,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest part2[] = {
         cmocka_unit_test(test_together_bridge),
         cmocka_unit_test(test_bridge_quiesce),
+        cmocka_unit_test(test_e1000e_rootport),
     };
     int rc = 0;
 

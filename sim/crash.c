@@ -247,11 +247,16 @@ struct qemu_args {
     const char *argv[6 * SPEC_MAX_NODES + 1];
 };
 
+static bool is_nic(enum spec_kind kind)
+{
+    return kind == SPEC_E1000 || kind == SPEC_E1000E;
+}
+
 static const char *extra_props(void *arg, const struct spec *s, unsigned int i)
 {
     struct qemu_args *a = arg;
 
-    return s->node[i].kind == SPEC_E1000 ? a->extra[i] : NULL;
+    return is_nic(s->node[i].kind) ? a->extra[i] : NULL;
 }
 
 static int build_args(struct eng *e, struct qemu_args *a)
@@ -264,8 +269,8 @@ static int build_args(struct eng *e, struct qemu_args *a)
     for (i = 0; i < s->nr; i++) {
         const struct spec_node *nd = &s->node[i];
 
-        if (nd->kind == SPEC_E1000) {
-            if (e1000_qemu_args(nic, qts_tmpdir(e->q), a->netdev[i],
+        if (is_nic(nd->kind)) {
+            if (e1000_qemu_args(nd->id, nic, qts_tmpdir(e->q), a->netdev[i],
                                 sizeof(a->netdev[i]), a->extra[i],
                                 sizeof(a->extra[i])))
                 return qts_fail(e->q, "socket path too long");
@@ -278,9 +283,6 @@ static int build_args(struct eng *e, struct qemu_args *a)
                                sizeof(a->disk[i])))
                 return -1;
             disk++;
-        } else if (nd->kind == SPEC_E1000E) {
-            return qts_fail(e->q, "topology: '%s' is not supported by this "
-                            "crash engine yet", spec_kind_name(nd->kind));
         }
     }
     argc = spec_build_args(s, &a->dev, extra_props, a);
@@ -376,7 +378,7 @@ static int find_devices(struct eng *e)
         if (!spec_is_endpoint(nd->kind))
             continue;
         d = &e->dev[e->nr_devs++];
-        d->kind = nd->kind == SPEC_E1000 ? DEV_E1000 : DEV_AHCI;
+        d->kind = is_nic(nd->kind) ? DEV_E1000 : DEV_AHCI;
         d->node = (int)i;
         d->func = f;
         d->sbdf = e->bus->func[f].sbdf;
@@ -389,7 +391,9 @@ static int find_devices(struct eng *e)
              up = e->bus->func[up].parent)
             d->up[d->nr_up++] = up;
         if (d->kind == DEV_E1000) {
-            if (e1000_open(&d->e1000, e->q, nic++, e->opts->seed))
+            if (e1000_open(&d->e1000, e->q, nd->kind == SPEC_E1000E ?
+                           E1000_82574L : E1000_82540EM, nd->id, nic++,
+                           e->opts->seed))
                 return -1;
         } else {
             d->ahci.index = disk++;
@@ -428,19 +432,19 @@ static int add_device_regions(struct eng *e, unsigned int i)
     if (d->preserved)
         return 0;       /* a live console's own buffers: not crash state */
     if (d->kind == DEV_E1000) {
-        unsigned int n = d->e1000.index;
+        const char *n = d->e1000.name;
 
         e1000_ranges(&d->e1000, &r);
-        snprintf(name, sizeof(name), "e1000_%u rx ring", n);
+        snprintf(name, sizeof(name), "%s rx ring", n);
         rc |= add_region(e, name, r.rx_ring, r.rx_ring_len, (int)i,
                          REGION_NO_SLOT, false);
-        snprintf(name, sizeof(name), "e1000_%u rx buffers", n);
+        snprintf(name, sizeof(name), "%s rx buffers", n);
         rc |= add_region(e, name, r.rx_bufs, r.rx_bufs_len, (int)i,
                          REGION_NO_SLOT, true);
-        snprintf(name, sizeof(name), "e1000_%u tx ring", n);
+        snprintf(name, sizeof(name), "%s tx ring", n);
         rc |= add_region(e, name, r.tx_ring, r.tx_ring_len, (int)i,
                          REGION_NO_SLOT, false);
-        snprintf(name, sizeof(name), "e1000_%u tx buffers", n);
+        snprintf(name, sizeof(name), "%s tx buffers", n);
         rc |= add_region(e, name, r.tx_bufs, r.tx_bufs_len, (int)i,
                          REGION_NO_SLOT, true);
         return rc ? -1 : 0;
@@ -557,7 +561,7 @@ static int iommu_probe(struct eng *e)
 
         if (e->dev[i].kind != DEV_E1000)
             continue;
-        note(e, "probe: e1000_%u RX buffer %u unmapped", n->index,
+        note(e, "probe: %s RX buffer %u unmapped", n->name,
              n->frames_sent);
         return vtd_rig_unmap_page(e->iommu, vtd_dma_addr(n->rx_bufs +
                                   (uint64_t)n->frames_sent * E1000_RX_BUF));
@@ -892,12 +896,12 @@ static int start_workload(struct eng *e)
         struct edev *d = &e->dev[i];
 
         if (d->kind == DEV_E1000) {
-            note(e, "e1000_%u: %u frames sent, %u landed, %lu TX datagrams "
-                 "before the crash", d->e1000.index, d->e1000.frames_sent,
+            note(e, "%s: %u frames sent, %u landed, %lu TX datagrams "
+                 "before the crash", d->e1000.name, d->e1000.frames_sent,
                  d->e1000.rx_done, d->e1000.tx_datagrams);
             if (d->e1000.rx_done != d->e1000.frames_sent)
-                note(e, "e1000_%u: not every frame landed before sampling",
-                     d->e1000.index);
+                note(e, "%s: not every frame landed before sampling",
+                     d->e1000.name);
             e1000_tx_post(&d->e1000, E1000_TX_DESCS);
         } else {
             note(e, "ahci_%u: %lu reads issued, %u started, %u completed, "

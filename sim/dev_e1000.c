@@ -34,6 +34,7 @@
 #define REG_TDLEN   0x3808
 #define REG_TDH     0x3810
 #define REG_TDT     0x3818
+#define REG_RFCTL   0x5008
 #define REG_RAL0    0x5400
 #define REG_RAH0    0x5404
 
@@ -83,16 +84,16 @@ void e1000_frame_bytes(uint64_t seed, unsigned int index, unsigned int seq,
     memcpy(buf, header, len < sizeof(header) ? len : sizeof(header));
 }
 
-int e1000_qemu_args(unsigned int index, const char *tmpdir,
+int e1000_qemu_args(const char *name, unsigned int index, const char *tmpdir,
                     char *netdev_buf, size_t netdev_len,
                     char *extra, size_t extra_len)
 {
     int n;
 
     n = snprintf(netdev_buf, netdev_len,
-                 "dgram,id=n%u,local.type=unix,local.path=%s/e1000_%u.q,"
-                 "remote.type=unix,remote.path=%s/e1000_%u.h",
-                 index, tmpdir, index, tmpdir, index);
+                 "dgram,id=n%u,local.type=unix,local.path=%s/%s.q,"
+                 "remote.type=unix,remote.path=%s/%s.h",
+                 index, tmpdir, name, tmpdir, name);
     if (n < 0 || (size_t)n >= netdev_len)
         return -1;
     n = snprintf(extra, extra_len, ",netdev=n%u,mac=52:54:00:12:%02x:%02x",
@@ -102,34 +103,36 @@ int e1000_qemu_args(unsigned int index, const char *tmpdir,
     return 0;
 }
 
-int e1000_open(struct e1000_dev *d, struct qts *q, unsigned int index,
-               uint64_t seed)
+int e1000_open(struct e1000_dev *d, struct qts *q, enum e1000_model model,
+               const char *name, unsigned int index, uint64_t seed)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    char name[32];
+    char file[E1000_NAME_LEN + 8];
 
     memset(d, 0, sizeof(*d));
     d->qts = q;
+    d->model = model;
+    snprintf(d->name, sizeof(d->name), "%s", name);
     d->index = index;
     d->seed = seed;
     d->func = -1;
     d->sock = -1;
 
-    snprintf(name, sizeof(name), "e1000_%u.q", index);
-    if (!qts_path(q, name, d->qemu_path, sizeof(d->qemu_path)))
+    snprintf(file, sizeof(file), "%s.q", d->name);
+    if (!qts_path(q, file, d->qemu_path, sizeof(d->qemu_path)))
         return -1;
-    snprintf(name, sizeof(name), "e1000_%u.h", index);
-    if (!qts_path(q, name, d->harness_path, sizeof(d->harness_path)))
+    snprintf(file, sizeof(file), "%s.h", d->name);
+    if (!qts_path(q, file, d->harness_path, sizeof(d->harness_path)))
         return -1;
     if (strlen(d->harness_path) >= sizeof(addr.sun_path))
-        return qts_fail(q, "e1000_%u: socket path too long", index);
+        return qts_fail(q, "%s: socket path too long", d->name);
 
     d->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (d->sock < 0)
-        return qts_fail(q, "e1000_%u: socket: %s", index, strerror(errno));
+        return qts_fail(q, "%s: socket: %s", d->name, strerror(errno));
     strcpy(addr.sun_path, d->harness_path);
     if (bind(d->sock, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-        return qts_fail(q, "e1000_%u: bind %s: %s", index, d->harness_path,
+        return qts_fail(q, "%s: bind %s: %s", d->name, d->harness_path,
                         strerror(errno));
     return 0;
 }
@@ -169,14 +172,14 @@ int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
     d->sbdf = bus->func[func].sbdf;
     d->mmio = qpci_bar_addr(bus, func, 0);
     if (!d->mmio)
-        return qts_fail(d->qts, "e1000_%u: BAR0 not assigned", d->index);
+        return qts_fail(d->qts, "%s: BAR0 not assigned", d->name);
 
 #define ALLOC(field, size, what)                                           \
     do {                                                                   \
-        snprintf(name, sizeof(name), "e1000_%u %s", d->index, what);       \
+        snprintf(name, sizeof(name), "%s %s", d->name, what);              \
         d->field = galloc_alloc(g, size, 0, name);                         \
         if (!d->field)                                                     \
-            return qts_fail(d->qts, "e1000_%u: guest memory: %s", d->index, \
+            return qts_fail(d->qts, "%s: guest memory: %s", d->name,       \
                             galloc_error(g));                              \
     } while (0)
     ALLOC(rx_ring, (uint64_t)E1000_RX_DESCS * DESC_LEN, "rx ring");
@@ -208,6 +211,8 @@ int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
     reg_write(d, REG_RDLEN, E1000_RX_DESCS * DESC_LEN);
     reg_write(d, REG_RDH, 0);
     reg_write(d, REG_RDT, E1000_RX_DESCS - 1);
+    if (d->model == E1000_82574L)
+        reg_write(d, REG_RFCTL, 0);     /* EXTEN clear: legacy RX descriptors */
 
     reg_write(d, REG_IMS, ICR_RXT0 | ICR_TXDW | ICR_LSC);
     reg_write(d, REG_RCTL, RCTL_EN | RCTL_UPE | RCTL_MPE | RCTL_BAM |
@@ -240,7 +245,7 @@ int e1000_send_frame(struct e1000_dev *d)
         d->frames_dropped++;
         return 0;
     }
-    return qts_fail(d->qts, "e1000_%u: sendto %s: %s", d->index, d->qemu_path,
+    return qts_fail(d->qts, "%s: sendto %s: %s", d->name, d->qemu_path,
                     n < 0 ? strerror(errno) : "short write");
 }
 
@@ -275,7 +280,10 @@ int e1000_tx_ring(struct e1000_dev *d)
 
 void e1000_ack(struct e1000_dev *d)
 {
-    (void)qts_readl(d->qts, d->mmio + REG_ICR);
+    if (d->model == E1000_82574L)
+        reg_write(d, REG_ICR, 0xffffffff);
+    else
+        (void)qts_readl(d->qts, d->mmio + REG_ICR);
 }
 
 void e1000_kick_irq(struct e1000_dev *d)

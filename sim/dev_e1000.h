@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dev_e1000: a minimal driver for QEMU's e1000 (82540EM) playing the
- * crashed system's network card.
+ * dev_e1000: a minimal driver for QEMU's e1000 (82540EM) and e1000e
+ * (82574L) playing the crashed system's network card.
+ *
+ * The 82574L keeps the 8254x register file and, with RFCTL.EXTEN clear
+ * (its reset value), the legacy 16-byte RX descriptor; legacy TX
+ * descriptors are always accepted.  QEMU 7.2's e1000e models exactly that,
+ * so both models share this data path.  Differences handled here: e1000e's
+ * ICR is cleared by writing ones (a read clears it only with IMS 0 or
+ * CTRL_EXT.IAME); e1000e has MSI and MSI-X, left off (INTx, like e1000,
+ * which in QEMU 7.2 has no MSI capability at all).
  *
  * Network: each NIC has "-netdev dgram" over two unix datagram sockets in
  * the run's temporary directory: QEMU binds NAME.q, the harness binds
@@ -42,12 +50,23 @@
 #define E1000_FRAME_LEN     600         /* bytes the harness sends per frame */
 #define E1000_PATH_LEN      108         /* sun_path */
 
+enum e1000_model {
+    E1000_82540EM,                  /* -device e1000 */
+    E1000_82574L,                   /* -device e1000e */
+};
+
+#define E1000_NAME_LEN      16      /* SPEC_ID_LEN */
+
 struct e1000_dev {
     struct qts *qts;
     struct qpci_bus *bus;
     int func;                       /* index in bus->func[] */
     uint32_t sbdf;
-    unsigned int index;             /* e1000_0, e1000_1, ... */
+    enum e1000_model model;
+    char name[E1000_NAME_LEN];      /* e1000_0, e1000e_0, ...: regions,
+                                       sockets, messages */
+    unsigned int index;             /* NIC number over both models: MAC,
+                                       netdev id, frame contents */
     uint64_t mmio;                  /* BAR0 */
     uint64_t seed;
 
@@ -73,12 +92,12 @@ struct e1000_dev {
 };
 
 /*
- * The QEMU arguments for NIC number index: "-netdev" "dgram,..." into
- * argv[0..1] (strings in netdev_buf), and the "-device" extra properties
- * (",netdev=...,mac=...") into extra.  Socket paths go in tmpdir.
- * Returns 0, or -1 when a path does not fit.
+ * The QEMU arguments for NIC number index called name: the "-netdev"
+ * value "dgram,..." into netdev_buf, and the "-device" extra properties
+ * (",netdev=...,mac=...") into extra.  Socket paths (name.q, name.h) go in
+ * tmpdir.  Returns 0, or -1 when a path does not fit.
  */
-int e1000_qemu_args(unsigned int index, const char *tmpdir,
+int e1000_qemu_args(const char *name, unsigned int index, const char *tmpdir,
                     char *netdev_buf, size_t netdev_len,
                     char *extra, size_t extra_len);
 
@@ -86,13 +105,14 @@ int e1000_qemu_args(unsigned int index, const char *tmpdir,
  * Bind the harness socket (before or after QEMU starts).  Returns 0 or -1
  * with a sticky error on q.
  */
-int e1000_open(struct e1000_dev *d, struct qts *q, unsigned int index,
-               uint64_t seed);
+int e1000_open(struct e1000_dev *d, struct qts *q, enum e1000_model model,
+               const char *name, unsigned int index, uint64_t seed);
 
 /*
  * After qpci_assign(): allocate rings and buffers in g, enable MEM|MASTER
- * (INTx left enabled), program MAC, rings, TX and RX (RCTL last: QEMU then
- * refuses frames for about one virtual second).  Returns 0 or -1.
+ * (INTx left enabled), program MAC, rings, TX and RX with legacy
+ * descriptors (RCTL last: QEMU's e1000 then refuses frames for about one
+ * virtual second).  Returns 0 or -1.
  */
 int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
                 struct galloc *g);
@@ -105,7 +125,8 @@ int e1000_tx_post(struct e1000_dev *d, unsigned int n);
 /* Ring TDT for the next posted descriptor, if any.  Returns 0 or -1. */
 int e1000_tx_ring(struct e1000_dev *d);
 
-/* Acknowledge interrupts (read ICR): the harness as a live driver. */
+/* Acknowledge interrupts (e1000: read ICR; e1000e: write ones to ICR):
+ * the harness as a live driver. */
 void e1000_ack(struct e1000_dev *d);
 /* Raise an interrupt cause on purpose (ICS) to learn the IOAPIC pin. */
 void e1000_kick_irq(struct e1000_dev *d);

@@ -387,10 +387,12 @@ static const char msi_note[] =
     "tick, so MSIs landing between two polls count once (a lower bound). "
     "With Bus Master clear QEMU drops the MSI and never replays it, even "
     "for an in-flight read that still completes. e1000 in QEMU 7.2 has no "
-    "MSI capability: it signals by INTx.";
+    "MSI capability and e1000e's MSI/MSI-X are left off: they signal by "
+    "INTx.";
 static const char no_msi_note[] =
     "MSI n/a: no device in this topology signals by MSI (e1000 in QEMU 7.2 "
-    "has no MSI capability; AHCI's is used when present).";
+    "has no MSI capability, e1000e's MSI/MSI-X are left off; AHCI's is used "
+    "when present).";
 
 void report_markdown(const json_t *report, FILE *out)
 {
