@@ -49,14 +49,14 @@ set_option() {
     grep -qx "$line" "$dir/.config" 2>/dev/null && return 0
     sed -i "/CONFIG_$XEN_KCONFIG[= ]/d" "$dir/.config"
     echo "$line" >>"$dir/.config"
-    xen_make "$dir" olddefconfig >/dev/null
+    xen_make "$dir" olddefconfig >/dev/null || die "make olddefconfig failed in $dir"
     grep -qx "$line" "$dir/.config" ||
         die "$dir/.config: kconfig refused '$line' (dependencies not met?)"
     # Xen's own make would delete include/config/auto.conf before syncing
     # a changed .config, so kconfig would mark every option as changed and
     # everything would be rebuilt.  Syncing here keeps auto.conf, so only
     # the files that use this option are rebuilt.
-    xen_make "$dir" syncconfig >/dev/null
+    xen_make "$dir" syncconfig >/dev/null || die "make syncconfig failed in $dir"
 }
 
 # $1: on or off.
