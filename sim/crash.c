@@ -159,83 +159,6 @@ static void note(const struct eng *e, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-const char *crash_policy_name(enum crash_policy p)
-{
-    static const char *const name[CRASH_NR_POLICIES] = {
-        [CRASH_NONE] = "none",
-        [CRASH_SEED] = "seed",
-        [CRASH_LINUX_KEXEC] = "linux-kexec",
-        [CRASH_PCIDC] = "pcidc",
-        [CRASH_IOMMU_ON] = "iommu-on",
-    };
-
-    return (unsigned int)p < CRASH_NR_POLICIES ? name[p] : "?";
-}
-
-int crash_policy_parse(const char *list, bool want[CRASH_NR_POLICIES],
-                       char *err, size_t errlen)
-{
-    const char *p = list, *end;
-    unsigned int i;
-    size_t len;
-    bool any = false;
-
-    memset(want, 0, sizeof(bool) * CRASH_NR_POLICIES);
-    if (!strcmp(list, "all")) {
-        for (i = 0; i < CRASH_NR_POLICIES; i++)
-            want[i] = true;
-        return 0;
-    }
-    while (*p) {
-        end = strchr(p, ',');
-        len = end ? (size_t)(end - p) : strlen(p);
-        for (i = 0; i < CRASH_NR_POLICIES; i++)
-            if (strlen(crash_policy_name(i)) == len &&
-                !strncmp(p, crash_policy_name(i), len))
-                break;
-        if (i == CRASH_NR_POLICIES) {
-            snprintf(err, errlen,
-                     "unknown policy '%.*s' (none, seed, linux-kexec, pcidc, "
-                     "iommu-on, all)",
-                     (int)(len > 40 ? 40 : len), p);
-            return -1;
-        }
-        want[i] = true;
-        any = true;
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    if (!any) {
-        snprintf(err, errlen, "empty policy list");
-        return -1;
-    }
-    return 0;
-}
-
-static bool has_iommu(const struct spec *s)
-{
-    unsigned int i;
-
-    for (i = 0; i < s->nr; i++)
-        if (s->node[i].kind == SPEC_IOMMU)
-            return true;
-    return false;
-}
-
-bool crash_policy_fits(enum crash_policy p, const struct spec *s)
-{
-    return p != CRASH_IOMMU_ON || has_iommu(s);
-}
-
-char *crash_sbdf_str(uint32_t sbdf, char *buf, size_t len)
-{
-    snprintf(buf, len, "%04x:%02x:%02x.%u", (unsigned int)(sbdf >> 16),
-             (unsigned int)QPCI_BUS(sbdf), (unsigned int)QPCI_DEV(sbdf),
-             (unsigned int)QPCI_FN(sbdf));
-    return buf;
-}
-
 /* --- QEMU arguments --------------------------------------------------------- */
 
 struct qemu_args {
@@ -600,7 +523,7 @@ static int setup_memory(struct eng *e)
     for (i = 0; i < e->nr_regions; i++)
         if (fill_guard(e, e->region[i].addr, e->region[i].len))
             return -1;
-    return has_iommu(e->opts->spec) ? setup_iommu(e) : 0;
+    return crash_spec_has_iommu(e->opts->spec) ? setup_iommu(e) : 0;
 }
 
 /* --- devices ----------------------------------------------------------------- */
@@ -1442,7 +1365,7 @@ static void plan_of(struct eng *e, enum crash_policy p, FILE *out)
     print_plan(out, crash_policy_name(p), step, n);
     if (p == CRASH_IOMMU_ON)
         fprintf(out, "  (no disconnect: VT-d translation stays on)\n");
-    else if (has_iommu(e->opts->spec))
+    else if (crash_spec_has_iommu(e->opts->spec))
         fprintf(out, "  then VT-d translation off (GCMD.TE cleared)\n");
     if (p == CRASH_LINUX_KEXEC)
         fprintf(out, "  (read-modify-write: values as COMMAND reads now, "

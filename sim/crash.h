@@ -61,11 +61,18 @@ enum crash_policy {
 const char *crash_policy_name(enum crash_policy p);
 
 /*
- * Parse "all" or a comma-separated list of policy names into want[].
- * Returns 0, or -1 with a one-line reason in err.
+ * Parse "all" (alone) or a comma-separated list of policy names into
+ * want[]; a name given twice counts once.  Empty lists and items, unknown
+ * names and "all" inside a list are errors.  Returns 0, or -1 with a
+ * one-line reason in err (want[] then undefined).  (crash_policy.c, like
+ * the other pure helpers here: crash_policy_fits, crash_spec_has_iommu,
+ * crash_sbdf_str.)
  */
 int crash_policy_parse(const char *list, bool want[CRASH_NR_POLICIES],
                        char *err, size_t errlen);
+
+/* true when the topology has an iommu item. */
+bool crash_spec_has_iommu(const struct spec *s);
 
 #define CRASH_DEFAULT_WINDOW_MS 1000
 #define CRASH_MAX_WINDOW_MS     60000

@@ -243,9 +243,19 @@ static long long num(const json_t *o, const char *key)
 
     if (json_is_integer(v))
         return (long long)json_integer_value(v);
-    if (json_is_real(v))
+    /* Reals only within long long's range (the cast would be undefined). */
+    if (json_is_real(v) && json_real_value(v) > -9.2e18 &&
+        json_real_value(v) < 9.2e18)
         return (long long)json_real_value(v);
     return 0;
+}
+
+/* A string member for printing: "?" when absent or not a string. */
+static const char *str(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+
+    return v ? v : "?";
 }
 
 long long report_beyond_inflight(const json_t *run)
@@ -297,7 +307,7 @@ static void report_markdown_iommu(const json_t *report, FILE *out)
         if (json_object_get(run, "error"))
             continue;
         fprintf(out, "| %s | %s | %lld | %lld | %lld | %lld | %lld%s |\n",
-                json_string_value(json_object_get(run, "policy")),
+                str(run, "policy"),
                 json_is_true(json_object_get(run,
                     "translation_on_after_window")) ? "on" : "off",
                 num(by, "low_memory"), num(by, "kdump_reserved"),
@@ -332,7 +342,7 @@ static void report_markdown_ahci(const json_t *report, FILE *out)
 {
     const json_t *runs = json_object_get(report, "runs"), *run, *first = NULL;
     const json_t *d;
-    const char *key;
+    const char *key, *sep;
     size_t i;
 
     json_array_foreach((json_t *)runs, i, run)
@@ -351,20 +361,21 @@ static void report_markdown_ahci(const json_t *report, FILE *out)
                 "disk throttled to %lld KiB/s (a full queue is %.1f s of "
                 "reads at that rate). "
                 "Queued when the crash path returned / bytes written in the "
-                "%lld ms window:", json_string_value(json_object_get(d,
-                "device")), key, AHCI_CMD_BYTES / 1024, AHCI_SLOTS, bps / 1024,
+                "%lld ms window:", str(d, "device"), key,
+                AHCI_CMD_BYTES / 1024, AHCI_SLOTS, bps / 1024,
                 (double)AHCI_QUEUE_BYTES / (double)bps,
                 num(report, "window_ms"));
+        sep = "";
         json_array_foreach((json_t *)runs, i, run) {
             const json_t *dr = json_object_get(json_object_get(run,
                                                "dma_after_crash"), key);
 
             if (!dr)
                 continue;
-            fprintf(out, "%s %s %lld / %lld B", i ? "," : "",
-                    json_string_value(json_object_get(run, "policy")),
+            fprintf(out, "%s %s %lld / %lld B", sep, str(run, "policy"),
                     num(dr, "queued_commands_at_crash"),
                     num(dr, "bytes_written"));
+            sep = ",";
         }
         fprintf(out, ".\n");
     }
@@ -400,9 +411,9 @@ void report_markdown(const json_t *report, FILE *out)
     size_t i;
 
     fprintf(out, "Topology `%s`, seed %lld, window %lld ms, %s\n\n",
-            json_string_value(json_object_get(report, "topology")),
+            str(report, "topology"),
             num(report, "seed"), num(report, "window_ms"),
-            json_string_value(json_object_get(report, "qemu_version")));
+            str(report, "qemu_version"));
     fprintf(out, "| policy | writes | reads | corrupted B | in-flight B | "
                  "beyond in-flight B | DMA written B | DMA read B | TX pkts | "
                  "INTx | MSI | quiesced after (QEMU) | (PCIe rule) | "
@@ -416,7 +427,7 @@ void report_markdown(const json_t *report, FILE *out)
 
         if (err) {
             fprintf(out, "| %s | error: %s |||||||||||||| |\n",
-                    json_string_value(json_object_get(run, "policy")), err);
+                    str(run, "policy"), err);
             continue;
         }
         dma_totals(run, &w, &r);
@@ -426,7 +437,7 @@ void report_markdown(const json_t *report, FILE *out)
             snprintf(msi, sizeof(msi), "n/a");
         fprintf(out, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %lld | "
                      "%lld | %lld | %s | %lld (%lld) | %lld (%lld) | %s | %lld |\n",
-                json_string_value(json_object_get(run, "policy")),
+                str(run, "policy"),
                 num(run, "config_writes"), num(run, "config_reads"),
                 num(run, "corrupted_bytes"), num(run, "inflight_bytes"),
                 report_beyond_inflight(run), w, r,
@@ -481,7 +492,7 @@ void report_svg(const json_t *report, FILE *out)
 
         fprintf(out, "<text x=\"4\" y=\"%.0f\" font-weight=\"bold\">%s "
                      "(%lld writes)</text>\n", y + 12,
-                json_string_value(json_object_get(run, "policy")), writes);
+                str(run, "policy"), writes);
         for (k = 1; k <= writes; k++)
             fprintf(out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" "
                          "y2=\"%.0f\" stroke=\"#999\"/>\n",
@@ -493,7 +504,7 @@ void report_svg(const json_t *report, FILE *out)
             long long pcie = num(d, "last_dma_after_write_pcie");
 
             fprintf(out, "<text x=\"4\" y=\"%.0f\">%s %s</text>\n", y + 12,
-                    key, json_string_value(json_object_get(d, "device")));
+                    key, str(d, "device"));
             if (last >= 0)
                 fprintf(out, "<rect x=\"%d\" y=\"%.0f\" width=\"%.1f\" "
                              "height=\"12\" fill=\"#c33\"/>\n", SVG_LEFT,

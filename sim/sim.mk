@@ -4,8 +4,9 @@
 #   make demo            crashsim on the default topology, every policy, then
 #                        on iommu,e1000,ahci,bridge(e1000) (VT-d table)
 #   make sim             build/crashsim, build/sim/libsim.a, build/halt-bios.bin
-#   make check-sim-unit  unit tests of the qtest reply parser, the SPEC parser
-#                        and galloc, plain and under ASan/UBSan (make check)
+#   make check-sim-unit  unit tests of the qtest reply parser, the SPEC parser,
+#                        galloc, the policy list parser and the report
+#                        renderer, plain and under ASan/UBSan (make check)
 #   make bench-sim-transport  QEMU start time, config round trip (make bench)
 #   make bench-sim-vtd   bytes landing in kdump / low memory / crash state per
 #                        policy with the IOMMU (make bench)
@@ -86,19 +87,30 @@ $(BUILD)/sim/%: sim/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 
 # --- unit tests (no QEMU) -------------------------------------------------------
 
-SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc
+SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc test_crash_policy \
+                  test_report
 SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qts_parse.c
 SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/spec.c
 SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/galloc.c
-SIM_UNIT_DEPS := $(SIM_HDR) sim/qts_parse.c sim/spec.c sim/galloc.c
+SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
+                                  sim/crash_policy.c sim/spec.c
+SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report.c \
+                               sim/crash_policy.c
+SIM_UNIT_LIBS_test_report   := -ljansson
+SIM_UNIT_DEPS := $(SIM_HDR) sim/qts_parse.c sim/spec.c sim/galloc.c \
+                 sim/crash_policy.c sim/report.c
 
 $(BUILD)/sim-unit/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test
 	@mkdir -p $(@D)
-	$(CC) $(SIM_CFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka -o $@
+	$(CC) $(SIM_CFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka $(SIM_UNIT_LIBS_$*) -o $@
 
 $(BUILD)/sim-unit-asan/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test
 	@mkdir -p $(@D)
-	$(CC) $(SIM_CFLAGS) $(SANFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka -o $@
+	$(CC) $(SIM_CFLAGS) $(SANFLAGS) $(SIM_UNIT_SRC_$*) -lcmocka \
+	    $(SIM_UNIT_LIBS_$*) -o $@
+
+# jansson's headers come with the sim group.
+$(BUILD)/sim-unit/test_report $(BUILD)/sim-unit-asan/test_report: | deps-sim
 
 sim-unit check-sim-unit: $(addprefix $(BUILD)/sim-unit/,$(SIM_UNIT_TESTS)) \
                          $(addprefix $(BUILD)/sim-unit-asan/,$(SIM_UNIT_TESTS))
