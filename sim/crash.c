@@ -1153,12 +1153,12 @@ static void dev_results(struct eng *e)
         pin = d->pin;
         if (pin && pin < QTS_MAX_IRQ)
             o->intx = e->irq_pending[pin] + raises(e, pin) - e->irq_base[pin];
+        r->msi_observable |= o->msi_enabled;
         if (d->preserved) {
             r->preserved_dma_bytes += o->bytes_written;
         } else {
             r->tx_packets_after_crash += o->tx_packets;
             r->msi_after_crash += o->msi;
-            r->msi_observable |= o->msi_enabled;
         }
         if (d->preserved)
             continue;

@@ -189,7 +189,8 @@ struct crash_result {
     unsigned long tx_packets_after_crash;
     unsigned long intx_after_crash;
     unsigned long msi_after_crash;  /* sum over non-preserved devices */
-    bool msi_observable;        /* some non-preserved device had MSI on */
+    bool msi_observable;        /* some device had MSI on (preserved ones'
+                                   MSIs are in dev[], not the sum) */
 
     /* corrupted_bytes split by where they landed. */
     uint64_t low_memory_bytes;      /* region "low memory" */
