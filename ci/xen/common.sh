@@ -141,6 +141,7 @@ unpack_source() {
     dpkg-source -x "$DSC" "$XB/unpack.tmp" >"$XB/unpack.log" 2>&1 ||
         { sed 's/^/  /' "$XB/unpack.log" >&2; die "dpkg-source -x failed; log: $XB/unpack.log"; }
     rm -rf "$XB/unpack.tmp/.pc"
+    rm -f "$XB"/xen_*.orig.tar.*     # dpkg-source's copy; dl/ keeps one
     mv "$XB/unpack.tmp" "$SRC_DIR"
     (
         cd "$SRC_DIR"
