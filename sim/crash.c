@@ -1233,6 +1233,14 @@ static int crash_phase(struct eng *e)
     if (refill_ahci(e))
         return -1;
     ack_all(e);
+    /*
+     * QEMU's AHCI re-sends its MSI when an acknowledgement leaves status
+     * bits set: poll the word once more so that MSI is not taken for one
+     * sent after the crash.
+     */
+    for (i = 0; i < e->nr_devs; i++)
+        if (e->dev[i].kind == DEV_AHCI)
+            ahci_msi_poll(&e->dev[i].ahci);
     qts_irq_poll(e->q, 0);
     if (e->iommu) {
         /* Faults from the set-up and warm-up are not the crash's. */
