@@ -64,4 +64,41 @@
       \at(pcidc_g_nr_writes, L1) == \at(pcidc_g_nr_writes, L2);
 */
 
+/*
+ * Counting sort (src/pcidc.c's radix_pass) over index arrays.  Input k of a
+ * pass is src[k]; its digit is byte 'shift' of key[src[k]].  pcidc_cnt is
+ * recursive on the length m, so each loop step unfolds it once; everything
+ * else about the sort is carried by ghost arrays in radix_pass.
+ */
+/*@
+  // The range of a byte mask.  Qed knows it and so simplifies it out of
+  // every formula, the SMT solvers do not, so it never reaches them.  The
+  // first form is proved by WP's bit-range tactic (-wp-auto wp:bitrange);
+  // the second hides the mask behind m, so Qed keeps it and the solvers can
+  // use it on any 'x & 0xff' of the code (proved by them from the first).
+  lemma pcidc_byte_bits: \forall integer x; 0 <= (x & 0xff) < 256;
+  lemma pcidc_byte: \forall integer x, m; m == 0xff ==> 0 <= (x & m) <= m;
+
+  logic integer pcidc_digit{L}(uint32_t *key, uint16_t *src, integer shift,
+                               integer k) =
+      (key[src[k]] >> shift) & 0xff;
+
+  // How many of inputs 0 .. m-1 have digit d.
+  logic integer pcidc_cnt{L}(uint32_t *key, uint16_t *src, integer shift,
+                             integer d, integer m) =
+      m <= 0 ? 0 :
+      pcidc_cnt(key, src, shift, d, m - 1) +
+          (pcidc_digit(key, src, shift, m - 1) == d ? 1 : 0);
+
+  // a[0 .. nr-1] are input indices, and every input index is among them.
+  predicate pcidc_indices{L}(uint16_t *a, integer nr) =
+      \forall integer k; 0 <= k < nr ==> a[k] < nr;
+  predicate pcidc_onto{L}(uint16_t *a, integer nr) =
+      \forall integer x; 0 <= x < nr ==>
+          \exists integer k; 0 <= k < nr && a[k] == x;
+
+  predicate pcidc_zero256{L}(unsigned int *a) =
+      \forall integer d; 0 <= d < 256 ==> a[d] == 0;
+*/
+
 #endif /* PCIDC_MODEL_H */

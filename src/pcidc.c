@@ -25,26 +25,144 @@ typedef char pcidc_capacity_fits_u16[(PCIDC_PLAN_CAPACITY <= 0xffff) ? 1 : -1];
  * dc->count[] is all zero on entry and on return: only the buckets of
  * digits that occur are ever non-zero, and those are cleared as they drain.
  */
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires shift: shift <= 24;
+    requires arrays: (src == &dc->order[0] && dst == &dc->tmp[0]) ||
+                     (src == &dc->tmp[0] && dst == &dc->order[0]);
+    requires indices: pcidc_indices(src, nr);
+    requires counts_clear: pcidc_zero256(&dc->count[0]);
+    assigns dst[0 .. nr - 1], dc->count[0 .. 255], dc->start[0 .. 255];
+    ensures counts_clear: pcidc_zero256(&dc->count[0]);
+    ensures indices: pcidc_indices(dst, nr);
+*/
 static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
                        unsigned int nr, unsigned int shift)
 {
     unsigned int i, digit, sum = 0;
+    /*@ ghost unsigned int g_rank[PCIDC_PLAN_CAPACITY], g_cnt[256], g_pre[257];
+              unsigned int m, d1, d2; */
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant counted: \forall integer d; 0 <= d < 256 ==>
+            dc->count[d] == pcidc_cnt{Pre}(&dc->key[0], src, shift, d, i);
+        loop invariant small: \forall integer d; 0 <= d < 256 ==>
+            dc->count[d] <= i;
+        loop assigns i, dc->count[0 .. 255];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
         dc->count[(dc->key[src[i]] >> shift) & 0xff]++;
 
+    /*
+     * Ghost: count again, remembering each input's rank among the inputs
+     * with its digit, and keep the bucket starts g_pre[] up to date.  What
+     * the loops below need about the counts is proved here, once.
+     */
+    /*@ ghost
+        /@ loop invariant 0 <= d2 <= 257;
+           loop invariant \forall integer d; 0 <= d < d2 ==> g_pre[d] == 0;
+           loop invariant \forall integer d; 0 <= d < d2 && d < 256 ==>
+               g_cnt[d] == 0;
+           loop assigns d2, g_pre[0 .. 256], g_cnt[0 .. 255];
+           loop variant 257 - d2;
+        @/
+        for ( d2 = 0; d2 < 257; d2++ )
+        {
+            g_pre[d2] = 0;
+            if ( d2 < 256 )
+                g_cnt[d2] = 0;
+        }
+
+        /@ loop invariant 0 <= m <= nr;
+           loop invariant cnt: \forall integer d; 0 <= d < 256 ==>
+               g_cnt[d] == pcidc_cnt{Pre}(&dc->key[0], src, shift, d, m);
+           loop invariant rank: \forall integer j; 0 <= j < m ==>
+               g_rank[j] == pcidc_cnt{Pre}(&dc->key[0], src, shift,
+                                pcidc_digit{Pre}(&dc->key[0], src, shift, j), j);
+           loop invariant rank_small: \forall integer j; 0 <= j < m ==>
+               g_rank[j] < g_cnt[pcidc_digit{Pre}(&dc->key[0], src, shift, j)];
+           loop invariant pre_0: g_pre[0] == 0;
+           loop invariant pre_step: \forall integer d; 0 <= d < 256 ==>
+               g_pre[d + 1] == g_pre[d] + g_cnt[d];
+           loop invariant pre_max: \forall integer d; 0 <= d <= 256 ==>
+               g_pre[d] <= g_pre[256];
+           loop invariant pre_total: g_pre[256] == m;
+           loop assigns m, d1, d2, g_rank[0 .. nr - 1], g_cnt[0 .. 255],
+                        g_pre[0 .. 256];
+           loop variant nr - m;
+        @/
+        for ( m = 0; m < nr; m++ )
+        {
+            d1 = (dc->key[src[m]] >> shift) & 0xff;
+            g_rank[m] = g_cnt[d1];
+            g_cnt[d1]++;
+            /@ loop invariant d1 + 1 <= d2 <= 257;
+               loop invariant \forall integer d; d1 < d < d2 ==>
+                   g_pre[d] == \at(g_pre[d], LoopEntry) + 1;
+               loop invariant \forall integer d; 0 <= d <= 256 &&
+                   (d <= d1 || d2 <= d) ==>
+                   g_pre[d] == \at(g_pre[d], LoopEntry);
+               loop assigns d2, g_pre[d1 + 1 .. 256];
+               loop variant 257 - d2;
+            @/
+            for ( d2 = d1 + 1; d2 < 257; d2++ )
+                g_pre[d2]++;
+        }
+    */
+
+    /*@ assert counted_all: \forall integer d; 0 <= d < 256 ==>
+            g_cnt[d] == pcidc_cnt{Pre}(&dc->key[0], src, shift, d, nr);
+    */
+    /*@ loop invariant bound: 0 <= digit <= 256;
+        loop invariant counts: \forall integer d; 0 <= d < 256 ==>
+            dc->count[d] == g_cnt[d];
+        loop invariant sum: sum == g_pre[digit];
+        loop invariant starts: \forall integer d; 0 <= d < digit ==>
+            dc->start[d] == g_pre[d];
+        loop assigns digit, sum, dc->start[0 .. 255];
+        loop variant 256 - digit;
+    */
     for ( digit = 0; digit < 256; digit++ )
     {
         dc->start[digit] = sum;
         sum += dc->count[digit];
     }
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant starts: \forall integer d; 0 <= d < 256 ==>
+            dc->start[d] == g_pre[d] + pcidc_cnt{Pre}(&dc->key[0], src, shift, d, i);
+        loop invariant counts: \forall integer d; 0 <= d < 256 ==>
+            dc->count[d] == 0 ||
+            pcidc_cnt{Pre}(&dc->key[0], src, shift, d, i) == 0 &&
+            dc->count[d] == g_cnt[d];
+        loop invariant filled: \forall integer d, p; 0 <= d < 256 &&
+            g_pre[d] <= p < dc->start[d] ==> dst[p] < nr;
+        loop assigns i, digit, dst[0 .. nr - 1], dc->start[0 .. 255],
+                     dc->count[0 .. 255];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
     {
         digit = (dc->key[src[i]] >> shift) & 0xff;
+        /*@ assert digit: digit == pcidc_digit{Pre}(&dc->key[0], src, shift, i); */
+        /*@ assert rank: dc->start[digit] == g_pre[digit] + g_rank[i]; */
         dst[dc->start[digit]++] = src[i];
         dc->count[digit] = 0;
     }
+
+    /*@ assert drained: \forall integer d; 0 <= d < 256 ==>
+            dc->start[d] == g_pre[d] + g_cnt[d];
+    */
+    /*@ ghost
+        /@ loop invariant 0 <= d2 <= 256;
+           loop invariant \forall integer p; 0 <= p < g_pre[d2] ==> dst[p] < nr;
+           loop assigns d2;
+           loop variant 256 - d2;
+        @/
+        for ( d2 = 0; d2 < 256; d2++ )
+            ;
+    */
 }
 
 /* Stable sort of dc->order[0 .. nr-1] by the low 8 * passes bits of key. */
