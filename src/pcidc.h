@@ -44,7 +44,7 @@
 #define PCIDC_SBDF_BUS(sbdf)   (((uint32_t)(sbdf) >> 8) & 0xff)
 #define PCIDC_SBDF_DEVFN(sbdf) ((uint32_t)(sbdf) & 0xff)
 
-/* Error codes: plan building reports every problem; the crash path has none. */
+/* Errors: plan building reports every problem; the crash path has none. */
 #define PCIDC_OK            0
 #define PCIDC_E_CAPACITY  (-1)  /* more functions than PCIDC_PLAN_CAPACITY */
 #define PCIDC_E_DUPLICATE (-2)  /* the same sbdf twice */
@@ -57,7 +57,7 @@
 
 /* struct pcidc_func.flags */
 #define PCIDC_FUNC_BRIDGE    0x01   /* secondary/subordinate are valid */
-#define PCIDC_FUNC_PRESERVE  0x02   /* keep it, and its upstream bridges, alive */
+#define PCIDC_FUNC_PRESERVE  0x02   /* keep it and its upstream bridges on */
 
 /* One PCI function, as the port describes it to plan building. */
 struct pcidc_func {
@@ -69,7 +69,7 @@ struct pcidc_func {
 
 /* struct pcidc_policy.flags */
 #define PCIDC_POLICY_INPUT_ORDER      0x01  /* write in input order (seed) */
-#define PCIDC_POLICY_IGNORE_PRESERVE  0x02  /* disconnect every function (seed) */
+#define PCIDC_POLICY_IGNORE_PRESERVE  0x02  /* every function (seed) */
 
 struct pcidc_policy {
     uint16_t value;         /* written to COMMAND */
@@ -158,6 +158,27 @@ struct pcidc {
       \forall integer k; 0 <= k < n && pcidc_last_write(p, n, k) ==>
           pcidc_g_config[p->step[k].sbdf][PCIDC_COMMAND] == p->step[k].value;
 
+  // What plan building accepts of one function (see check_func()).
+  predicate pcidc_func_ok{L}(struct pcidc_func *f) =
+      (f->flags & ~(PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE)) == 0 &&
+      ((f->flags & PCIDC_FUNC_BRIDGE) != 0 ==>
+          f->secondary > PCIDC_SBDF_BUS(f->sbdf) &&
+          f->subordinate >= f->secondary);
+
+  // The plan plan building fills: never the one the crash path may walk.
+  logic struct pcidc_plan *pcidc_spare{L}(struct pcidc *dc) =
+      dc->published == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
+
+  // What plan building keeps true of its scratch between calls; a
+  // zero-filled struct pcidc satisfies it.
+  predicate pcidc_core_ok{L}(struct pcidc *dc) =
+      pcidc_zero256(&dc->count[0]) &&
+      (\forall integer b; 0 <= b < 256 ==>
+          dc->paint[b] <= PCIDC_PLAN_CAPACITY &&
+          dc->paint_stamp[b] <= dc->stamp) &&
+      (\forall integer k; 0 <= k < PCIDC_PLAN_CAPACITY ==>
+          dc->parent[k] <= PCIDC_PLAN_CAPACITY);
+
   // Between L1 and L2 no COMMAND register changed but those of the
   // functions of steps 0 .. n-1 of p.
   predicate pcidc_only_steps_written{L1, L2}(struct pcidc_plan *p, integer n) =
@@ -173,6 +194,59 @@ struct pcidc {
  * pcidevs_lock); they may run concurrently with pcidc_crash_disconnect().
  * Returns PCIDC_OK or a PCIDC_E_* code.
  */
+/*@ requires valid_core: \valid(dc);
+    requires valid_policy: \valid_read(policy);
+    requires valid_input: nr <= PCIDC_PLAN_CAPACITY ==>
+        \valid_read(func + (0 .. nr - 1));
+    requires separated: \separated(dc, policy) &&
+        (nr <= PCIDC_PLAN_CAPACITY ==> \separated(dc, func + (0 .. nr - 1)));
+    requires published: pcidc_published_ok(dc);
+    requires core: pcidc_core_ok(dc);
+    requires stamp_room:
+        dc->stamp <= 0xffffffffffffffff - PCIDC_PLAN_CAPACITY;
+    assigns pcidc_spare(dc)->nr_steps,
+            pcidc_spare(dc)->step[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->published, dc->key[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->order[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->tmp[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->parent[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->depth[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->count[0 .. 255], dc->start[0 .. 255], dc->paint[0 .. 255],
+            dc->paint_stamp[0 .. 255], dc->stamp;
+    ensures published: pcidc_published_ok(dc);
+    ensures core: pcidc_core_ok(dc);
+    ensures stamp: dc->stamp <= \old(dc->stamp) + PCIDC_PLAN_CAPACITY;
+    behavior too_many:
+        assumes nr > PCIDC_PLAN_CAPACITY;
+        assigns \nothing;
+        ensures refused: \result == PCIDC_E_CAPACITY;
+    behavior checked:
+        assumes nr <= PCIDC_PLAN_CAPACITY;
+        ensures codes: \result == PCIDC_OK || \result == PCIDC_E_DUPLICATE ||
+            \result == PCIDC_E_BUS_ORDER || \result == PCIDC_E_RANGE ||
+            \result == PCIDC_E_OVERLAP || \result == PCIDC_E_VALUE ||
+            \result == PCIDC_E_INVAL;
+        ensures kept_on_error: \result != PCIDC_OK ==>
+            dc->published == \old(dc->published);
+        ensures swapped: \result == PCIDC_OK ==>
+            dc->published == \old(pcidc_spare(dc));
+        ensures fits: \result == PCIDC_OK ==> dc->published->nr_steps <= nr;
+        ensures dma_off: \result == PCIDC_OK ==>
+            (policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
+                              PCIDC_COMMAND_MASTER)) == 0;
+        ensures values: \result == PCIDC_OK ==>
+            \forall integer k; 0 <= k < dc->published->nr_steps ==>
+                dc->published->step[k].value == policy->value;
+        ensures from_input: \result == PCIDC_OK ==>
+            \forall integer k; 0 <= k < dc->published->nr_steps ==>
+                \exists integer j; 0 <= j < nr &&
+                    dc->published->step[k].sbdf == func[j].sbdf &&
+                    ((policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) != 0 ||
+                     (func[j].flags & PCIDC_FUNC_PRESERVE) == 0);
+    complete behaviors;
+    disjoint behaviors;
+*/
 int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
                      unsigned int nr, const struct pcidc_policy *policy);
 
