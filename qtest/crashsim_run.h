@@ -239,4 +239,43 @@ static inline bool run_one_line(const struct run *r)
            memchr(r->err, '\n', len - 1) == NULL;
 }
 
+/*
+ * For cmocka tests (include <cmocka.h> first): run crashsim with the
+ * NULL-terminated argv, one policy worker at a time; it must complete with
+ * exit 0, write its report and leave no process of its run behind.
+ */
+#ifdef cmocka_unit_test
+static inline struct run *run_completed(const char *const *argv)
+{
+    const char *env[] = { "PCIDC_SIM_JOBS=1", NULL };
+    struct run *r = calloc(1, sizeof(*r));
+
+    assert_non_null(r);
+    run_prepare(r);
+    assert_int_equal(run_crashsim(r, argv, env, NULL), 0);
+    if (r->status != 0)
+        fprintf(stderr, "crashsim exit %d: %s", r->status, r->err);
+    assert_int_equal(r->status, 0);
+    assert_non_null(r->report);
+    assert_int_equal(run_procs_with(r->tmpdir), 0);
+    return r;
+}
+
+static inline void run_free(struct run *r)
+{
+    run_cleanup(r);
+    free(r);
+}
+
+/* The report of one policy, which must have run without error. */
+static inline json_t *run_policy_ok(const struct run *r, const char *name)
+{
+    json_t *run = run_policy(r, name);
+
+    assert_non_null(run);
+    assert_null(json_object_get(run, "error"));
+    return run;
+}
+#endif
+
 #endif /* QTEST_CRASHSIM_RUN_H */

@@ -25,33 +25,18 @@ static struct run *scenario(const char *topology, const char *policies)
 {
     const char *argv[] = { "--topology", topology, "--policy", policies,
                            "--window-ms", WINDOW, "--seed", "7", NULL };
-    const char *env[] = { "PCIDC_SIM_JOBS=1", NULL };
-    struct run *r = calloc(1, sizeof(*r));
 
-    assert_non_null(r);
-    run_prepare(r);
-    assert_int_equal(run_crashsim(r, argv, env, NULL), 0);
-    if (r->status != 0)
-        fprintf(stderr, "crashsim exit %d: %s", r->status, r->err);
-    assert_int_equal(r->status, 0);
-    assert_non_null(r->report);
-    assert_int_equal(run_procs_with(r->tmpdir), 0);
-    return r;
+    return run_completed(argv);
 }
 
 static void done(struct run *r)
 {
-    run_cleanup(r);
-    free(r);
+    run_free(r);
 }
 
 static json_t *policy(struct run *r, const char *name)
 {
-    json_t *run = run_policy(r, name);
-
-    assert_non_null(run);
-    assert_null(json_object_get(run, "error"));
-    return run;
+    return run_policy_ok(r, name);
 }
 
 /* Sum of a per-device field over non-preserved devices. */
