@@ -6,8 +6,11 @@
 
 For every control, OUTDIR/NAME.c is SRC with one exact, unique piece of code
 replaced (annotations untouched), and OUTDIR/controls.tsv lists
-NAME <tab> FUNCTIONS <tab> REGEX <tab> WHAT: WP is run on FUNCTIONS of the
-copy and must leave unproved at least one goal whose name matches REGEX.
+NAME <tab> FUNCTIONS <tab> SELECT <tab> REGEX <tab> WHAT: WP is run on the
+properties SELECT (WP options) of FUNCTIONS of the copy, and must leave
+unproved at least one goal whose name matches REGEX.  Each control targets
+the property that is meant to catch it: a false goal costs a full prover
+time-out, so running every goal of the copy would only add time.
 A pattern that no longer occurs exactly once in SRC is an error, so a
 control cannot silently stop being a mutation when the core changes.
 """
@@ -20,33 +23,33 @@ LOOP = """    for ( i = 0; i < nr; i++ )
         pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
                                 plan->step[i].value);"""
 
-# name, functions, goal regex, what it breaks, old code, new code
+# name, functions, WP selection, goal regex, what it breaks, old, new code
 CONTROLS = [
-    ("off_by_one", CRASH,
-     r"rte_(mem_access|index_bound)|invariant_bound|first_call",
+    ("off_by_one", CRASH, "-wp-prop=bound",
+     r"invariant_bound",
      "loop runs to i <= nr: one step past the plan",
      LOOP, LOOP.replace("i < nr", "i <= nr")),
-    ("other_register", CRASH,
-     r"assigns|in_order|values",
+    ("other_register", CRASH, "-wp-prop=@assigns",
+     r"assigns",
      "writes the register after COMMAND (STATUS, offset 6)",
      LOOP, LOOP.replace("PCIDC_COMMAND,", "PCIDC_COMMAND + 2,")),
-    ("outside_plan", CRASH,
-     r"frame|in_order|values",
+    ("outside_plan", CRASH, "-wp-prop=in_order",
+     r"in_order",
      "writes the neighbouring device (sbdf ^ 8), not the plan's",
      LOOP, LOOP.replace("(plan->step[i].sbdf,", "(plan->step[i].sbdf ^ 8,")),
-    ("no_once_check", CRASH,
-     r"later_call",
+    ("no_once_check", CRASH, "-wp-prop=no_write",
+     r"later_call_ensures_no_write",
      "ignores test-and-set: a second crashing CPU writes again",
      """    if ( pcidc_port_test_and_set(&dc->crashed) )
         return 0;""",
      """    (void)pcidc_port_test_and_set(&dc->crashed);"""),
-    ("no_clamp", CRASH,
-     r"rte_(mem_access|index_bound)|invariant_bound|first_call",
+    ("no_clamp", CRASH, "-wp-prop=count",
+     r"first_call_ensures_count",
      "trusts nr_steps: a corrupted count walks off the array",
      """    if ( nr > PCIDC_PLAN_CAPACITY )
         nr = PCIDC_PLAN_CAPACITY;""",
      """    /* no clamp */"""),
-    ("reads_at_crash", CRASH,
+    ("reads_at_crash", CRASH, "-wp-prop=not_at_crash",
      r"requires_not_at_crash",
      "reads config space on the crash path",
      """    plan = read_published(dc);
@@ -68,7 +71,7 @@ def main(argv):
         text = f.read()
     os.makedirs(outdir, exist_ok=True)
     rows = []
-    for name, fcts, regex, what, old, new in CONTROLS:
+    for name, fcts, select, regex, what, old, new in CONTROLS:
         n = text.count(old)
         if n != 1:
             print(f"controls: {name}: the code to mutate occurs {n} times in "
@@ -80,7 +83,7 @@ def main(argv):
         with open(os.path.join(outdir, name + ".c"), "w",
                   encoding="utf-8") as f:
             f.write(mutant)
-        rows.append("\t".join((name, fcts, regex, what)))
+        rows.append("\t".join((name, fcts, select, regex, what)))
     with open(os.path.join(outdir, "controls.tsv"), "w",
               encoding="utf-8") as f:
         f.write("\n".join(rows) + "\n")

@@ -47,6 +47,13 @@
 /*@ ghost unsigned int pcidc_g_nr_writes; */
 /*@ ghost int pcidc_g_crash_mode; */
 
+/*
+ * Provenance of the plan built last: step k of it was made from input
+ * function pcidc_g_step_input[k].  0x10000 bounds every plan capacity
+ * (src/pcidc.c checks PCIDC_PLAN_CAPACITY <= 0xffff).
+ */
+/*@ ghost unsigned int pcidc_g_step_input[0x10000]; */
+
 /*@
   // Write number 'at' of the log went to (sbdf, reg) with value.
   predicate pcidc_logged{L}(integer at, integer sbdf, integer reg,
@@ -78,6 +85,12 @@
   // use it on any 'x & 0xff' of the code (proved by them from the first).
   lemma pcidc_byte_bits: \forall integer x; 0 <= (x & 0xff) < 256;
   lemma pcidc_byte: \forall integer x, m; m == 0xff ==> 0 <= (x & m) <= m;
+
+  // The two shifts of a plan-building key (segment << 9), as arithmetic
+  // (proved by WP's bit-shift tactic, -wp-auto wp:bitshift).
+  lemma pcidc_shr16: \forall integer x; 0 <= x ==> (x >> 16) == x / 65536;
+  lemma pcidc_shl9: \forall integer x; 0 <= x <= 0xffff ==>
+      (x << 9) == x * 512;
 
   logic integer pcidc_digit{L}(uint32_t *key, uint16_t *src, integer shift,
                                integer k) =

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Proofs of the core: included by the top-level Makefile.
 #
-#   make prove        Frama-C/WP on src/pcidc.c (one line per function, a
-#                     total), then the negative controls: broken copies of
-#                     the crash path under build/proofs/controls/ must each
-#                     fail to prove.  Non-zero exit on any unproved goal, any
-#                     control that proves, or a missing tool.
-#   make prove-main   the proofs only; make prove-controls: the controls only
-#   make check-prove  what 'make check' runs: prove
+#   make prove        Frama-C/WP: the crash path, the port contracts, the
+#                     accessors and the ACSL lemmas, one line per function
+#                     and a total; then the negative controls: broken copies
+#                     of the crash path under build/proofs/controls/ must
+#                     each fail to prove.  Non-zero exit on any unproved
+#                     goal, any control that proves, or a missing tool.
+#   make prove-build  the same for plan building (slower: several minutes)
+#   make check-prove  what 'make check' runs: both
 #
 # Every ACSL line is a comment to the C compiler; proofs/pcidc_model.h (the
 # ghost machine) is force-included by Frama-C only.
@@ -15,7 +16,7 @@
 PROVE_DEPS := proofs/prove.sh proofs/wp_summary.py proofs/controls.py \
               proofs/pcidc_model.h $(CORE_SRC) $(CORE_HDR)
 
-.PHONY: prove prove-main prove-controls check-prove deps-prove
+.PHONY: prove prove-build check-prove deps-prove
 
 deps-prove:
 	@ci/deps.sh prove
@@ -23,12 +24,11 @@ deps-prove:
 prove: $(PROVE_DEPS) | deps-prove
 	@BUILD=$(BUILD) proofs/prove.sh
 
-prove-main: $(PROVE_DEPS) | deps-prove
-	@BUILD=$(BUILD) proofs/prove.sh --main
+prove-build: $(PROVE_DEPS) | deps-prove
+	@BUILD=$(BUILD) proofs/prove.sh --build
 
-prove-controls: $(PROVE_DEPS) | deps-prove
-	@BUILD=$(BUILD) proofs/prove.sh --controls
-
-check-prove: prove
+check-prove: $(PROVE_DEPS) | deps-prove
+	@BUILD=$(BUILD) proofs/prove.sh
+	@BUILD=$(BUILD) proofs/prove.sh --build
 
 CHECK_STEPS += check-prove

@@ -166,11 +166,28 @@ static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
 }
 
 /* Stable sort of dc->order[0 .. nr-1] by the low 8 * passes bits of key. */
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires passes: passes == 2 || passes == 4;
+    requires indices: pcidc_indices(&dc->order[0], nr);
+    requires counts_clear: pcidc_zero256(&dc->count[0]);
+    assigns dc->order[0 .. nr - 1], dc->tmp[0 .. nr - 1], dc->count[0 .. 255],
+            dc->start[0 .. 255];
+    ensures indices: pcidc_indices(&dc->order[0], nr);
+    ensures counts_clear: pcidc_zero256(&dc->count[0]);
+*/
 static void sort_by_key(struct pcidc *dc, unsigned int nr, unsigned int passes)
 {
     unsigned int pass;
 
     /* An even number of passes leaves the result in dc->order. */
+    /*@ loop invariant bound: 0 <= pass <= passes && pass % 2 == 0;
+        loop invariant indices: pcidc_indices(&dc->order[0], nr);
+        loop invariant counts_clear: pcidc_zero256(&dc->count[0]);
+        loop assigns pass, dc->order[0 .. nr - 1], dc->tmp[0 .. nr - 1],
+                     dc->count[0 .. 255], dc->start[0 .. 255];
+        loop variant passes - pass;
+    */
     for ( pass = 0; pass < passes; pass += 2 )
     {
         radix_pass(dc, dc->order, dc->tmp, nr, pass * 8);
@@ -178,14 +195,32 @@ static void sort_by_key(struct pcidc *dc, unsigned int nr, unsigned int passes)
     }
 }
 
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    assigns dc->order[0 .. nr - 1];
+    ensures identity: \forall integer k; 0 <= k < nr ==> dc->order[k] == k;
+    ensures indices: pcidc_indices(&dc->order[0], nr);
+*/
 static void order_by_input(struct pcidc *dc, unsigned int nr)
 {
     unsigned int i;
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant identity: \forall integer k; 0 <= k < i ==>
+            dc->order[k] == k;
+        loop assigns i, dc->order[0 .. nr - 1];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
         dc->order[i] = i;
 }
 
+/*@ requires valid_func: \valid_read(f);
+    assigns \nothing;
+    ensures codes: \result == PCIDC_OK || \result == PCIDC_E_INVAL ||
+        \result == PCIDC_E_BUS_ORDER || \result == PCIDC_E_RANGE;
+    ensures accepted: \result == PCIDC_OK <==> pcidc_func_ok(f);
+*/
 static int check_func(const struct pcidc_func *f)
 {
     if ( f->flags & ~(PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE) )
@@ -199,11 +234,24 @@ static int check_func(const struct pcidc_func *f)
     return PCIDC_OK;
 }
 
+/*@ requires valid_input: \valid_read(func + (0 .. nr - 1));
+    assigns \nothing;
+    ensures codes: \result == PCIDC_OK || \result == PCIDC_E_INVAL ||
+        \result == PCIDC_E_BUS_ORDER || \result == PCIDC_E_RANGE;
+    ensures accepted: \result == PCIDC_OK ==>
+        \forall integer k; 0 <= k < nr ==> pcidc_func_ok(&func[k]);
+*/
 static int check_funcs(const struct pcidc_func *func, unsigned int nr)
 {
     unsigned int i;
     int rc;
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant accepted: \forall integer k; 0 <= k < i ==>
+            pcidc_func_ok(&func[k]);
+        loop assigns i, rc;
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
     {
         rc = check_func(&func[i]);
@@ -214,22 +262,46 @@ static int check_funcs(const struct pcidc_func *func, unsigned int nr)
 }
 
 /* Sorted by sbdf, equal functions are neighbours. */
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires valid_input: \valid_read(func + (0 .. nr - 1));
+    requires separated: \separated(dc, func + (0 .. nr - 1));
+    requires counts_clear: pcidc_zero256(&dc->count[0]);
+    assigns dc->key[0 .. nr - 1], dc->order[0 .. nr - 1],
+            dc->tmp[0 .. nr - 1], dc->count[0 .. 255], dc->start[0 .. 255];
+    ensures counts_clear: pcidc_zero256(&dc->count[0]);
+    ensures codes: \result == PCIDC_OK || \result == PCIDC_E_DUPLICATE;
+*/
 static int check_duplicates(struct pcidc *dc, const struct pcidc_func *func,
                             unsigned int nr)
 {
     unsigned int i;
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop assigns i, dc->key[0 .. nr - 1];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
         dc->key[i] = func[i].sbdf;
     order_by_input(dc, nr);
     sort_by_key(dc, nr, 4);
 
+    /*@ loop invariant bound: 1 <= i && (i <= nr || nr == 0);
+        loop assigns i;
+        loop variant nr - i;
+    */
     for ( i = 1; i < nr; i++ )
         if ( func[dc->order[i]].sbdf == func[dc->order[i - 1]].sbdf )
             return PCIDC_E_DUPLICATE;
     return PCIDC_OK;
 }
 
+/*@ requires valid_core: \valid_read(dc);
+    requires bus: bus < 256;
+    assigns \nothing;
+    ensures painted: \result ==
+        (dc->paint_stamp[bus] == dc->stamp ? dc->paint[bus] : NO_BRIDGE);
+*/
 static unsigned int paint_get(const struct pcidc *dc, unsigned int bus)
 {
     return dc->paint_stamp[bus] == dc->stamp ? dc->paint[bus] : NO_BRIDGE;
@@ -240,16 +312,42 @@ static unsigned int paint_get(const struct pcidc *dc, unsigned int bus)
  * still belong to the bridge its own bus belongs to (its parent): otherwise
  * it overlaps a sibling or sticks out of its parent's range.
  */
+/*@ requires valid_core: \valid(dc);
+    requires valid_func: \valid_read(f);
+    requires separated: \separated(dc, f);
+    requires idx: idx < PCIDC_PLAN_CAPACITY;
+    requires range: f->secondary <= f->subordinate;
+    requires paint: pcidc_paint_ok(dc);
+    requires fresh: \forall integer b; 0 <= b < 256 &&
+        dc->paint_stamp[b] == dc->stamp ==> dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+    assigns dc->paint[0 .. 255], dc->paint_stamp[0 .. 255];
+    ensures codes: \result == PCIDC_OK || \result == PCIDC_E_OVERLAP;
+    ensures paint: pcidc_paint_ok(dc);
+    ensures fresh: \forall integer b; 0 <= b < 256 &&
+        dc->paint_stamp[b] == dc->stamp ==> dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+*/
 static int paint_bridge(struct pcidc *dc, const struct pcidc_func *f,
                         unsigned int idx)
 {
     unsigned int parent = paint_get(dc, PCIDC_SBDF_BUS(f->sbdf));
     unsigned int bus;
 
+    /*@ loop invariant bound: f->secondary <= bus <= f->subordinate + 1;
+        loop assigns bus;
+        loop variant f->subordinate + 1 - bus;
+    */
     for ( bus = f->secondary; bus <= f->subordinate; bus++ )
         if ( paint_get(dc, bus) != parent )
             return PCIDC_E_OVERLAP;
 
+    /*@ loop invariant bound: f->secondary <= bus <= f->subordinate + 1;
+        loop invariant paint: pcidc_paint_ok(dc);
+        loop invariant fresh: \forall integer b; 0 <= b < 256 &&
+            dc->paint_stamp[b] == dc->stamp ==>
+            dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+        loop assigns bus, dc->paint[0 .. 255], dc->paint_stamp[0 .. 255];
+        loop variant f->subordinate + 1 - bus;
+    */
     for ( bus = f->secondary; bus <= f->subordinate; bus++ )
     {
         dc->paint[bus] = idx + 1;
@@ -264,6 +362,26 @@ static int paint_bridge(struct pcidc *dc, const struct pcidc_func *f,
  * bridges by secondary bus, then endpoints: a bridge's ancestors all have
  * smaller secondary buses, so they are painted before it is.
  */
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires valid_input: \valid_read(func + (0 .. nr - 1));
+    requires separated: \separated(dc, func + (0 .. nr - 1));
+    requires accepted: \forall integer k; 0 <= k < nr ==>
+        pcidc_func_ok(&func[k]);
+    requires counts_clear: pcidc_zero256(&dc->count[0]);
+    requires paint: pcidc_paint_ok(dc);
+    requires parents: pcidc_parents_ok(dc);
+    requires stamp_room: dc->stamp <= 0xffffffffffffffff - nr;
+    assigns dc->key[0 .. nr - 1], dc->order[0 .. nr - 1],
+            dc->tmp[0 .. nr - 1], dc->count[0 .. 255], dc->start[0 .. 255],
+            dc->parent[0 .. nr - 1], dc->depth[0 .. nr - 1],
+            dc->paint[0 .. 255], dc->paint_stamp[0 .. 255], dc->stamp;
+    ensures counts_clear: pcidc_zero256(&dc->count[0]);
+    ensures paint: pcidc_paint_ok(dc);
+    ensures parents: pcidc_parents_ok(dc);
+    ensures stamp: dc->stamp <= \old(dc->stamp) + nr;
+    ensures codes: \result == PCIDC_OK || \result == PCIDC_E_OVERLAP;
+*/
 static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
                         unsigned int nr)
 {
@@ -271,6 +389,10 @@ static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
     const struct pcidc_func *f;
     int rc;
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop assigns i, dc->key[0 .. nr - 1];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
         dc->key[i] = (PCIDC_SBDF_SEG(func[i].sbdf) << 9) |
                      ((func[i].flags & PCIDC_FUNC_BRIDGE) ? func[i].secondary
@@ -278,6 +400,19 @@ static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
     order_by_input(dc, nr);
     sort_by_key(dc, nr, 4);
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant stamp: \at(dc->stamp, Pre) <= dc->stamp <=
+            \at(dc->stamp, Pre) + i;
+        loop invariant paint: pcidc_paint_ok(dc);
+        loop invariant fresh: i > 0 ==> \forall integer b; 0 <= b < 256 &&
+            dc->paint_stamp[b] == dc->stamp ==>
+            dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+        loop invariant parents: pcidc_parents_ok(dc);
+        loop assigns i, idx, f, seg, parent, rc, dc->parent[0 .. nr - 1],
+                     dc->depth[0 .. nr - 1], dc->paint[0 .. 255],
+                     dc->paint_stamp[0 .. 255], dc->stamp;
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
     {
         idx = dc->order[i];
@@ -303,18 +438,50 @@ static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
 }
 
 /* A preserved function keeps every bridge above it out of the plan. */
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires valid_input: \valid_read(func + (0 .. nr - 1));
+    requires separated: \separated(dc, func + (0 .. nr - 1));
+    requires parents: pcidc_parents_ok(dc);
+    assigns dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1];
+    ensures preserved: \forall integer k; 0 <= k < nr && honour &&
+        (func[k].flags & PCIDC_FUNC_PRESERVE) != 0 ==> dc->keep[k] != 0;
+*/
 static void mark_preserved(struct pcidc *dc, const struct pcidc_func *func,
                            unsigned int nr, bool honour)
 {
     unsigned int i, up;
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant preserved: \forall integer k; 0 <= k < i && honour &&
+            (func[k].flags & PCIDC_FUNC_PRESERVE) != 0 ==> dc->keep[k] != 0;
+        loop assigns i, dc->keep[0 .. nr - 1];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
         dc->keep[i] = honour && (func[i].flags & PCIDC_FUNC_PRESERVE);
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop invariant preserved: \forall integer k; 0 <= k < nr && honour &&
+            (func[k].flags & PCIDC_FUNC_PRESERVE) != 0 ==> dc->keep[k] != 0;
+        loop assigns i, up, dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
     {
         if ( !honour || !(func[i].flags & PCIDC_FUNC_PRESERVE) )
             continue;
+        /*
+         * No variant: each step sets a keep[] entry that was clear, so the
+         * walk ends within PCIDC_PLAN_CAPACITY steps; that count argument
+         * is not proved here (see proofs/README.md).
+         */
+        /*@ loop invariant up: up <= PCIDC_PLAN_CAPACITY;
+            loop invariant preserved: \forall integer k; 0 <= k < nr &&
+                honour && (func[k].flags & PCIDC_FUNC_PRESERVE) != 0 ==>
+                dc->keep[k] != 0;
+            loop assigns up, dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1];
+        */
         for ( up = dc->parent[i]; up != NO_BRIDGE && !dc->keep[up - 1];
               up = dc->parent[up - 1] )
             dc->keep[up - 1] = 1;
@@ -322,11 +489,25 @@ static void mark_preserved(struct pcidc *dc, const struct pcidc_func *func,
 }
 
 /* Outer levels first; within a level bridges, then endpoints; else stable. */
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires valid_input: \valid_read(func + (0 .. nr - 1));
+    requires separated: \separated(dc, func + (0 .. nr - 1));
+    requires counts_clear: pcidc_zero256(&dc->count[0]);
+    assigns dc->key[0 .. nr - 1], dc->order[0 .. nr - 1],
+            dc->tmp[0 .. nr - 1], dc->count[0 .. 255], dc->start[0 .. 255];
+    ensures indices: pcidc_indices(&dc->order[0], nr);
+    ensures counts_clear: pcidc_zero256(&dc->count[0]);
+*/
 static void order_bridges_first(struct pcidc *dc, const struct pcidc_func *func,
                                 unsigned int nr)
 {
     unsigned int i;
 
+    /*@ loop invariant bound: 0 <= i <= nr;
+        loop assigns i, dc->key[0 .. nr - 1];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
         dc->key[i] = dc->depth[i] * 2 +
                      !(func[i].flags & PCIDC_FUNC_BRIDGE);
@@ -334,23 +515,58 @@ static void order_bridges_first(struct pcidc *dc, const struct pcidc_func *func,
     sort_by_key(dc, nr, 2);
 }
 
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires valid_input: \valid_read(func + (0 .. nr - 1));
+    requires separated: \separated(dc, func + (0 .. nr - 1));
+    requires spare: plan == &dc->plan[0] || plan == &dc->plan[1];
+    requires indices: pcidc_indices(&dc->order[0], nr);
+    assigns plan->step[0 .. nr - 1], plan->nr_steps,
+            pcidc_g_step_input[0 .. nr - 1];
+    ensures fits: plan->nr_steps <= nr;
+    ensures values: \forall integer k; 0 <= k < plan->nr_steps ==>
+        plan->step[k].value == value;
+    ensures from_input: \forall integer k; 0 <= k < plan->nr_steps ==>
+        pcidc_g_step_input[k] < nr && dc->keep[pcidc_g_step_input[k]] == 0 &&
+        plan->step[k].sbdf == func[pcidc_g_step_input[k]].sbdf;
+*/
 static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
                       const struct pcidc_func *func, unsigned int nr,
                       uint16_t value)
 {
     unsigned int i, n = 0;
 
+    /*@ loop invariant bound: 0 <= n <= i <= nr;
+        loop invariant values: \forall integer k; 0 <= k < n ==>
+            plan->step[k].value == value;
+        loop invariant from_input: \forall integer k; 0 <= k < n ==>
+            pcidc_g_step_input[k] < nr &&
+            dc->keep[pcidc_g_step_input[k]] == 0 &&
+            plan->step[k].sbdf == func[pcidc_g_step_input[k]].sbdf;
+        loop assigns i, n, pcidc_g_step_input[0 .. nr - 1],
+                     plan->step[0 .. nr - 1];
+        loop variant nr - i;
+    */
     for ( i = 0; i < nr; i++ )
     {
         if ( dc->keep[dc->order[i]] )
             continue;
         plan->step[n].sbdf = func[dc->order[i]].sbdf;
         plan->step[n].value = value;
+        /*@ ghost pcidc_g_step_input[n] = dc->order[i]; */
         n++;
     }
     plan->nr_steps = n;
 }
 
+/*@ requires valid_policy: \valid_read(policy);
+    assigns \nothing;
+    ensures codes: \result == PCIDC_OK || \result == PCIDC_E_VALUE ||
+        \result == PCIDC_E_INVAL;
+    ensures dma_off: \result == PCIDC_OK ==>
+        (policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
+                          PCIDC_COMMAND_MASTER)) == 0;
+*/
 static int check_policy(const struct pcidc_policy *policy)
 {
     if ( policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
@@ -362,6 +578,38 @@ static int check_policy(const struct pcidc_policy *policy)
     return PCIDC_OK;
 }
 
+/*@ requires valid_core: \valid(dc);
+    requires nr: nr <= PCIDC_PLAN_CAPACITY;
+    requires valid_input: \valid_read(func + (0 .. nr - 1));
+    requires separated: \separated(dc, func + (0 .. nr - 1));
+    requires valid_policy: \valid_read(policy);
+    requires separated_policy: \separated(dc, policy);
+    requires counts_clear: pcidc_zero256(&dc->count[0]);
+    requires paint: pcidc_paint_ok(dc);
+    requires parents: pcidc_parents_ok(dc);
+    requires stamp_room: dc->stamp <= 0xffffffffffffffff - nr;
+    assigns dc->key[0 .. nr - 1], dc->order[0 .. nr - 1],
+            dc->tmp[0 .. nr - 1], dc->count[0 .. 255], dc->start[0 .. 255],
+            dc->parent[0 .. nr - 1], dc->depth[0 .. nr - 1],
+            dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1],
+            dc->paint[0 .. 255], dc->paint_stamp[0 .. 255], dc->stamp;
+    ensures counts_clear: pcidc_zero256(&dc->count[0]);
+    ensures paint: pcidc_paint_ok(dc);
+    ensures parents: pcidc_parents_ok(dc);
+    ensures stamp: dc->stamp <= \old(dc->stamp) + nr;
+    ensures codes: \result == PCIDC_OK || \result == PCIDC_E_DUPLICATE ||
+        \result == PCIDC_E_BUS_ORDER || \result == PCIDC_E_RANGE ||
+        \result == PCIDC_E_OVERLAP || \result == PCIDC_E_VALUE ||
+        \result == PCIDC_E_INVAL;
+    ensures indices: \result == PCIDC_OK ==> pcidc_indices(&dc->order[0], nr);
+    ensures dma_off: \result == PCIDC_OK ==>
+        (policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
+                          PCIDC_COMMAND_MASTER)) == 0;
+    ensures preserved: \result == PCIDC_OK ==>
+        \forall integer k; 0 <= k < nr &&
+            (policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) == 0 &&
+            (func[k].flags & PCIDC_FUNC_PRESERVE) != 0 ==> dc->keep[k] != 0;
+*/
 static int build_order(struct pcidc *dc, const struct pcidc_func *func,
                        unsigned int nr, const struct pcidc_policy *policy)
 {

@@ -160,7 +160,7 @@ struct pcidc {
 
   // What plan building accepts of one function (see check_func()).
   predicate pcidc_func_ok{L}(struct pcidc_func *f) =
-      (f->flags & ~(PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE)) == 0 &&
+      (f->flags & 0xfc) == 0 &&  // no flag but BRIDGE, PRESERVE
       ((f->flags & PCIDC_FUNC_BRIDGE) != 0 ==>
           f->secondary > PCIDC_SBDF_BUS(f->sbdf) &&
           f->subordinate >= f->secondary);
@@ -171,13 +171,14 @@ struct pcidc {
 
   // What plan building keeps true of its scratch between calls; a
   // zero-filled struct pcidc satisfies it.
+  predicate pcidc_paint_ok{L}(struct pcidc *dc) =
+      \forall integer b; 0 <= b < 256 ==> dc->paint_stamp[b] <= dc->stamp;
+  predicate pcidc_parents_ok{L}(struct pcidc *dc) =
+      \forall integer k; 0 <= k < PCIDC_PLAN_CAPACITY ==>
+          dc->parent[k] <= PCIDC_PLAN_CAPACITY;
   predicate pcidc_core_ok{L}(struct pcidc *dc) =
-      pcidc_zero256(&dc->count[0]) &&
-      (\forall integer b; 0 <= b < 256 ==>
-          dc->paint[b] <= PCIDC_PLAN_CAPACITY &&
-          dc->paint_stamp[b] <= dc->stamp) &&
-      (\forall integer k; 0 <= k < PCIDC_PLAN_CAPACITY ==>
-          dc->parent[k] <= PCIDC_PLAN_CAPACITY);
+      pcidc_zero256(&dc->count[0]) && pcidc_paint_ok(dc) &&
+      pcidc_parents_ok(dc);
 
   // Between L1 and L2 no COMMAND register changed but those of the
   // functions of steps 0 .. n-1 of p.
@@ -213,7 +214,8 @@ struct pcidc {
             dc->depth[0 .. PCIDC_PLAN_CAPACITY - 1],
             dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1],
             dc->count[0 .. 255], dc->start[0 .. 255], dc->paint[0 .. 255],
-            dc->paint_stamp[0 .. 255], dc->stamp;
+            dc->paint_stamp[0 .. 255], dc->stamp,
+            pcidc_g_step_input[0 .. PCIDC_PLAN_CAPACITY - 1];
     ensures published: pcidc_published_ok(dc);
     ensures core: pcidc_core_ok(dc);
     ensures stamp: dc->stamp <= \old(dc->stamp) + PCIDC_PLAN_CAPACITY;
@@ -240,10 +242,11 @@ struct pcidc {
                 dc->published->step[k].value == policy->value;
         ensures from_input: \result == PCIDC_OK ==>
             \forall integer k; 0 <= k < dc->published->nr_steps ==>
-                \exists integer j; 0 <= j < nr &&
-                    dc->published->step[k].sbdf == func[j].sbdf &&
-                    ((policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) != 0 ||
-                     (func[j].flags & PCIDC_FUNC_PRESERVE) == 0);
+                pcidc_g_step_input[k] < nr &&
+                dc->published->step[k].sbdf ==
+                    func[pcidc_g_step_input[k]].sbdf &&
+                ((policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) != 0 ||
+                 (func[pcidc_g_step_input[k]].flags & PCIDC_FUNC_PRESERVE) == 0);
     complete behaviors;
     disjoint behaviors;
 */
