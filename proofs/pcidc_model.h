@@ -60,15 +60,6 @@
                             integer value) =
       pcidc_g_log_sbdf[at] == sbdf && pcidc_g_log_reg[at] == reg &&
       pcidc_g_log_value[at] == value;
-
-  // Register reg of function sbdf holds the same value at L1 and L2.
-  predicate pcidc_cell_kept{L1, L2}(integer sbdf, integer reg) =
-      \at(pcidc_g_config[sbdf][reg], L1) == \at(pcidc_g_config[sbdf][reg], L2);
-
-  // No config write happened between L1 and L2 (the log is the witness:
-  // every write appends to it).
-  predicate pcidc_no_write{L1, L2} =
-      \at(pcidc_g_nr_writes, L1) == \at(pcidc_g_nr_writes, L2);
 */
 
 /*
@@ -103,12 +94,9 @@
       pcidc_cnt(key, src, shift, d, m - 1) +
           (pcidc_digit(key, src, shift, m - 1) == d ? 1 : 0);
 
-  // a[0 .. nr-1] are input indices, and every input index is among them.
+  // a[0 .. nr-1] are input indices.
   predicate pcidc_indices{L}(uint16_t *a, integer nr) =
       \forall integer k; 0 <= k < nr ==> a[k] < nr;
-  predicate pcidc_onto{L}(uint16_t *a, integer nr) =
-      \forall integer x; 0 <= x < nr ==>
-          \exists integer k; 0 <= k < nr && a[k] == x;
 
   predicate pcidc_zero256{L}(unsigned int *a) =
       \forall integer d; 0 <= d < 256 ==> a[d] == 0;

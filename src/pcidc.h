@@ -155,7 +155,7 @@ struct pcidc {
   // The COMMAND register of each function among steps 0 .. n-1 holds the
   // value of its last step.
   predicate pcidc_steps_applied{L}(struct pcidc_plan *p, integer n) =
-      \forall integer k; 0 <= k < n && pcidc_last_write(p, n, k) ==>
+      \forall integer k; 0 <= k < n ==> pcidc_last_write(p, n, k) ==>
           pcidc_g_config[p->step[k].sbdf][PCIDC_COMMAND] == p->step[k].value;
 
   // What plan building accepts of one function (see check_func()).
@@ -179,13 +179,6 @@ struct pcidc {
   predicate pcidc_core_ok{L}(struct pcidc *dc) =
       pcidc_zero256(&dc->count[0]) && pcidc_paint_ok(dc) &&
       pcidc_parents_ok(dc);
-
-  // Between L1 and L2 no COMMAND register changed but those of the
-  // functions of steps 0 .. n-1 of p.
-  predicate pcidc_only_steps_written{L1, L2}(struct pcidc_plan *p, integer n) =
-      \forall integer s; 0 <= s < PCIDC_G_SBDFS &&
-          !pcidc_in_steps{L2}(p, n, s) ==>
-          pcidc_cell_kept{L1, L2}(s, PCIDC_COMMAND);
 */
 
 /*
@@ -287,10 +280,11 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
     requires log_room:
         pcidc_g_nr_writes <= PCIDC_G_LOG_MAX - PCIDC_PLAN_CAPACITY;
     assigns dc->crashed,
-            pcidc_g_config[0 .. PCIDC_G_SBDFS - 1][PCIDC_COMMAND],
-            pcidc_g_log_sbdf[0 .. PCIDC_G_LOG_MAX - 1],
-            pcidc_g_log_reg[0 .. PCIDC_G_LOG_MAX - 1],
-            pcidc_g_log_value[0 .. PCIDC_G_LOG_MAX - 1], pcidc_g_nr_writes;
+            pcidc_g_config[dc->published->step[
+                0 .. pcidc_plan_len(dc->published) - 1].sbdf][PCIDC_COMMAND],
+            pcidc_g_log_sbdf[..],
+            pcidc_g_log_reg[..],
+            pcidc_g_log_value[..], pcidc_g_nr_writes;
     ensures once_flag: (dc->crashed & 1) == 1;
     behavior first_call:
         assumes not_run: (dc->crashed & 1) == 0;
@@ -300,13 +294,15 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
         ensures in_order: pcidc_steps_logged(dc->published, \result,
                                              \old(pcidc_g_nr_writes));
         ensures values: pcidc_steps_applied(dc->published, \result);
-        ensures frame:
-            pcidc_only_steps_written{Pre, Post}(dc->published, \result);
+        ensures frame: \forall integer s; 0 <= s < PCIDC_G_SBDFS ==>
+            !pcidc_in_steps(dc->published, \result, s) ==>
+            pcidc_g_config[s][PCIDC_COMMAND] ==
+                \old(pcidc_g_config[s][PCIDC_COMMAND]);
     behavior later_call:
         assumes has_run: (dc->crashed & 1) != 0;
         assigns dc->crashed;
         ensures none: \result == 0;
-        ensures no_write: pcidc_no_write{Pre, Post};
+        ensures no_write: pcidc_g_nr_writes == \old(pcidc_g_nr_writes);
     complete behaviors;
     disjoint behaviors;
 */

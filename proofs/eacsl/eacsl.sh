@@ -1,0 +1,169 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The core's ACSL contracts checked at run time with E-ACSL (Frama-C 25).
+#
+#   proofs/eacsl/eacsl.sh bundle CORE.c DIR
+#       instrument CORE.c with proofs/eacsl/shim.c in one Frama-C run and
+#       write DIR/libpcidc_eacsl.a: the instrumented core, the shim (checked
+#       entry points, main) and the E-ACSL runtime.  An application compiles
+#       its own code with 'eacsl.sh app-cflags' and links the library ahead
+#       of its other objects and libraries, then 'eacsl.sh ldlibs'.
+#   proofs/eacsl/eacsl.sh check
+#       bundle src/pcidc.c, run the driver's crash-path scenarios (every
+#       contract must hold), then bundle broken copies of the core and run
+#       the driver on each: every one must be stopped by an E-ACSL violation.
+#
+# e-acsl-gcc.sh is not packaged in Debian 12: this is its work done by hand.
+set -eu
+cd "$(dirname "$0")/../.."
+
+BUILD=${BUILD:-build}
+OUT=$BUILD/eacsl
+CC=${CC:-gcc}
+# Where frama-c-base keeps the E-ACSL runtime (asked only when building).
+ea_share() { echo "$(frama-c -print-share-path)/e-acsl"; }
+ea_lib() { echo "$(frama-c -print-lib-path)/e-acsl/libeacsl-dlmalloc.a"; }
+
+# Ghost machine sizes at run time: every function of segment 0, the first
+# 64 bytes of config space (COMMAND is all the core writes), 64 Ki writes.
+GHOST="-DPCIDC_G_SBDFS=0x10000 -DPCIDC_G_REGS=0x40 -DPCIDC_G_LOG_MAX=0x10000"
+# The core's port calls that go through the shim, under their contracts.
+RENAME_PORT="-Dpcidc_port_conf_write16=pcidc_eacsl_conf_write16
+ -Dpcidc_port_conf_read32=pcidc_eacsl_conf_read32
+ -Dpcidc_port_test_and_set=pcidc_eacsl_test_and_set"
+# Functions whose annotations are turned into checks.  radix_pass and the
+# other plan-building internals are left out: E-ACSL ignores their
+# memory-reading logic functions anyway, and their ghost loops and
+# quantifiers would make instrumentation and runs very slow.
+CHECKED="pcidc_crash_disconnect,read_published,pcidc_plan_published,\
+pcidc_describe,pcidc_plan_build,check_func,check_funcs,check_policy,\
+fill_plan,pcidc_eacsl_conf_write16,pcidc_eacsl_conf_read32,\
+pcidc_eacsl_test_and_set,\
+pcidc_checked_crash_disconnect,pcidc_checked_plan_build,\
+pcidc_checked_describe,pcidc_checked_plan_published,main"
+APP_CFLAGS="-Dmain=pcidc_eacsl_app_main
+ -Dpcidc_crash_disconnect=pcidc_checked_crash_disconnect
+ -Dpcidc_plan_build=pcidc_checked_plan_build
+ -Dpcidc_describe=pcidc_checked_describe
+ -Dpcidc_plan_published=pcidc_checked_plan_published"
+LIBS="-lgmp -lm -lpthread"
+
+die() { echo "eacsl: FAIL: $*" >&2; exit 1; }
+
+# bundle CORE.c DIR
+bundle()
+{
+    core=$1 dir=$2
+    EA_SHARE=$(ea_share)
+    mkdir -p "$dir"
+    python3 proofs/eacsl/acsl2macros.py "$dir/acsl_macros.h" \
+        proofs/pcidc_model.h src/pcidc.h
+    # shellcheck disable=SC2086
+    frama-c -machdep gcc_x86_64 \
+        -cpp-extra-args="-include $dir/acsl_macros.h -include proofs/pcidc_model.h -Isrc $GHOST $(echo $RENAME_PORT)" \
+        "$core" proofs/eacsl/shim.c \
+        -e-acsl -e-acsl-functions "$CHECKED" \
+        -then-last -print -ocode "$dir/pcidc_eacsl.c" >"$dir/frama-c.log" 2>&1 ||
+        die "E-ACSL instrumentation of $core (see $dir/frama-c.log)"
+    # Annotations E-ACSL cannot translate are listed, not hidden.
+    grep -A2 'Warning' "$dir/frama-c.log" | grep -E 'not yet supported|invalid' |
+        sort | uniq -c >"$dir/ignored.txt" || true
+    "$CC" -std=gnu11 -O1 -w -I"$EA_SHARE" -c "$dir/pcidc_eacsl.c" \
+        -o "$dir/pcidc_eacsl.o" || die "compiling $dir/pcidc_eacsl.c"
+    if [ ! -s "$OUT/rtl/e_acsl_rtl.o" ]; then
+        mkdir -p "$OUT/rtl"
+        "$CC" -std=gnu11 -O2 -w -DE_ACSL_SEGMENT_MMODEL -I"$EA_SHARE" \
+            -c "$EA_SHARE/e_acsl_rtl.c" -o "$OUT/rtl/e_acsl_rtl.o" ||
+            die "compiling the E-ACSL runtime"
+    fi
+    rm -f "$dir/libpcidc_eacsl.a"
+    ar rcs "$dir/libpcidc_eacsl.a" "$dir/pcidc_eacsl.o" "$OUT/rtl/e_acsl_rtl.o"
+}
+
+# driver DIR: link the driver against DIR's bundle.
+driver()
+{
+    # shellcheck disable=SC2086
+    "$CC" -std=gnu11 -Wall -Wextra -Werror -O2 -Isrc $APP_CFLAGS \
+        -c proofs/eacsl/driver.c -o "$1/driver.o" || die "compiling the driver"
+    # shellcheck disable=SC2086
+    "$CC" "$1/driver.o" "$1/libpcidc_eacsl.a" "$(ea_lib)" $LIBS -o "$1/driver" ||
+        die "linking the driver"
+}
+
+# run_driver DIR LOG: run with a time-out; exit status in $rc.
+run_driver()
+{
+    set +e
+    timeout 60 "$1/driver" >"$2" 2>&1
+    rc=$?
+    set -e
+}
+
+check()
+{
+    ci/deps.sh prove
+    for tool in frama-c python3 "$CC"; do
+        command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed"
+    done
+    [ -f "$(ea_lib)" ] || die "$(ea_lib) missing (frama-c-base)"
+    start=$(date +%s.%N)
+    status=0
+
+    bundle src/pcidc.c "$OUT/core"
+    driver "$OUT/core"
+    run_driver "$OUT/core" "$OUT/core/run.log"
+    if [ $rc -eq 0 ]; then
+        echo "eacsl: core: $(tail -1 "$OUT/core/run.log")"
+    else
+        echo "eacsl: core: FAIL (exit $rc):"
+        sed 's/^/    /' "$OUT/core/run.log" | head -20
+        status=1
+    fi
+    if [ -s "$OUT/core/ignored.txt" ]; then
+        echo "eacsl: not checked at run time (proved by WP only):"
+        sed 's/^ */    /' "$OUT/core/ignored.txt"
+    fi
+
+    # Broken copies (proofs/controls.py): each must be stopped by E-ACSL,
+    # with the property that catches it named in the message.
+    python3 proofs/controls.py src/pcidc.c "$OUT/controls" >/dev/null ||
+        die "generating the broken copies"
+    for c in off_by_one:bound other_register:in_order outside_plan:in_order \
+             no_once_check:later_call reads_at_crash:not_at_crash; do
+        name=${c%%:*} expect=${c#*:}
+        dir=$OUT/control-$name
+        bundle "$OUT/controls/$name.c" "$dir"
+        driver "$dir"
+        run_driver "$dir" "$dir/run.log"
+        if [ $rc -ne 0 ] && grep -q 'failed' "$dir/run.log" &&
+           grep -q "$expect" "$dir/run.log"; then
+            what=$(grep -m1 -E 'Error: .*failed' "$dir/run.log" |
+                   sed 's/.*Error: //; s/:$//')
+            echo "eacsl: broken copy $name: caught ($what: $expect)"
+        else
+            echo "eacsl: broken copy $name: NOT CAUGHT (exit $rc, see $dir/run.log)"
+            status=1
+        fi
+    done
+
+    end=$(date +%s.%N)
+    secs=$(echo "$start $end" | awk '{ printf "%.1f", $2 - $1 }')
+    if [ $status -eq 0 ]; then
+        echo "eacsl: ok ($secs s)"
+    else
+        echo "eacsl: FAIL ($secs s)"
+    fi
+    return $status
+}
+
+case "${1:-}" in
+bundle)
+    [ $# -eq 3 ] || die "usage: eacsl.sh bundle CORE.c DIR"
+    bundle "$2" "$3" ;;
+check) check ;;
+app-cflags) echo $APP_CFLAGS ;;
+ldlibs) echo "$(ea_lib) $LIBS" ;;
+*) echo "usage: eacsl.sh bundle CORE.c DIR | check | app-cflags | ldlibs" >&2
+   exit 2 ;;
+esac

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The E-ACSL bundle: instrumented in one Frama-C run together with
+ * src/pcidc.c (proofs/eacsl/eacsl.sh), so that the core's ACSL contracts are
+ * checked while it runs.  It holds:
+ *
+ *  - pcidc_eacsl_conf_write16(): the bundle is built with
+ *    -Dpcidc_port_conf_write16=pcidc_eacsl_conf_write16, so the core's config
+ *    writes land here, under the port contract of src/pcidc.h.  It calls the
+ *    environment's own pcidc_port_conf_write16() and keeps the ghost machine
+ *    (proofs/pcidc_model.h) in step with it; pcidc_eacsl_conf_read32() and
+ *    pcidc_eacsl_test_and_set() likewise put the environment's config read
+ *    (no read in crash mode) and test-and-set under their contracts;
+ *  - pcidc_checked_*(): what an application calls instead of the core's
+ *    functions (compile it with -Dpcidc_crash_disconnect=
+ *    pcidc_checked_crash_disconnect and so on).  E-ACSL checks a contract
+ *    at instrumented call sites only: these are those call sites.  The crash
+ *    entry also sets the ghost crash mode, which forbids config reads;
+ *  - main(): forwards to the application's main, compiled as
+ *    pcidc_eacsl_app_main (-Dmain=pcidc_eacsl_app_main): the translation unit
+ *    holding main must be instrumented.
+ *
+ * Memory the core is handed (struct pcidc, the function list, the policy)
+ * must come from malloc/calloc: E-ACSL tracks the heap of uninstrumented
+ * code, not its static variables.
+ */
+#include "pcidc.h"
+
+#undef pcidc_port_conf_write16
+void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value);
+
+void pcidc_eacsl_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value)
+{
+    pcidc_port_conf_write16(sbdf, reg, value);
+    /*@ ghost
+        pcidc_g_config[sbdf][reg] = value;
+        pcidc_g_log_sbdf[pcidc_g_nr_writes] = sbdf;
+        pcidc_g_log_reg[pcidc_g_nr_writes] = reg;
+        pcidc_g_log_value[pcidc_g_nr_writes] = value;
+        pcidc_g_nr_writes++;
+    */
+}
+
+#undef pcidc_port_conf_read32
+uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg);
+
+/* Under the port's read contract: never in crash mode. */
+uint32_t pcidc_eacsl_conf_read32(uint32_t sbdf, unsigned int reg)
+{
+    return pcidc_port_conf_read32(sbdf, reg);
+}
+
+#undef pcidc_port_test_and_set
+int pcidc_port_test_and_set(unsigned long *word);
+
+/* Under the port's test-and-set contract (-Dpcidc_port_test_and_set=...). */
+int pcidc_eacsl_test_and_set(unsigned long *word)
+{
+    return pcidc_port_test_and_set(word);
+}
+
+unsigned int pcidc_checked_crash_disconnect(struct pcidc *dc);
+int pcidc_checked_plan_build(struct pcidc *dc, const struct pcidc_func *func,
+                             unsigned int nr,
+                             const struct pcidc_policy *policy);
+int pcidc_checked_describe(struct pcidc_func *func, uint32_t sbdf,
+                           uint8_t flags);
+const struct pcidc_plan *pcidc_checked_plan_published(const struct pcidc *dc);
+
+unsigned int pcidc_checked_crash_disconnect(struct pcidc *dc)
+{
+    unsigned int done;
+
+    /*@ ghost pcidc_g_crash_mode = 1; */
+    done = pcidc_crash_disconnect(dc);
+    /*@ ghost pcidc_g_crash_mode = 0; */
+    return done;
+}
+
+int pcidc_checked_plan_build(struct pcidc *dc, const struct pcidc_func *func,
+                             unsigned int nr, const struct pcidc_policy *policy)
+{
+    return pcidc_plan_build(dc, func, nr, policy);
+}
+
+int pcidc_checked_describe(struct pcidc_func *func, uint32_t sbdf,
+                           uint8_t flags)
+{
+    return pcidc_describe(func, sbdf, flags);
+}
+
+const struct pcidc_plan *pcidc_checked_plan_published(const struct pcidc *dc)
+{
+    return pcidc_plan_published(dc);
+}
+
+int pcidc_eacsl_app_main(int argc, char **argv);
+
+int main(int argc, char **argv)
+{
+    return pcidc_eacsl_app_main(argc, argv);
+}
