@@ -78,8 +78,9 @@ static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
            loop invariant cnt: \forall integer d; 0 <= d < 256 ==>
                g_cnt[d] == pcidc_cnt{Pre}(&dc->key[0], src, shift, d, m);
            loop invariant rank: \forall integer j; 0 <= j < m ==>
-               g_rank[j] == pcidc_cnt{Pre}(&dc->key[0], src, shift,
-                                pcidc_digit{Pre}(&dc->key[0], src, shift, j), j);
+               g_rank[j] ==
+                   pcidc_cnt{Pre}(&dc->key[0], src, shift,
+                       pcidc_digit{Pre}(&dc->key[0], src, shift, j), j);
            loop invariant rank_small: \forall integer j; 0 <= j < m ==>
                g_rank[j] < g_cnt[pcidc_digit{Pre}(&dc->key[0], src, shift, j)];
            loop invariant pre_0: g_pre[0] == 0;
@@ -131,7 +132,8 @@ static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
 
     /*@ loop invariant bound: 0 <= i <= nr;
         loop invariant starts: \forall integer d; 0 <= d < 256 ==>
-            dc->start[d] == g_pre[d] + pcidc_cnt{Pre}(&dc->key[0], src, shift, d, i);
+            dc->start[d] ==
+                g_pre[d] + pcidc_cnt{Pre}(&dc->key[0], src, shift, d, i);
         loop invariant counts: \forall integer d; 0 <= d < 256 ==>
             dc->count[d] == 0 ||
             pcidc_cnt{Pre}(&dc->key[0], src, shift, d, i) == 0 &&
@@ -145,7 +147,8 @@ static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
     for ( i = 0; i < nr; i++ )
     {
         digit = (dc->key[src[i]] >> shift) & 0xff;
-        /*@ assert digit: digit == pcidc_digit{Pre}(&dc->key[0], src, shift, i); */
+        /*@ assert digit:
+                digit == pcidc_digit{Pre}(&dc->key[0], src, shift, i); */
         /*@ assert rank: dc->start[digit] == g_pre[digit] + g_rank[i]; */
         dst[dc->start[digit]++] = src[i];
         dc->count[digit] = 0;
@@ -156,7 +159,8 @@ static void radix_pass(struct pcidc *dc, const uint16_t *src, uint16_t *dst,
     */
     /*@ ghost
         /@ loop invariant 0 <= d2 <= 256;
-           loop invariant \forall integer p; 0 <= p < g_pre[d2] ==> dst[p] < nr;
+           loop invariant \forall integer p; 0 <= p < g_pre[d2] ==>
+               dst[p] < nr;
            loop assigns d2;
            loop variant 256 - d2;
         @/
@@ -319,12 +323,14 @@ static unsigned int paint_get(const struct pcidc *dc, unsigned int bus)
     requires range: f->secondary <= f->subordinate;
     requires paint: pcidc_paint_ok(dc);
     requires fresh: \forall integer b; 0 <= b < 256 &&
-        dc->paint_stamp[b] == dc->stamp ==> dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+        dc->paint_stamp[b] == dc->stamp ==>
+        dc->paint[b] <= PCIDC_PLAN_CAPACITY;
     assigns dc->paint[0 .. 255], dc->paint_stamp[0 .. 255];
     ensures codes: \result == PCIDC_OK || \result == PCIDC_E_OVERLAP;
     ensures paint: pcidc_paint_ok(dc);
     ensures fresh: \forall integer b; 0 <= b < 256 &&
-        dc->paint_stamp[b] == dc->stamp ==> dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+        dc->paint_stamp[b] == dc->stamp ==>
+        dc->paint[b] <= PCIDC_PLAN_CAPACITY;
 */
 static int paint_bridge(struct pcidc *dc, const struct pcidc_func *f,
                         unsigned int idx)
@@ -732,7 +738,8 @@ unsigned int pcidc_crash_disconnect(struct pcidc *dc)
             pcidc_g_config[s][PCIDC_COMMAND] ==
                 \at(pcidc_g_config[s][PCIDC_COMMAND], Pre);
         loop assigns i,
-                     pcidc_g_config[plan->step[0 .. nr - 1].sbdf][PCIDC_COMMAND],
+                     pcidc_g_config[plan->step[0 .. nr - 1].sbdf]
+                                   [PCIDC_COMMAND],
                      pcidc_g_log_sbdf[..],
                      pcidc_g_log_reg[..],
                      pcidc_g_log_value[..],

@@ -239,7 +239,8 @@ struct pcidc {
                 dc->published->step[k].sbdf ==
                     func[pcidc_g_step_input[k]].sbdf &&
                 ((policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) != 0 ||
-                 (func[pcidc_g_step_input[k]].flags & PCIDC_FUNC_PRESERVE) == 0);
+                 (func[pcidc_g_step_input[k]].flags &
+                  PCIDC_FUNC_PRESERVE) == 0);
     complete behaviors;
     disjoint behaviors;
 */
