@@ -505,7 +505,8 @@ static void mark_preserved(struct pcidc *dc, const struct pcidc_func *func,
     ensures indices: pcidc_indices(&dc->order[0], nr);
     ensures counts_clear: pcidc_zero256(&dc->count[0]);
 */
-static void order_bridges_first(struct pcidc *dc, const struct pcidc_func *func,
+static void order_bridges_first(struct pcidc *dc,
+                                const struct pcidc_func *func,
                                 unsigned int nr)
 {
     unsigned int i;
@@ -759,10 +760,10 @@ const char *pcidc_strerror(int err)
     case PCIDC_OK:          return "ok";
     case PCIDC_E_CAPACITY:  return "more functions than the plan can hold";
     case PCIDC_E_DUPLICATE: return "the same function is listed twice";
-    case PCIDC_E_BUS_ORDER: return "bridge's secondary bus is not above its own bus";
-    case PCIDC_E_RANGE:     return "bridge's subordinate bus is below its secondary bus";
+    case PCIDC_E_BUS_ORDER: return "secondary bus not above the bridge's bus";
+    case PCIDC_E_RANGE:     return "subordinate bus below secondary bus";
     case PCIDC_E_OVERLAP:   return "bridge bus ranges overlap without nesting";
-    case PCIDC_E_VALUE:     return "value leaves I/O, memory or bus mastering enabled";
+    case PCIDC_E_VALUE:     return "value leaves I/O, memory or BME on";
     case PCIDC_E_ABSENT:    return "no function answers at that address";
     case PCIDC_E_INVAL:     return "unknown flags";
     default:                return "unknown error";
