@@ -48,6 +48,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "qts.h"
 
 #define MARK            "pcidc-e2e: "
@@ -1518,133 +1520,131 @@ static void print_table(FILE *out, const struct opts *o, struct run_result *rs,
     fprintf(out, "\n");
 }
 
-static void json_str(FILE *f, const char *s)
+/* Seconds, or null where the event was not seen (negative). */
+static json_t *json_seconds(double v)
 {
-    fputc('"', f);
-    for ( ; *s; s++ )
-    {
-        unsigned char c = (unsigned char)*s;
-
-        if ( c == '"' || c == '\\' )
-            fprintf(f, "\\%c", c);
-        else if ( c < 0x20 )
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
+    return v < 0 ? json_null() : json_real(v);
 }
 
-static void json_num(FILE *f, double v)
+static json_t *json_funcs(const struct run_result *r)
 {
-    if ( v < 0 )
-        fprintf(f, "null");
-    else
-        fprintf(f, "%.3f", v);
-}
+    json_t *list = json_array();
+    char bdf[16], id[16];
 
-static void json_funcs(FILE *f, const struct run_result *r)
-{
-    fprintf(f, "      \"functions\": [\n");
     for ( unsigned int i = 0; i < r->nr_funcs; i++ )
     {
         const struct func_obs *fn = &r->func[i];
 
-        fprintf(f, "        {\"bdf\": \"%02x:%02x.%u\", \"id\": \"%04x:%04x\", "
-                "\"planned\": %s, \"before\": %u, \"at_crash_line\": %u, "
-                "\"after_crash_path\": %u, \"last\": %u, \"changed_after\": %s, "
-                "\"s_from_crash_line_to_value\": ",
-                fn->bus, fn->devfn >> 3, fn->devfn & 7, fn->vendor, fn->device,
-                fn->planned ? "true" : "false", fn->before, fn->at_line,
-                fn->first_after, fn->last, fn->changed_after ? "true" : "false");
-        json_num(f, fn->t_value);
-        fprintf(f, "}%s\n", i + 1 < r->nr_funcs ? "," : "");
+        snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", fn->bus, fn->devfn >> 3,
+                 fn->devfn & 7);
+        snprintf(id, sizeof(id), "%04x:%04x", fn->vendor, fn->device);
+        json_array_append_new(list, json_pack(
+            "{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:b, s:o}",
+            "bdf", bdf, "id", id, "planned", fn->planned,
+            "before", fn->before, "at_crash_line", fn->at_line,
+            "after_crash_path", fn->first_after, "last", fn->last,
+            "changed_after", fn->changed_after,
+            "s_from_crash_line_to_value", json_seconds(fn->t_value)));
     }
-    fprintf(f, "      ],\n");
+    return list;
 }
 
-static void json_run(FILE *f, const struct run_result *r)
+static json_t *json_marks(const struct run_result *r)
 {
-    fprintf(f, "    {\n      \"run\": ");
-    json_str(f, r->cfg.name);
-    fprintf(f, ",\n      \"disconnect\": %s, \"iommu_crash_disable\": %s,\n",
-            r->cfg.disconnect ? "true" : "false",
-            r->cfg.crash_disable ? "true" : "false");
-    fprintf(f, "      \"pass\": %s, \"why\": ", r->pass ? "true" : "false");
-    json_str(f, r->verdict_why);
-    fprintf(f, ", \"error\": ");
-    json_str(f, r->error);
-    fprintf(f, ",\n      \"console_log\": ");
-    json_str(f, r->log_dir);
-    fprintf(f, ",\n      \"seconds\": {");
+    json_t *sec = json_object();
+
     for ( int m = 0; m < M_COUNT; m++ )
-    {
-        fprintf(f, "\"%s\": ", mark_name[m]);
-        json_num(f, r->t_mark[m]);
-        fprintf(f, ", ");
-    }
-    fprintf(f, "\"crash_request\": ");
-    json_num(f, r->t_key);
-    fprintf(f, ", \"qemu_exit\": ");
-    json_num(f, r->t_exit);
-    fprintf(f, ", \"run\": ");
-    json_num(f, r->t_total);
-    fprintf(f, "},\n      \"anchor\": ");
-    json_str(f, r->anchor);
-    fprintf(f, ", \"anchor_fallback\": %s, \"plan_steps\": %ld, "
-            "\"disconnected\": %ld, \"plan_line\": ",
-            r->anchor_fallback ? "true" : "false", r->plan_steps, r->disconnected);
-    json_str(f, r->plan_line);
-    fprintf(f, ",\n");
-    json_funcs(f, r);
-    fprintf(f, "      \"e1000\": {\"ring_base\": %" PRIu64 ", \"ring_size\": %u, "
-            "\"desc_before\": %lu, \"desc_window\": %lu, \"desc_in_crash_path\": %lu, "
-            "\"desc_after\": %lu, "
-            "\"bytes_after\": %lu, \"late_frames\": %lu, \"late_frame_bytes\": %lu, "
-            "\"frames_sent\": %lu, \"frames_refused\": %lu, \"seq_at_anchor\": %lu, "
-            "\"rdh_before\": %ld, \"rdh_after_crash_path\": %ld, \"rdh_end\": %ld},\n",
-            r->ring_base, r->ring_size, r->desc_before, r->desc_window,
-            r->desc_in_path, r->desc_after, r->bytes_after, r->frames_late, r->frames_late_bytes,
-            r->frames_sent, r->frames_refused, r->seq_at_anchor, r->head_before,
-            r->head_base, r->head_end);
-    fprintf(f, "      \"ahci\": {\"found\": %s, \"busy_polls_before\": %lu, "
-            "\"in_flight_at_last_poll_before_crash\": %u, \"landed\": %u, "
-            "\"bytes_in_flight\": %lu, \"bytes_landed\": %lu, "
-            "\"landed_after_crash_path\": %u, \"bytes_after_crash_path\": %lu},\n",
-            r->ahci_seen ? "true" : "false", r->ahci_busy_polls, r->ahci_inflight,
-            r->ahci_landed, r->ahci_bytes, r->ahci_bytes_landed,
-            r->ahci_landed_after, r->ahci_bytes_after);
-    fprintf(f, "      \"polls_after\": %lu, \"poll_ms\": %.3f, "
-            "\"first_poll_after_anchor_s\": %.4f,\n", r->polls_after, r->poll_ms,
-            r->first_poll_after);
-    fprintf(f, "      \"vmcore\": {\"elf\": %s, \"size\": %llu}\n    }",
-            r->vmcore_elf ? "true" : "false", r->vmcore_size);
+        json_object_set_new(sec, mark_name[m], json_seconds(r->t_mark[m]));
+    json_object_set_new(sec, "crash_request", json_seconds(r->t_key));
+    json_object_set_new(sec, "qemu_exit", json_seconds(r->t_exit));
+    json_object_set_new(sec, "run", json_seconds(r->t_total));
+    return sec;
+}
+
+static json_t *json_e1000(const struct run_result *r)
+{
+    return json_pack(
+        "{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+        " s:I, s:I, s:I}",
+        "ring_base", (json_int_t)r->ring_base, "ring_size", r->ring_size,
+        "desc_before", (json_int_t)r->desc_before,
+        "desc_window", (json_int_t)r->desc_window,
+        "desc_in_crash_path", (json_int_t)r->desc_in_path,
+        "desc_after", (json_int_t)r->desc_after,
+        "bytes_after", (json_int_t)r->bytes_after,
+        "late_frames", (json_int_t)r->frames_late,
+        "late_frame_bytes", (json_int_t)r->frames_late_bytes,
+        "frames_sent", (json_int_t)r->frames_sent,
+        "frames_refused", (json_int_t)r->frames_refused,
+        "seq_at_anchor", (json_int_t)r->seq_at_anchor,
+        "rdh_before", (json_int_t)r->head_before,
+        "rdh_after_crash_path", (json_int_t)r->head_base,
+        "rdh_end", (json_int_t)r->head_end);
+}
+
+static json_t *json_ahci(const struct run_result *r)
+{
+    return json_pack(
+        "{s:b, s:I, s:i, s:i, s:I, s:I, s:i, s:I}",
+        "found", r->ahci_seen, "busy_polls_before", (json_int_t)r->ahci_busy_polls,
+        "in_flight_at_last_poll_before_crash", r->ahci_inflight,
+        "landed", r->ahci_landed, "bytes_in_flight", (json_int_t)r->ahci_bytes,
+        "bytes_landed", (json_int_t)r->ahci_bytes_landed,
+        "landed_after_crash_path", r->ahci_landed_after,
+        "bytes_after_crash_path", (json_int_t)r->ahci_bytes_after);
+}
+
+static json_t *json_run(const struct run_result *r)
+{
+    json_t *run = json_pack(
+        "{s:s, s:b, s:b, s:b, s:s, s:s, s:s, s:o, s:s, s:b, s:I, s:I, s:s,"
+        " s:o, s:o, s:o}",
+        "run", r->cfg.name, "disconnect", r->cfg.disconnect,
+        "iommu_crash_disable", r->cfg.crash_disable, "pass", r->pass,
+        "why", r->verdict_why, "error", r->error, "console_log", r->log_dir,
+        "seconds", json_marks(r), "anchor", r->anchor,
+        "anchor_fallback", r->anchor_fallback,
+        "plan_steps", (json_int_t)r->plan_steps,
+        "disconnected", (json_int_t)r->disconnected, "plan_line", r->plan_line,
+        "functions", json_funcs(r), "e1000", json_e1000(r),
+        "ahci", json_ahci(r));
+
+    if ( !run )
+        return NULL;
+    json_object_set_new(run, "polls_after", json_integer(r->polls_after));
+    json_object_set_new(run, "poll_ms", json_real(r->poll_ms));
+    json_object_set_new(run, "first_poll_after_anchor_s",
+                        json_real(r->first_poll_after));
+    json_object_set_new(run, "vmcore",
+                        json_pack("{s:b, s:I}", "elf", r->vmcore_elf,
+                                  "size", (json_int_t)r->vmcore_size));
+    return run;
 }
 
 static int write_json(const char *path, const struct opts *o,
                       const struct run_result *rs, unsigned int n)
 {
-    FILE *f = fopen(path, "w");
+    json_t *runs = json_array(), *top;
+    int rc;
 
-    if ( !f )
-        return -1;
-    fprintf(f, "{\n  \"xen\": ");
-    json_str(f, o->xen);
-    fprintf(f, ", \"label\": ");
-    json_str(f, o->label);
-    fprintf(f, ", \"value\": %u, \"switch_on\": ", o->value);
-    json_str(f, o->arg_on);
-    fprintf(f, ", \"switch_off\": ");
-    json_str(f, o->arg_off);
-    fprintf(f, ", \"frames_per_s\": %u, \"crash\": \"%s\",\n  \"runs\": [\n",
-            o->rate, o->crash == CRASH_KEY ? "xen-debug-key" : "dom0-sysrq");
     for ( unsigned int i = 0; i < n; i++ )
-    {
-        json_run(f, &rs[i]);
-        fprintf(f, "%s\n", i + 1 < n ? "," : "");
-    }
-    fprintf(f, "  ]\n}\n");
-    return fclose(f) == 0 ? 0 : -1;
+        if ( json_array_append_new(runs, json_run(&rs[i])) )
+        {
+            json_decref(runs);
+            return -1;
+        }
+    top = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:o}",
+                    "xen", o->xen, "label", o->label, "value", o->value,
+                    "switch_on", o->arg_on, "switch_off", o->arg_off,
+                    "frames_per_s", o->rate,
+                    "crash", o->crash == CRASH_KEY ? "xen-debug-key"
+                                                   : "dom0-sysrq",
+                    "runs", runs);
+    if ( !top )
+        return -1;
+    rc = json_dump_file(top, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(top);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
