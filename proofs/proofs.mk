@@ -13,15 +13,18 @@
 #                     violation allowed), then broken copies of the core must
 #                     each be stopped by a violation
 #   make check-prove  what 'make check' runs: prove, eacsl
+#   make crashsim-contracts   build/crashsim-contracts, run by
+#                     'crashsim --contracts': the simulator on the E-ACSL core
+#   make check-sim-contracts  qtest/test_contracts.c: the checked core against
+#                     real QEMU devices, and a broken copy caught (make check)
 #
-# For other programs (the simulator's crashsim --contracts): $(EACSL_LIB) is
-# the core instrumented by E-ACSL, with the checked entry points and main of
-# proofs/eacsl/shim.c and the E-ACSL runtime.  Compile the program's own
-# sources with $(EACSL_APP_CFLAGS), keep the plain core (src/pcidc.c) out of
-# the link, put $(EACSL_LIB) before the program's libraries and end with
-# $(EACSL_LDLIBS).  Give the core heap memory only (calloc the struct pcidc,
-# the function list, the policy): E-ACSL does not see static variables of
-# uninstrumented code.
+# For other programs: $(EACSL_LIB) is the core instrumented by E-ACSL, with
+# the checked entry points and main of proofs/eacsl/shim.c and the E-ACSL
+# runtime.  Compile the program's own sources with $(EACSL_APP_CFLAGS), keep
+# the plain core (src/pcidc.c) out of the link, put $(EACSL_LIB) before the
+# program's libraries and end with $(EACSL_LDLIBS).  Give the core heap
+# memory only (calloc the struct pcidc, the function list, the policy):
+# E-ACSL does not see static variables of uninstrumented code.
 #
 # Every ACSL line is a comment to the C compiler; proofs/pcidc_model.h (the
 # ghost machine) is force-included by Frama-C only.
@@ -62,3 +65,62 @@ check-prove: $(PROVE_DEPS) $(EACSL_DEPS) | deps-prove
 	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh check
 
 CHECK_STEPS += check-prove
+
+# --- crashsim against the E-ACSL core ----------------------------------------
+#
+# build/crashsim-contracts: crashsim and the simulator (sim.mk's sources and
+# port) compiled with $(EACSL_APP_CFLAGS), linked against $(EACSL_LIB)
+# instead of the plain core.  'crashsim --contracts' runs it.
+
+SIM_CONTRACTS      := $(BUILD)/crashsim-contracts
+SIM_CONTRACTS_SRC  := $(SIM_OWN_SRC) $(SIM_PORT_SRC) sim/crashsim.c
+SIM_CONTRACTS_OBJS := $(patsubst %.c,$(BUILD)/sim-contracts/obj/%.o,\
+                                 $(SIM_CONTRACTS_SRC))
+
+.PHONY: crashsim-contracts
+
+$(BUILD)/sim-contracts/obj/%.o: %.c $(SIM_HDR) | deps-sim deps-prove
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) $(EACSL_APP_CFLAGS) -DPCIDC_SIM_CONTRACTS \
+	    -c $< -o $@
+
+$(SIM_CONTRACTS): $(SIM_CONTRACTS_OBJS) $(EACSL_LIB) | $(HALT_BIOS)
+	$(CC) $(SIM_CONTRACTS_OBJS) $(EACSL_LIB) $(SIM_LDLIBS) \
+	    $(EACSL_LDLIBS) -o $@
+
+crashsim-contracts: $(SIM_CONTRACTS) $(CRASHSIM)
+
+# The negative control: the same program on a broken copy of the core
+# (controls.py's outside_plan: each write goes to the neighbouring device,
+# sbdf ^ 8), which E-ACSL must stop.
+SIM_BROKEN_DIR := $(BUILD)/eacsl/sim-outside_plan
+SIM_BROKEN_LIB := $(SIM_BROKEN_DIR)/libpcidc_eacsl.a
+SIM_BROKEN     := $(SIM_BROKEN_DIR)/crashsim-contracts
+
+$(SIM_BROKEN_LIB): $(EACSL_DEPS) | deps-prove
+	@mkdir -p $(SIM_BROKEN_DIR)
+	@python3 proofs/controls.py $(CORE_SRC) $(SIM_BROKEN_DIR)/src >/dev/null
+	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle \
+	    $(SIM_BROKEN_DIR)/src/outside_plan.c $(SIM_BROKEN_DIR)
+
+$(SIM_BROKEN): $(SIM_CONTRACTS_OBJS) $(SIM_BROKEN_LIB) | $(HALT_BIOS)
+	$(CC) $(SIM_CONTRACTS_OBJS) $(SIM_BROKEN_LIB) $(SIM_LDLIBS) \
+	    $(EACSL_LDLIBS) -o $@
+
+# The scenarios of qtest/test_contracts.c (built here, not by qtest.mk: it
+# needs E-ACSL): the checked core against real QEMU devices, and the broken
+# copy caught.
+SIM_CONTRACTS_TEST := $(BUILD)/qtest-contracts/test_contracts
+
+$(SIM_CONTRACTS_TEST): qtest/test_contracts.c $(QTEST_HDR) $(SIM_HDR) \
+                       $(SIM_LIB) | deps-test deps-sim
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) -Iqtest $< $(SIM_LIB) -lcmocka $(SIM_LDLIBS) -o $@
+
+.PHONY: check-sim-contracts
+check-sim-contracts: $(SIM_CONTRACTS_TEST) $(SIM_CONTRACTS) $(SIM_BROKEN) \
+                     $(CRASHSIM) $(HALT_BIOS)
+	@PCIDC_CRASHSIM=$(CRASHSIM) PCIDC_CRASHSIM_BROKEN=$(SIM_BROKEN) \
+	    $(SIM_CONTRACTS_TEST)
+
+CHECK_STEPS += check-sim-contracts

@@ -125,9 +125,18 @@ struct eng {
 
     struct vtd_rig *iommu;              /* NULL: no iommu in the topology */
     unsigned int ahci_bps;              /* every disk's throttle */
-};
 
-static struct pcidc core;       /* ~100 KiB: static, one per process */
+    /*
+     * What the core is handed lives on the heap: crashsim-contracts checks
+     * it as valid memory, and E-ACSL does not see the static or stack data
+     * of code it did not instrument.
+     */
+    struct core_input {
+        struct pcidc dc;                /* ~117 KiB */
+        struct pcidc_func func[QPCI_MAX_FUNCS];
+        struct pcidc_policy policy;
+    } *core;
+};
 
 static double now_ms(void)
 {
@@ -861,19 +870,23 @@ static int xen_order(struct eng *e, struct pcidc_func *out, unsigned int max)
     return n;
 }
 
+/* A fresh core (zeroed, as Xen's) with a plan for policy. */
 static int build_core_plan(struct eng *e, enum crash_policy policy)
 {
-    static struct pcidc_func funcs[QPCI_MAX_FUNCS];
     const struct pcidc_policy seed = PCIDC_POLICY_SEED;
     const struct pcidc_policy dflt = PCIDC_POLICY_DEFAULT;
+    struct core_input *in;
     int n, rc;
 
-    memset(&core, 0, sizeof(core));
-    n = xen_order(e, funcs, QPCI_MAX_FUNCS);
+    free(e->core);
+    e->core = in = calloc(1, sizeof(*in));
+    if (!in)
+        return qts_fail(e->q, "out of memory");
+    in->policy = policy == CRASH_SEED ? seed : dflt;
+    n = xen_order(e, in->func, QPCI_MAX_FUNCS);
     if (n < 0)
         return -1;
-    rc = pcidc_plan_build(&core, funcs, (unsigned int)n,
-                          policy == CRASH_SEED ? &seed : &dflt);
+    rc = pcidc_plan_build(&in->dc, in->func, (unsigned int)n, &in->policy);
     if (rc)
         return qts_fail(e->q, "plan building failed: %s", pcidc_strerror(rc));
     return 0;
@@ -907,7 +920,7 @@ static void run_crash_path(struct eng *e)
     switch (e->policy) {
     case CRASH_SEED:
     case CRASH_PCIDC:
-        pcidc_crash_disconnect(&core);
+        pcidc_crash_disconnect(&e->core->dc);
         break;
     case CRASH_LINUX_KEXEC:
         linux_kexec_path(e);
@@ -1207,6 +1220,7 @@ static void teardown(struct eng *e)
     free(e->region);
     free(e->dev);
     free(e->bus);
+    free(e->core);
     if (e->g)
         galloc_destroy(e->g);
     qts_close(e->q);
@@ -1356,7 +1370,7 @@ static void plan_of(struct eng *e, enum crash_policy p, FILE *out)
     if (p == CRASH_SEED || p == CRASH_PCIDC) {
         if (build_core_plan(e, p))
             return;
-        plan = pcidc_plan_published(&core);
+        plan = pcidc_plan_published(&e->core->dc);
         for (i = 0; plan && i < plan->nr_steps && n < CRASH_MAX_STEPS; i++) {
             step[n].sbdf = plan->step[i].sbdf;
             step[n++].value = plan->step[i].value;

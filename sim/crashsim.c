@@ -7,9 +7,15 @@
  * workload), at most PCIDC_SIM_JOBS (default 2) at a time; a worker sends
  * its run as one JSON document through a pipe.
  *
+ * --contracts runs build/crashsim-contracts instead (the same program linked
+ * against the core instrumented by E-ACSL, proofs/proofs.mk): every call of
+ * the core then runs under its ACSL contracts, and a violation aborts the
+ * worker with E-ACSL's message on stderr.
+ *
  * Exit status: 0 run complete (and --require-clean satisfied), 1 a
  * required-clean policy corrupted memory beyond in-flight requests, 2 usage
- * or environment error (one line on stderr).
+ * or environment error (one line on stderr), 3 a contract of the core was
+ * violated (--contracts).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,12 +43,21 @@
 #define DEFAULT_SEED        1
 #define DEFAULT_JOBS        2
 #define WORKER_SLACK_MS     20000
+#define CONTRACTS_PROGRAM   "crashsim-contracts"
+#define EXIT_VIOLATION      3
+
+/* Built by proofs/proofs.mk against the E-ACSL core: crashsim-contracts. */
+#ifdef PCIDC_SIM_CONTRACTS
+#define CONTRACTS_CHECKED   true
+#else
+#define CONTRACTS_CHECKED   false
+#endif
 
 static const char usage[] =
 "usage: crashsim [--topology SPEC] [--policy LIST|all] [--window-ms N]\n"
 "                [--seed N] [--json FILE] [--markdown FILE] [--svg FILE]\n"
 "                [--plan-only] [--require-clean LIST] [--qemu PATH]\n"
-"                [--iommu-probe] [-v]\n"
+"                [--iommu-probe] [--contracts] [-v]\n"
 "\n"
 "Plays a crashing hypervisor against QEMU's e1000, e1000e, AHCI, VT-d doing\n"
 "DMA, runs each crash policy on a fresh QEMU and compares guarded memory\n"
@@ -61,10 +76,13 @@ static const char usage[] =
 "                    in-flight AHCI requests\n"
 "  --qemu PATH       qemu-system-x86_64 to run (default: $PCIDC_QEMU or PATH)\n"
 "  --iommu-probe     unmap one e1000 RX page at the crash (VT-d fault record)\n"
+"  --contracts       run the core under its ACSL contracts, checked by E-ACSL\n"
+"                    (runs " CONTRACTS_PROGRAM " from crashsim's directory)\n"
 "  -v                progress on stderr\n"
 "\n"
 "Exit: 0 done, 1 a --require-clean policy was not clean, 2 usage or\n"
-"environment error (bad SPEC, QEMU missing, died, hung, malformed reply).\n";
+"environment error (bad SPEC, QEMU missing, died, hung, malformed reply),\n"
+"3 a contract of the core was violated (--contracts).\n";
 
 struct args {
     const char *topology;
@@ -76,6 +94,7 @@ struct args {
     unsigned int window_ms;
     bool plan_only;
     bool iommu_probe;
+    bool contracts;
     int verbose;
 };
 
@@ -122,6 +141,7 @@ static void parse_args(int argc, char **argv, struct args *a)
         { "require-clean", required_argument, NULL, 'r' },
         { "qemu", required_argument, NULL, 'q' },
         { "iommu-probe", no_argument, NULL, 'I' },
+        { "contracts", no_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -148,6 +168,7 @@ static void parse_args(int argc, char **argv, struct args *a)
         case 'r': a->require_clean = optarg; break;
         case 'q': a->qemu = optarg; break;
         case 'I': a->iommu_probe = true; break;
+        case 'C': a->contracts = true; break;
         case 'v': a->verbose++; break;
         case 'h': fputs(usage, stdout); exit(0);
         default:
@@ -167,7 +188,8 @@ struct worker {
     char *out;
     size_t len, cap;
     double deadline;
-    bool done;
+    int status;                 /* from waitpid */
+    bool done, hung;
 };
 
 static double now_ms(void)
@@ -246,7 +268,7 @@ static void read_worker(struct worker *w)
         return;
     close(w->fd);
     w->fd = -1;
-    waitpid(w->pid, NULL, 0);
+    waitpid(w->pid, &w->status, 0);
     w->done = true;
 }
 
@@ -255,10 +277,10 @@ static void kill_worker(struct worker *w)
     kill(w->pid, SIGTERM);
     usleep(500000);
     kill(w->pid, SIGKILL);
-    waitpid(w->pid, NULL, 0);
+    waitpid(w->pid, &w->status, 0);
     close(w->fd);
     w->fd = -1;
-    w->done = true;
+    w->done = w->hung = true;
     free(w->out);
     w->out = NULL;
 }
@@ -301,30 +323,79 @@ static void run_workers(struct worker *w, unsigned int n,
     }
 }
 
-static json_t *collect(struct worker *w, unsigned int n, const char **first_error)
+/*
+ * Why a worker sent no report.  In the E-ACSL build an abort is E-ACSL
+ * stopping the program on a violated contract (it printed which on stderr);
+ * the simulator itself never aborts.
+ */
+static const char *worker_failure(const struct worker *w, bool *violation)
 {
+    static char line[128];
+    int sig;
+
+    if (w->hung)
+        return "worker hung (killed at its deadline)";
+    if (!WIFSIGNALED(w->status)) {
+        snprintf(line, sizeof(line), "worker exited (%d) without a report",
+                 WIFEXITED(w->status) ? WEXITSTATUS(w->status) : -1);
+        return line;
+    }
+    sig = WTERMSIG(w->status);
+    if (CONTRACTS_CHECKED && sig == SIGABRT) {
+        *violation = true;
+        return "contract violated: E-ACSL stopped the run (its message, "
+               "with the failing predicate, is on stderr)";
+    }
+    snprintf(line, sizeof(line), "worker killed by signal %d (%s)", sig,
+             strsignal(sig));
+    return line;
+}
+
+static json_t *collect(struct worker *w, unsigned int n,
+                       const char **first_error, bool *violation)
+{
+    static char line[600];
     json_t *runs = json_array(), *run;
     json_error_t jerr;
     unsigned int i;
 
     for (i = 0; i < n; i++) {
+        bool violated = false;
+
         run = w[i].out ? json_loads(w[i].out, 0, &jerr) : NULL;
         if (!run)
             run = report_error_json(w[i].policy,
                                     w[i].out ? "worker sent malformed output"
-                                             : "worker died or hung");
-        if (json_object_get(run, "error") && !*first_error) {
-            static char line[600];
+                                             : worker_failure(&w[i],
+                                                              &violated));
+        /* The error told is the first one, or the first violation. */
+        if (json_object_get(run, "error") &&
+            (!*first_error || (violated && !*violation))) {
 
             snprintf(line, sizeof(line), "%s: %s", crash_policy_name(w[i].policy),
                      json_string_value(json_object_get(run, "error")));
             *first_error = line;
         }
+        *violation = *violation || violated;
         json_array_append_new(runs, run);
         free(w[i].out);
     }
     return runs;
 }
+
+static const char contracts_note[] =
+    "Contracts checked at run time: the core (src/pcidc.c) ran instrumented "
+    "by E-ACSL (crashsim --contracts), so every call of pcidc_plan_build and "
+    "pcidc_crash_disconnect in the seed and pcidc runs was checked against "
+    "its ACSL contract, the crash loop's invariants and the port contracts "
+    "at each config write; none was violated (a violation stops the run, "
+    "exit 3). The checks run between the crash path's config writes, so "
+    "DMA and timing figures of those runs are not comparable with a plain "
+    "run's.";
+static const char violated_note[] =
+    "Contracts checked at run time by E-ACSL (crashsim --contracts): a "
+    "contract of the core was VIOLATED; the failing run was stopped and "
+    "E-ACSL's message names the property (stderr).";
 
 /* --- outputs ---------------------------------------------------------------- */
 
@@ -384,6 +455,31 @@ static unsigned int version_timeout(void)
     return QTS_DEFAULT_TIMEOUT_MS;
 }
 
+/*
+ * --contracts in the plain build: the same command line, run by the build
+ * linked against the E-ACSL core, which sits next to this program.
+ */
+static void exec_contracts_build(char **argv)
+{
+    char dir[PATH_MAX], path[PATH_MAX + sizeof(CONTRACTS_PROGRAM) + 1];
+    ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+    char *slash;
+
+    if (n <= 0)
+        die("--contracts: cannot find crashsim's own path: %s",
+            strerror(errno));
+    dir[n] = '\0';
+    slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(path, sizeof(path), "%s/%s", dir, CONTRACTS_PROGRAM);
+    if (access(path, X_OK))
+        die("--contracts: %s is not built ('make crashsim-contracts': it "
+            "needs Frama-C's E-ACSL, ci/deps.sh prove)", path);
+    execv(path, argv);
+    die("--contracts: cannot run %s: %s", path, strerror(errno));
+}
+
 static void dump_json(const json_t *report, FILE *f)
 {
     json_dumpf(report, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -402,8 +498,11 @@ int main(int argc, char **argv)
     json_t *runs, *report;
     unsigned int p, n = 0, jobs = DEFAULT_JOBS;
     int status = 0;
+    bool violation = false;
 
     parse_args(argc, argv, &a);
+    if (a.contracts && !CONTRACTS_CHECKED)
+        exec_contracts_build(argv);
     if (crash_policy_parse(a.policy, want, err, sizeof(err)))
         die("--policy: %s", err);
     if (a.require_clean) {
@@ -456,11 +555,15 @@ int main(int argc, char **argv)
             n++;
         }
     run_workers(w, n, &o, jobs);
-    runs = collect(w, n, &error);
+    runs = collect(w, n, &error, &violation);
     report = report_json(a.topology, a.seed, a.window_ms, version, runs);
     json_decref(runs);
-    if (error)
+    if (error && !violation)
         die("%s", error);
+    if (CONTRACTS_CHECKED)
+        json_object_set_new(report, "contracts",
+                            json_string(violation ? violated_note
+                                                  : contracts_note));
 
     report_markdown(report, stdout);
     if (a.json) {
@@ -476,8 +579,12 @@ int main(int argc, char **argv)
         write_file(a.markdown, report_markdown, report);
     if (a.svg)
         write_file(a.svg, report_svg, report);
-    if (a.require_clean)
+    if (a.require_clean && !violation)
         status = check_clean(a.require_clean, report);
     json_decref(report);
+    if (violation) {
+        fprintf(stderr, "crashsim: %s\n", error);
+        return EXIT_VIOLATION;
+    }
     return status;
 }

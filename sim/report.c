@@ -414,6 +414,8 @@ void report_markdown(const json_t *report, FILE *out)
             str(report, "topology"),
             num(report, "seed"), num(report, "window_ms"),
             str(report, "qemu_version"));
+    if (json_object_get(report, "contracts"))
+        fprintf(out, "%s\n\n", str(report, "contracts"));
     fprintf(out, "| policy | writes | reads | corrupted B | in-flight B | "
                  "beyond in-flight B | DMA written B | DMA read B | TX pkts | "
                  "INTx | MSI | quiesced after (QEMU) | (PCIe rule) | "

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * crashsim --contracts: the core instrumented by E-ACSL runs the crash
+ * against real QEMU devices, every call under its ACSL contract.
+ *
+ *  - the demo topology and an odd one (nested bridges, a root port, a
+ *    preserved NIC, VT-d): the checked core completes, disconnects every
+ *    planned function and leaves nothing corrupted beyond in-flight reads,
+ *    while policy none, in the same run, does corrupt memory;
+ *  - the negative control: crashsim linked against a broken copy of the
+ *    core (each write to the neighbouring device) must be stopped by E-ACSL
+ *    naming the property, exit 3, report written, no QEMU or files left;
+ *  - a plain build whose E-ACSL sibling is missing says so (exit 2).
+ *
+ * Built and run by proofs/proofs.mk (make check-sim-contracts):
+ * $PCIDC_CRASHSIM is build/crashsim, $PCIDC_CRASHSIM_BROKEN the broken build.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "crashsim_run.h"
+
+#define EXIT_VIOLATION  3
+
+static const char *env_path(const char *name)
+{
+    const char *p = getenv(name);
+
+    if (!p || !*p)
+        fail_msg("%s is not set (run through make check-sim-contracts)", name);
+    return p;
+}
+
+static long long beyond(const json_t *run)
+{
+    return run_num(run, "corrupted_bytes") - run_num(run, "inflight_bytes");
+}
+
+static bool contracts_noted(const struct run *r)
+{
+    const char *note = json_string_value(json_object_get(r->report,
+                                                         "contracts"));
+
+    return note && !strncmp(note, "Contracts checked", 17) &&
+           strstr(r->out, "Contracts checked") != NULL;
+}
+
+/* The core's run: one config write per plan step, no config read. */
+static void assert_checked(const json_t *run)
+{
+    long long steps = (long long)json_array_size(json_object_get(run, "plan"));
+
+    assert_true(steps > 0);
+    assert_int_equal(run_num(run, "config_writes"), steps);
+    assert_int_equal(run_num(run, "config_reads"), 0);
+}
+
+static void assert_checked_and_clean(const json_t *run)
+{
+    assert_checked(run);
+    assert_int_equal(beyond(run), 0);
+    assert_true(json_is_true(json_object_get(run, "dma_stopped")));
+}
+
+static void assert_none_corrupts(const json_t *none)
+{
+    assert_true(beyond(none) > 0);
+    assert_false(json_is_true(json_object_get(none, "dma_stopped")));
+}
+
+static struct run *checked(const char *topology, const char *policies)
+{
+    const char *argv[] = { "--contracts", "--topology", topology,
+                           "--policy", policies, "--window-ms", "400",
+                           "--seed", "7", NULL };
+
+    return run_completed(argv);
+}
+
+static void test_demo_topology(void **state)
+{
+    struct run *r = checked("e1000,ahci,bridge(e1000,e1000)",
+                            "none,seed,pcidc");
+
+    (void)state;
+    assert_true(contracts_noted(r));
+    assert_none_corrupts(run_policy_ok(r, "none"));
+    assert_checked_and_clean(run_policy_ok(r, "seed"));
+    assert_checked_and_clean(run_policy_ok(r, "pcidc"));
+    run_free(r);
+}
+
+/*
+ * Nested bridges, a root port, VT-d and a preserved NIC (00:02.0, not in
+ * the plan).  The preserved NIC keeps receiving after VT-d translation is
+ * switched off, so its descriptor write-backs may land in low memory: every
+ * range beyond in-flight reads must be that NIC's, none a planned device's.
+ */
+static void test_odd_topology(void **state)
+{
+    struct run *r = checked("iommu,keep:e1000,bridge(ahci,bridge(e1000)),"
+                            "rootport(e1000e)", "none,pcidc");
+    const json_t *pcidc, *step, *range;
+    size_t i;
+
+    (void)state;
+    assert_true(contracts_noted(r));
+    assert_none_corrupts(run_policy_ok(r, "none"));
+    pcidc = run_policy_ok(r, "pcidc");
+    assert_checked(pcidc);
+    json_array_foreach(json_object_get(pcidc, "plan"), i, step)
+        assert_string_not_equal(json_string_value(json_object_get(step,
+                                                                  "sbdf")),
+                                "0000:00:02.0");
+    json_array_foreach(json_object_get(pcidc, "corrupted_ranges"), i, range)
+        if (!json_is_true(json_object_get(range, "inflight")))
+            assert_string_equal(json_string_value(json_object_get(range,
+                                                                  "device")),
+                                "e1000_0");
+    run_free(r);
+}
+
+/* Entries of dir other than keep: what a run left behind. */
+static int leftovers(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+            strcmp(de->d_name, keep))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void test_broken_core_caught(void **state)
+{
+    const char *argv[] = { "--contracts", "--topology", "e1000,bridge(e1000)",
+                           "--policy", "none,pcidc", "--window-ms", "200",
+                           NULL };
+    const char *env[] = { "PCIDC_SIM_JOBS=1", NULL };
+    char *plain = strdup(env_path("PCIDC_CRASHSIM"));
+    static struct run r;
+    const json_t *pcidc;
+
+    (void)state;
+    setenv("PCIDC_CRASHSIM", env_path("PCIDC_CRASHSIM_BROKEN"), 1);
+    run_prepare(&r);
+    assert_int_equal(run_crashsim(&r, argv, env, NULL), 0);
+    setenv("PCIDC_CRASHSIM", plain, 1);
+    free(plain);
+    if (r.status != EXIT_VIOLATION)
+        fprintf(stderr, "status %d, stderr: [%s]\n", r.status, r.err);
+    assert_int_equal(r.status, EXIT_VIOLATION);
+    /* E-ACSL's message: the loop invariant that ties writes to steps. */
+    assert_non_null(strstr(r.err, "Error: Invariant failed"));
+    assert_non_null(strstr(r.err, "in_order"));
+    assert_non_null(strstr(r.err, "crashsim: pcidc: contract violated"));
+    /* The report is still written, with the stopped run marked. */
+    assert_non_null(r.report);
+    assert_non_null(strstr(json_string_value(json_object_get(r.report,
+                                                             "contracts")),
+                           "VIOLATED"));
+    pcidc = run_policy(&r, "pcidc");
+    assert_non_null(pcidc);
+    assert_non_null(strstr(json_string_value(json_object_get(pcidc, "error")),
+                           "contract violated"));
+    assert_none_corrupts(run_policy_ok(&r, "none"));
+    assert_int_equal(run_procs_with(r.tmpdir), 0);
+    assert_int_equal(leftovers(r.tmpdir, "report.json"), 0);
+    run_cleanup(&r);
+}
+
+static void test_contracts_build_missing(void **state)
+{
+    const char *argv[] = { "--contracts", NULL };
+    char *plain = strdup(env_path("PCIDC_CRASHSIM"));
+    char copy[128], cmd[400];
+    static struct run r;
+
+    (void)state;
+    run_prepare(&r);
+    snprintf(copy, sizeof(copy), "%s/crashsim", r.tmpdir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", plain, copy);
+    assert_int_equal(system(cmd), 0);
+    setenv("PCIDC_CRASHSIM", copy, 1);
+    assert_int_equal(run_crashsim(&r, argv, NULL, NULL), 0);
+    setenv("PCIDC_CRASHSIM", plain, 1);
+    free(plain);
+    assert_int_equal(r.status, 2);
+    assert_true(run_one_line(&r));
+    assert_non_null(strstr(r.err, "crashsim-contracts is not built"));
+    assert_null(r.report);
+    run_cleanup(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_demo_topology),
+        cmocka_unit_test(test_odd_topology),
+        cmocka_unit_test(test_broken_core_caught),
+        cmocka_unit_test(test_contracts_build_missing),
+    };
+
+    return cmocka_run_group_tests_name("contracts", tests, NULL, NULL);
+}
