@@ -1373,14 +1373,15 @@ static unsigned int count_at_value(const struct run_result *r, uint16_t value)
  * Which functions Xen planned: its plan line gives only a count.  When it
  * equals the functions found through ECAM, all are planned; otherwise the
  * ones reading the core's value are taken as the plan (the count must then
- * still match, see verdict_on()).
+ * still match, see verdict_on()).  Stock Xen (disconnect off) has no plan.
  */
 static void mark_planned(struct run_result *r, uint16_t value)
 {
     bool all = r->plan_steps < 0 || r->plan_steps == (long)r->nr_funcs;
 
     for ( unsigned int i = 0; i < r->nr_funcs; i++ )
-        r->func[i].planned = all || r->func[i].first_after == value;
+        r->func[i].planned = r->cfg.disconnect &&
+                             (all || r->func[i].first_after == value);
 }
 
 static unsigned int planned_count(const struct run_result *r)
