@@ -891,6 +891,38 @@ static void test_iommu_policies(void **state)
 }
 
 /*
+ * A preserved device (keep:) is left running by the disconnect, but VT-d
+ * translation still goes off after it: the kept NIC's descriptor
+ * write-backs then land at its ring IOVA taken as a physical address, in
+ * low memory.  So every byte pcidc lets through beyond in-flight reads is
+ * the kept NIC's, none lands in the kdump region, and there are some:
+ * keeping a device alive is only safe if translation stays on for it (or
+ * its IOVAs are physical addresses).  None on the same run: both NICs.
+ */
+static void test_preserved_with_translation_off(void **state)
+{
+    struct run *r = crashsim("iommu,keep:e1000,e1000,ahci", "none,pcidc",
+                             false);
+    json_t *none = policy_run(r, "none"), *pcidc = policy_run(r, "pcidc");
+    const json_t *range;
+    size_t i;
+
+    (void)state;
+    print_row(none);
+    print_row(pcidc);
+    assert_true(by_region(none, "low_memory") > 0);
+    assert_true(by_region(none, "kdump_reserved") > 0);
+    assert_int_equal(by_region(pcidc, "kdump_reserved"), 0);
+    assert_true(by_region(pcidc, "low_memory") > 0);
+    json_array_foreach(json_object_get(pcidc, "corrupted_ranges"), i, range)
+        if (!json_is_true(json_object_get(range, "inflight")))
+            assert_string_equal(json_string_value(json_object_get(range,
+                                                                  "device")),
+                                "e1000_0");
+    crashsim_done(r);
+}
+
+/*
  * DMA to an unmapped IOVA with translation on is a fault record that the
  * report shows; without the probe, no fault (negative control).
  */
@@ -950,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_iommu_on_needs_iommu),
         cmocka_unit_test(test_iommu_fault_record),
         cmocka_unit_test(test_iommu_policies),
+        cmocka_unit_test(test_preserved_with_translation_off),
     };
 
     return cmocka_run_group_tests_name("vtd", tests, NULL, NULL);
