@@ -267,6 +267,20 @@ static inline void run_free(struct run *r)
     free(r);
 }
 
+/* Every corrupted range of a run, in-flight reads aside, is device's. */
+static inline void run_assert_beyond_only_from(const json_t *run,
+                                               const char *device)
+{
+    const json_t *range;
+    size_t i;
+
+    json_array_foreach(json_object_get(run, "corrupted_ranges"), i, range)
+        if (!json_is_true(json_object_get(range, "inflight")))
+            assert_string_equal(json_string_value(json_object_get(range,
+                                                                  "device")),
+                                device);
+}
+
 /* The report of one policy, which must have run without error. */
 static inline json_t *run_policy_ok(const struct run *r, const char *name)
 {
