@@ -162,6 +162,7 @@ static const char *const mark_name[M_COUNT] = {
 
 /* Our Xen's plan, printed (loglvl=all) whenever it is rebuilt: keep the last. */
 #define PLAN_TEXT       "pci-crash-disconnect: plan of "
+#define PLAN_READS_TEXT "devices, "
 
 struct func_obs {
     uint8_t bus;
@@ -191,6 +192,8 @@ struct run_result {
     bool anchor_fallback;       /* disconnect on, but no "Disconnected" line */
     char plan_line[160];        /* last PLAN_TEXT line, "" if none */
     long plan_steps;            /* from it, -1 if none */
+    long plan_updates;          /* plan lines: one per plan update */
+    long plan_reads;            /* devices described from config space */
     long disconnected;          /* N of "Disconnected N PCI functions", -1 */
     double t_key;               /* crash requested */
     double t_exit;              /* QEMU gone by itself; <0: had to be killed */
@@ -278,6 +281,8 @@ struct console {
     char vmcore_line[200];
     char dc_line[200];
     char plan_line[160];
+    long plan_updates;              /* PLAN_TEXT lines seen */
+    long plan_reads;                /* sum of their "N read now" */
     char line[2048];
     size_t len;
     atomic_bool stop;
@@ -308,12 +313,25 @@ static void copy_line(char *dst, size_t len, const char *src)
     dst[n] = '\0';
 }
 
+static long number_after(const char *line, const char *text)
+{
+    const char *p = strstr(line, text);
+
+    return p ? strtol(p + strlen(text), NULL, 10) : -1;
+}
+
 static void console_line(struct console *c, double t)
 {
     c->line[c->len] = '\0';
     pthread_mutex_lock(&c->lock);
     if ( strstr(c->line, PLAN_TEXT) )
+    {
         copy_line(c->plan_line, sizeof(c->plan_line), strstr(c->line, PLAN_TEXT));
+        long reads = number_after(c->line, PLAN_READS_TEXT);
+
+        c->plan_updates++;
+        c->plan_reads += reads > 0 ? reads : 0;
+    }
     for ( int m = 0; m < M_COUNT; m++ )
     {
         if ( c->t_mark[m] >= 0 || !strstr(c->line, mark_text[m]) )
@@ -1237,13 +1255,6 @@ static void parse_vmcore(struct run_result *r, const char *line)
 }
 
 /* "... Disconnected N PCI functions" and "... plan of N steps (...)". */
-static long number_after(const char *line, const char *text)
-{
-    const char *p = strstr(line, text);
-
-    return p ? strtol(p + strlen(text), NULL, 10) : -1;
-}
-
 /* Console facts the verdict needs, copied under the console's lock. */
 static void run_console_facts(struct run_env *e)
 {
@@ -1257,6 +1268,8 @@ static void run_console_facts(struct run_env *e)
     memcpy(r->t_mark, e->con.t_mark, sizeof(r->t_mark));
     r->seq_at_anchor = am == M_COUNT ? 0 : e->con.seq_at[am];
     copy_line(r->plan_line, sizeof(r->plan_line), e->con.plan_line);
+    r->plan_updates = e->con.plan_updates;
+    r->plan_reads = e->con.plan_reads;
     r->disconnected = number_after(e->con.dc_line, "Disconnected ");
     pthread_mutex_unlock(&e->con.lock);
     r->plan_steps = number_after(r->plan_line, PLAN_TEXT);
@@ -1403,6 +1416,10 @@ static void verdict_on(struct run_result *r, uint16_t value)
     else if ( r->plan_steps >= 0 && planned_count(r) != (unsigned int)r->plan_steps )
         why(r, "%u functions read 0x%04x after the crash path, the plan had "
             "%ld steps", planned_count(r), value, r->plan_steps);
+    else if ( r->plan_reads > (long)r->nr_funcs )
+        why(r, "Xen described %ld devices from config space over %ld plan "
+            "updates, more than the %u functions there are: it re-reads "
+            "known devices", r->plan_reads, r->plan_updates, r->nr_funcs);
     for ( unsigned int i = 0; i < r->nr_funcs; i++ )
     {
         const struct func_obs *f = &r->func[i];
@@ -1429,7 +1446,8 @@ static void verdict_on(struct run_result *r, uint16_t value)
  * On: Xen disconnected as many functions as its plan had steps, every
  * planned function reads the core's value at the first poll after that
  * line and keeps it until the crash kernel is up, and no descriptor, byte
- * or late frame lands after it.
+ * or late frame lands after it; over all plan updates Xen described no
+ * more devices from config space than there are (each one once).
  */
 static void verdict(struct run_result *r, uint16_t value)
 {
@@ -1613,6 +1631,8 @@ static json_t *json_run(const struct run_result *r)
     if ( !run )
         return NULL;
     json_object_set_new(run, "polls_after", json_integer(r->polls_after));
+    json_object_set_new(run, "plan_updates", json_integer(r->plan_updates));
+    json_object_set_new(run, "plan_reads", json_integer(r->plan_reads));
     json_object_set_new(run, "poll_ms", json_real(r->poll_ms));
     json_object_set_new(run, "first_poll_after_anchor_s",
                         json_real(r->first_poll_after));

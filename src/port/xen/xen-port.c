@@ -5,10 +5,10 @@
  * Plan building: whenever Xen's set of PCI devices changes (boot scan,
  * dom0's PHYSDEVOP_pci_device_add/remove, devices Xen hides or keeps
  * read-only for itself) pci.c calls pci_crash_plan_update() with
- * pcidevs_lock held.  It describes every device Xen knows of to the core,
- * reading each function's header type and, for bridges, its secondary and
- * subordinate bus numbers from config space at that time, and the core
- * publishes a new disconnect plan.
+ * pcidevs_lock held.  It describes every device Xen knows of to the core
+ * -- its header type and, for bridges, the secondary and subordinate bus
+ * numbers, read from config space when the device first shows up -- and
+ * the core publishes a new disconnect plan.
  *
  * Crash path: crash.c calls pci_crash_disconnect() once the other CPUs have
  * been shot down and before the IOMMU is shut down.  It walks the published
@@ -22,6 +22,7 @@
 #include <xen/pci.h>
 #include <xen/pci-crash.h>
 #include <xen/sched.h>
+#include <xen/sort.h>
 #include <asm/io.h>
 #include <asm/system.h>
 
@@ -30,13 +31,26 @@
 static bool __read_mostly opt_pci_crash_disconnect = true;
 boolean_param("pci-crash-disconnect", opt_pci_crash_disconnect);
 
-/* About 117 + 32 KiB of .bss; only plan building touches funcs[]. */
+/* About 117 + 2 x 32 KiB of .bss; all but pcidc_state is plan building's. */
 static struct pcidc pcidc_state;
 static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
+static DECLARE_BITMAP(keep, PCIDC_PLAN_CAPACITY);     /* funcs[i] preserved */
+
+/*
+ * Config space as read when Xen first saw each device, sorted by sbdf.
+ * Every device add or remove rebuilds the plan from all devices: reading
+ * each of them again every time would make dom0's enumeration of n devices
+ * cost O(n^2) config reads.  Like Xen's own bus2bridge[], a bridge's bus
+ * numbers are those it had when it was added; a device removed and added
+ * again is read afresh, as the update after its removal forgets it.
+ */
+static struct pcidc_func known[PCIDC_PLAN_CAPACITY];
+static unsigned int nr_known;
 
 struct collect {
     unsigned int nr;            /* entries filled in funcs[] */
     unsigned int seen;          /* devices Xen knows of */
+    unsigned int read;          /* of them described from config space now */
     unsigned int preserved;
     unsigned int absent;        /* not answering config reads: left out */
     unsigned int bad_bridge;    /* bus numbers unusable: taken as endpoint */
@@ -65,44 +79,101 @@ static bool bridge_range_usable(const struct pcidc_func *func)
            func->subordinate >= func->secondary;
 }
 
+static int cf_check cmp_sbdf(const void *a, const void *b)
+{
+    const struct pcidc_func *x = a, *y = b;
+
+    return x->sbdf < y->sbdf ? -1 : x->sbdf > y->sbdf;
+}
+
+static void cf_check swap_func(void *a, void *b, size_t size)
+{
+    struct pcidc_func *x = a, *y = b, tmp = *x;
+
+    *x = *y;
+    *y = tmp;
+}
+
+/* pdev as the core sees it: as first read, else read now (no flags). */
+static int describe(struct pcidc_func *func, const struct pci_dev *pdev,
+                    struct collect *c)
+{
+    const struct pcidc_func key = { .sbdf = pdev->sbdf.sbdf };
+    const struct pcidc_func *old;
+
+    /* SR-IOV VFs read 0xffff as vendor ID; they are never bridges. */
+    if ( pdev->info.is_virtfn )
+    {
+        *func = key;
+        return PCIDC_OK;
+    }
+
+    old = bsearch(&key, known, nr_known, sizeof(*known), cmp_sbdf);
+    if ( old )
+    {
+        *func = *old;
+        return PCIDC_OK;
+    }
+
+    c->read++;
+    return pcidc_describe(func, pdev->sbdf.sbdf, 0);
+}
+
 static int cf_check collect_one(struct pci_dev *pdev, void *arg)
 {
     struct collect *c = arg;
-    struct pcidc_func *func;
-    uint8_t flags = keep_alive(pdev) ? PCIDC_FUNC_PRESERVE : 0;
 
     c->seen++;
     if ( c->nr >= ARRAY_SIZE(funcs) )
         return -ENOSPC;
 
-    func = &funcs[c->nr];
-    if ( pdev->info.is_virtfn )
-    {
-        /* SR-IOV VFs read 0xffff as vendor ID; they are never bridges. */
-        func->sbdf = pdev->sbdf.sbdf;
-        func->flags = flags;
-        func->secondary = 0;
-        func->subordinate = 0;
-    }
-    else if ( pcidc_describe(func, pdev->sbdf.sbdf, flags) != PCIDC_OK )
+    if ( describe(&funcs[c->nr], pdev, c) != PCIDC_OK )
     {
         c->absent++;
         return 0;
     }
 
-    if ( (func->flags & PCIDC_FUNC_BRIDGE) && !bridge_range_usable(func) )
+    if ( keep_alive(pdev) )
+        __set_bit(c->nr, keep);
+    else
+        __clear_bit(c->nr, keep);
+    c->nr++;
+    return 0;
+}
+
+/* The descriptions just collected (no flags applied yet) become known. */
+static void remember(unsigned int nr)
+{
+    memcpy(known, funcs, nr * sizeof(*funcs));
+    sort(known, nr, sizeof(*known), cmp_sbdf, swap_func);
+    nr_known = nr;
+}
+
+/* Apply what is not config space: preservation, unusable bridge ranges. */
+static void apply_flags(struct collect *c)
+{
+    unsigned int i;
+
+    for ( i = 0; i < c->nr; i++ )
     {
+        struct pcidc_func *func = &funcs[i];
+        const pci_sbdf_t sbdf = { .sbdf = func->sbdf };
+
+        if ( test_bit(i, keep) )
+        {
+            func->flags |= PCIDC_FUNC_PRESERVE;
+            c->preserved++;
+        }
+
+        if ( !(func->flags & PCIDC_FUNC_BRIDGE) || bridge_range_usable(func) )
+            continue;
+
         printk(XENLOG_DEBUG
                "pci-crash-disconnect: %pp: bridge buses %02x-%02x unusable, taken as endpoint\n",
-               &pdev->sbdf, func->secondary, func->subordinate);
+               &sbdf, func->secondary, func->subordinate);
         func->flags &= ~PCIDC_FUNC_BRIDGE;
         c->bad_bridge++;
     }
-
-    if ( flags )
-        c->preserved++;
-    c->nr++;
-    return 0;
 }
 
 void pci_crash_plan_update(void)
@@ -119,12 +190,15 @@ void pci_crash_plan_update(void)
 
     if ( pci_iterate_pdevs(collect_one, &c) )
     {
+        nr_known = 0;
         printk(XENLOG_WARNING
                "pci-crash-disconnect: more than %u PCI functions, plan not updated\n",
                PCIDC_PLAN_CAPACITY);
         return;
     }
 
+    remember(c.nr);
+    apply_flags(&c);
     rc = pcidc_plan_build(&pcidc_state, funcs, c.nr, &policy);
     if ( rc != PCIDC_OK )
     {
@@ -136,8 +210,8 @@ void pci_crash_plan_update(void)
 
     plan = pcidc_plan_published(&pcidc_state);
     printk(XENLOG_DEBUG
-           "pci-crash-disconnect: plan of %u steps (%u devices, %u kept, %u absent, %u bridges as endpoints)\n",
-           plan->nr_steps, c.seen, c.preserved, c.absent, c.bad_bridge);
+           "pci-crash-disconnect: plan of %u steps (%u devices, %u read now, %u kept, %u absent, %u bridges as endpoints)\n",
+           plan->nr_steps, c.seen, c.read, c.preserved, c.absent, c.bad_bridge);
 }
 
 /*
