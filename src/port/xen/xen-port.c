@@ -7,8 +7,8 @@
  * read-only for itself) pci.c calls pci_crash_plan_update() with
  * pcidevs_lock held.  It describes every device Xen knows of to the core
  * -- its header type and, for bridges, the secondary and subordinate bus
- * numbers, read from config space when the device first shows up -- and
- * the core publishes a new disconnect plan.
+ * numbers, from config space (an endpoint is read once, a bridge every
+ * time) -- and the core publishes a new disconnect plan.
  *
  * Crash path: crash.c calls pci_crash_disconnect() once the other CPUs have
  * been shot down and before the IOMMU is shut down.  It walks the published
@@ -37,12 +37,14 @@ static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
 static DECLARE_BITMAP(keep, PCIDC_PLAN_CAPACITY);     /* funcs[i] preserved */
 
 /*
- * Config space as read when Xen first saw each device, sorted by sbdf.
- * Every device add or remove rebuilds the plan from all devices: reading
- * each of them again every time would make dom0's enumeration of n devices
- * cost O(n^2) config reads.  Like Xen's own bus2bridge[], a bridge's bus
- * numbers are those it had when it was added; a device removed and added
+ * Endpoints already described, sorted by sbdf.  Every device add or remove
+ * rebuilds the plan from all devices: reading each of them again every
+ * time would make dom0's enumeration of n devices cost O(n^2) config
+ * reads.  An endpoint's description (it answers, its header type is not a
+ * bridge's) cannot change while Xen knows the device; one removed and added
  * again is read afresh, as the update after its removal forgets it.
+ * Bridges are read at every update: dom0 may program their bus numbers
+ * after adding them.
  */
 static struct pcidc_func known[PCIDC_PLAN_CAPACITY];
 static unsigned int nr_known;
@@ -94,7 +96,7 @@ static void cf_check swap_func(void *a, void *b, size_t size)
     *y = tmp;
 }
 
-/* pdev as the core sees it: as first read, else read now (no flags). */
+/* pdev as the core sees it (no flags): as described before, or read now. */
 static int describe(struct pcidc_func *func, const struct pci_dev *pdev,
                     struct collect *c)
 {
@@ -141,12 +143,16 @@ static int cf_check collect_one(struct pci_dev *pdev, void *arg)
     return 0;
 }
 
-/* The descriptions just collected (no flags applied yet) become known. */
+/* The endpoints just collected (no flags applied yet) become known. */
 static void remember(unsigned int nr)
 {
-    memcpy(known, funcs, nr * sizeof(*funcs));
-    sort(known, nr, sizeof(*known), cmp_sbdf, swap_func);
-    nr_known = nr;
+    unsigned int i;
+
+    nr_known = 0;
+    for ( i = 0; i < nr; i++ )
+        if ( !(funcs[i].flags & PCIDC_FUNC_BRIDGE) )
+            known[nr_known++] = funcs[i];
+    sort(known, nr_known, sizeof(*known), cmp_sbdf, swap_func);
 }
 
 /* Apply what is not config space: preservation, unusable bridge ranges. */
