@@ -122,6 +122,7 @@ struct opts {
     unsigned int smp;
     uint16_t value;             /* the core's COMMAND value */
     bool expect;
+    bool bridge;                /* the e1000 behind a PCI-PCI bridge */
     enum crash_how crash;
     unsigned int nr_runs;
     struct run_cfg run[MAX_RUNS];
@@ -135,7 +136,8 @@ struct opts {
  */
 enum mark {
     M_BANNER, M_DOM0_INIT, M_READY, M_CRASH_LINE, M_SHOT, M_SHOT_FAIL,
-    M_DISCONNECTED, M_CRASH_UP, M_VT_D_ON, M_VMCORE, M_FAIL, M_COUNT
+    M_DISCONNECTED, M_KDUMP_START, M_CRASH_UP, M_VT_D_ON, M_VMCORE, M_FAIL,
+    M_COUNT
 };
 
 static const char *const mark_text[M_COUNT] = {
@@ -147,6 +149,8 @@ static const char *const mark_text[M_COUNT] = {
     [M_SHOT] = "(XEN) Shot down all CPUs",
     [M_SHOT_FAIL] = "(XEN) Failed to shoot down CPUs",
     [M_DISCONNECTED] = "(XEN) Disconnected ",
+    /* The crash kernel's first lines give its command line: only it has this. */
+    [M_KDUMP_START] = "elfcorehdr=",
     [M_CRASH_UP] = MARK "crash kernel up",
     /* The crash kernel finds VT-d still translating (Xen's default). */
     [M_VT_D_ON] = "DMAR: Translation already enabled",
@@ -156,13 +160,14 @@ static const char *const mark_text[M_COUNT] = {
 
 static const char *const mark_name[M_COUNT] = {
     "xen_banner", "dom0_init", "dom0_ready", "crash_line", "shot_down",
-    "shoot_down_failed", "disconnected", "crash_kernel_up",
+    "shoot_down_failed", "disconnected", "crash_kernel_start", "crash_kernel_up",
     "crash_kernel_found_vt_d_on", "vmcore", "fail",
 };
 
 /* Our Xen's plan, printed (loglvl=all) whenever it is rebuilt: keep the last. */
 #define PLAN_TEXT       "pci-crash-disconnect: plan of "
 #define PLAN_READS_TEXT "devices, "
+#define E1000_DEVICE    "e1000,netdev=n0,mac=52:54:00:e2:e0:01"
 
 struct func_obs {
     uint8_t bus;
@@ -176,6 +181,7 @@ struct func_obs {
     uint16_t first_after;       /* first read after the anchor line */
     uint16_t last;              /* last read (crash kernel up) */
     bool changed_after;         /* value changed after first_after */
+    double t_changed;           /* s after QEMU start of that change; <0 none */
     double t_value;             /* s after crash line it read the value; <0 never */
 };
 
@@ -571,6 +577,7 @@ static void enumerate_bus(struct qts *q, struct run_result *r, uint8_t bus,
         f->header_type = qts_readb(q, ecam(bus, devfn, 0x0e));
         f->planned = true;
         f->t_value = -1;
+        f->t_changed = -1;
         if ( (f->header_type & 0x7f) == 1 && depth < 8 )
         {
             uint8_t secondary = qts_readb(q, ecam(bus, devfn, 0x19));
@@ -628,6 +635,7 @@ struct watch {
     bool have_before;
     bool have_line;
     bool have_base;
+    double t0;                  /* QEMU start (now_s()) */
     double poll_total;
     unsigned long polls;
 };
@@ -721,8 +729,11 @@ static void read_commands(struct watch *w, enum phase ph)
             f->at_line = cmd;
         if ( ph == PH_AFTER && !w->have_base )
             f->first_after = cmd;
-        else if ( ph == PH_AFTER && cmd != f->last )
+        else if ( ph == PH_AFTER && cmd != f->last && !f->changed_after )
+        {
             f->changed_after = true;
+            f->t_changed = now_s() - w->t0;
+        }
         f->last = cmd;
     }
 }
@@ -1120,14 +1131,17 @@ static int run_start(struct run_env *e, const char *log_dir)
              "%s/dom0.cpio.gz", o->images, o->images);
     snprintf(smp, sizeof(smp), "%u", o->smp);
     xen_cmdline(o, &e->r->cfg, cmdline, sizeof(cmdline));
+    /* With --e1000-behind-bridge the bridge's -device comes first. */
     const char *argv[] = {
         "-cpu", "max,-smap", "-smp", smp,
         "-device", "intel-iommu,intremap=on",
         "-netdev", netdev,
-        "-device", "e1000,netdev=n0,mac=52:54:00:e2:e0:01",
         "-drive", drive, "-device", "ide-hd,drive=d0,bus=ide.0",
         "-chardev", chardev, "-serial", "chardev:con",
         "-kernel", kernel, "-append", cmdline, "-initrd", initrd,
+        "-device", o->bridge ? "pci-bridge,id=br0,chassis_nr=1"
+                             : E1000_DEVICE,
+        o->bridge ? "-device" : NULL, E1000_DEVICE ",bus=br0,addr=1",
         NULL
     };
 
@@ -1150,6 +1164,7 @@ static int run_dma_before(struct run_env *e)
 
     e->w.q = e->q;
     e->w.r = e->r;
+    e->w.t0 = e->t0;
     if ( watch_discover(&e->w) != 0 )
         return -1;
     /* e1000 completions seen; the AHCI seen busy too, if it shows in 5 s. */
@@ -1406,8 +1421,20 @@ static unsigned int planned_count(const struct run_result *r)
     return n;
 }
 
+/* The port reads an endpoint once and a bridge at every plan update. */
+static long max_plan_reads(const struct run_result *r)
+{
+    long bridges = 0;
+
+    for ( unsigned int i = 0; i < r->nr_funcs; i++ )
+        bridges += (r->func[i].header_type & 0x7f) == 1;
+    return (long)r->nr_funcs - bridges + bridges * r->plan_updates;
+}
+
 static void verdict_on(struct run_result *r, uint16_t value)
 {
+    double kdump = r->t_mark[M_KDUMP_START];
+
     if ( r->disconnected < 0 )
         why(r, "no 'Disconnected N PCI functions' line from Xen's crash path");
     else if ( r->plan_steps >= 0 && r->disconnected != r->plan_steps )
@@ -1416,10 +1443,11 @@ static void verdict_on(struct run_result *r, uint16_t value)
     else if ( r->plan_steps >= 0 && planned_count(r) != (unsigned int)r->plan_steps )
         why(r, "%u functions read 0x%04x after the crash path, the plan had "
             "%ld steps", planned_count(r), value, r->plan_steps);
-    else if ( r->plan_reads > (long)r->nr_funcs )
+    else if ( r->plan_reads > max_plan_reads(r) )
         why(r, "Xen described %ld devices from config space over %ld plan "
-            "updates, more than the %u functions there are: it re-reads "
-            "known devices", r->plan_reads, r->plan_updates, r->nr_funcs);
+            "updates, more than %ld (endpoints once, bridges every update): "
+            "it re-reads known endpoints", r->plan_reads, r->plan_updates,
+            max_plan_reads(r));
     for ( unsigned int i = 0; i < r->nr_funcs; i++ )
     {
         const struct func_obs *f = &r->func[i];
@@ -1430,9 +1458,11 @@ static void verdict_on(struct run_result *r, uint16_t value)
             why(r, "%02x:%02x.%u COMMAND read 0x%04x at the first poll after "
                 "the crash path's '%s' line, not 0x%04x", f->bus, f->devfn >> 3,
                 f->devfn & 7, f->first_after, r->anchor, value);
-        else if ( f->changed_after || f->last != value )
-            why(r, "%02x:%02x.%u COMMAND changed to 0x%04x before the crash "
-                "kernel was up", f->bus, f->devfn >> 3, f->devfn & 7, f->last);
+        else if ( f->changed_after && (kdump < 0 || f->t_changed < kdump) )
+            why(r, "%02x:%02x.%u COMMAND changed (0x%04x at the end) %.2f s "
+                "after QEMU start, before the crash kernel started (%.2f s)",
+                f->bus, f->devfn >> 3, f->devfn & 7, f->last, f->t_changed,
+                kdump);
     }
     if ( r->desc_after || r->bytes_after || r->frames_late )
         why(r, "DMA after the crash path: %lu descriptors, %lu bytes, %lu late "
@@ -1445,9 +1475,10 @@ static void verdict_on(struct run_result *r, uint16_t value)
  * no "Disconnected" line, and e1000 DMA after the crash path observed.
  * On: Xen disconnected as many functions as its plan had steps, every
  * planned function reads the core's value at the first poll after that
- * line and keeps it until the crash kernel is up, and no descriptor, byte
- * or late frame lands after it; over all plan updates Xen described no
- * more devices from config space than there are (each one once).
+ * line and keeps it until the crash kernel starts (which may then enable
+ * what it needs, a bridge say), and no descriptor, byte
+ * or late frame lands after it; over all plan updates Xen read each
+ * endpoint's config space once (bridges: at every update).
  */
 static void verdict(struct run_result *r, uint16_t value)
 {
@@ -1523,8 +1554,9 @@ static void print_row(FILE *out, const struct run_result *r, uint16_t value)
 static void print_table(FILE *out, const struct opts *o, struct run_result *rs,
                         unsigned int n)
 {
-    fprintf(out, "Xen: %s. Core's COMMAND value: 0x%04x. Times: s after QEMU start.\n\n",
-            o->label, o->value);
+    fprintf(out, "Xen: %s. Core's COMMAND value: 0x%04x.%s Times: s after QEMU start.\n\n",
+            o->label, o->value,
+            o->bridge ? " The e1000 is behind a PCI-PCI bridge." : "");
     fprintf(out, "| run | disconnect | iommu= | VT-d found by crash kernel | plan steps / Disconnected N | "
             "functions at value after crash path | e1000 descs during crash "
             "path | e1000 descs after | bytes after | late frames in dom0 "
@@ -1558,11 +1590,12 @@ static json_t *json_funcs(const struct run_result *r)
                  fn->devfn & 7);
         snprintf(id, sizeof(id), "%04x:%04x", fn->vendor, fn->device);
         json_array_append_new(list, json_pack(
-            "{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:b, s:o}",
+            "{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:b, s:o, s:o}",
             "bdf", bdf, "id", id, "planned", fn->planned,
             "before", fn->before, "at_crash_line", fn->at_line,
             "after_crash_path", fn->first_after, "last", fn->last,
             "changed_after", fn->changed_after,
+            "s_changed", json_seconds(fn->t_changed),
             "s_from_crash_line_to_value", json_seconds(fn->t_value)));
     }
     return list;
@@ -1654,10 +1687,10 @@ static int write_json(const char *path, const struct opts *o,
             json_decref(runs);
             return -1;
         }
-    top = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:o}",
+    top = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:b, s:s, s:o}",
                     "xen", o->xen, "label", o->label, "value", o->value,
                     "switch_on", o->arg_on, "switch_off", o->arg_off,
-                    "frames_per_s", o->rate,
+                    "frames_per_s", o->rate, "e1000_behind_bridge", o->bridge,
                     "crash", o->crash == CRASH_KEY ? "xen-debug-key"
                                                    : "dom0-sysrq",
                     "runs", runs);
@@ -1861,7 +1894,8 @@ static void usage(FILE *f)
 "  --value HEX        COMMAND value the core writes (0x0400)\n"
 "  --jobs N           runs at once (2)     --rate N  frames per second (2000)\n"
 "  --smp N            CPUs (2)             --crash key|sysrq  (key)\n"
-"  --qemu BIN         QEMU binary          --expect  exit 1 unless every run passes\n");
+"  --qemu BIN         QEMU binary          --expect  exit 1 unless every run passes\n"
+"  --e1000-behind-bridge  the e1000 on a pci-bridge's bus, not the root bus\n");
 }
 
 static int add_run(struct opts *o, const char *spec)
@@ -1950,6 +1984,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
     {
         if ( !strcmp(argv[i], "--expect") )
             o->expect = true;
+        else if ( !strcmp(argv[i], "--e1000-behind-bridge") )
+            o->bridge = true;
         else if ( !strcmp(argv[i], "--help") )
             return usage(stdout), exit(0), 0;
         else if ( !strncmp(argv[i], "--", 2) )

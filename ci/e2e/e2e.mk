@@ -11,7 +11,8 @@
 #                       and in build/e2e/xen-e2e.md, JSON in build/e2e/xen-e2e.json,
 #                       console logs under build/e2e/runs/
 #   make check-xen-e2e  the pair off/on with the default IOMMU, asserting both
-#                       outcomes (part of make check)
+#                       outcomes, then the same pair with the e1000 behind a
+#                       PCI-PCI bridge (part of make check)
 #
 # E2E_XEN selects the hypervisor (a multiboot ELF); E2E_XEN_DEP what builds
 # it.  To try Debian's prebuilt Xen, which has no disconnect (the "on" runs
@@ -42,6 +43,9 @@ xen-e2e: $(E2E_PROG) e2e-images $(E2E_XEN_DEP) | deps-e2e
 
 check-xen-e2e: $(E2E_PROG) e2e-images $(E2E_XEN_DEP) | deps-e2e
 	$(E2E_RUN) --out $(E2E_DIR)/check-runs --json $(E2E_DIR)/check-xen-e2e.json \
+	    --expect off on
+	$(E2E_RUN) --out $(E2E_DIR)/check-runs-bridge \
+	    --json $(E2E_DIR)/check-xen-e2e-bridge.json --e1000-behind-bridge \
 	    --expect off on
 
 CHECK_STEPS += check-xen-e2e
