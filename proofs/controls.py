@@ -61,6 +61,52 @@ CONTROLS = [
     (void)pcidc_port_conf_read32(plan->step[0].sbdf, 0);"""),
 ]
 
+# Broken copies for the run-time check only (proofs/eacsl/eacsl.sh): what
+# they break is stated in proofs/eacsl/shim.c, not proved by WP, so they
+# are written next to the others but left out of controls.tsv.
+RUNTIME_CONTROLS = [
+    ("children_first",
+     "orders by depth from the deepest: functions before their bridges",
+     """        dc->key[i] = dc->depth[i] * 2 +""",
+     """        dc->key[i] = (255 - dc->depth[i]) * 2 +"""),
+    ("seed_reordered",
+     "the seed policy's input order ignored: bridges first instead",
+     """    if ( policy->flags & PCIDC_POLICY_INPUT_ORDER )
+        order_by_input(dc, nr);""",
+     """    if ( 0 )
+        order_by_input(dc, nr);"""),
+    ("upstream_planned",
+     "a preserved function's bridges are not kept: they are planned",
+     """            dc->keep[up - 1] = 1;""",
+     """            dc->keep[up - 1] = 0;"""),
+    ("duplicates_accepted",
+     "duplicate detection broken: a function listed twice is planned twice",
+     """            return PCIDC_E_DUPLICATE;""",
+     """            break;"""),
+    ("misses_last",
+     "the last function in plan order is left out",
+     """    for ( i = 0; i < nr; i++ )
+    {
+        if ( dc->keep[dc->order[i]] )""",
+     """    for ( i = 0; i + 1 < nr; i++ )
+    {
+        if ( dc->keep[dc->order[i]] )"""),
+]
+
+
+def write_copy(text, src, outdir, name, old, new):
+    n = text.count(old)
+    if n != 1:
+        print(f"controls: {name}: the code to mutate occurs {n} times in "
+              f"{src} (expected once); update proofs/controls.py",
+              file=sys.stderr)
+        return False
+    mutant = text.replace(old, new)
+    assert mutant != text
+    with open(os.path.join(outdir, name + ".c"), "w", encoding="utf-8") as f:
+        f.write(mutant)
+    return True
+
 
 def main(argv):
     if len(argv) != 3:
@@ -72,18 +118,12 @@ def main(argv):
     os.makedirs(outdir, exist_ok=True)
     rows = []
     for name, fcts, select, regex, what, old, new in CONTROLS:
-        n = text.count(old)
-        if n != 1:
-            print(f"controls: {name}: the code to mutate occurs {n} times in "
-                  f"{src} (expected once); update proofs/controls.py",
-                  file=sys.stderr)
+        if not write_copy(text, src, outdir, name, old, new):
             return 1
-        mutant = text.replace(old, new)
-        assert mutant != text
-        with open(os.path.join(outdir, name + ".c"), "w",
-                  encoding="utf-8") as f:
-            f.write(mutant)
         rows.append("\t".join((name, fcts, select, regex, what)))
+    for name, what, old, new in RUNTIME_CONTROLS:
+        if not write_copy(text, src, outdir, name, old, new):
+            return 1
     with open(os.path.join(outdir, "controls.tsv"), "w",
               encoding="utf-8") as f:
         f.write("\n".join(rows) + "\n")

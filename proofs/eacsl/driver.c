@@ -203,6 +203,24 @@ static void preserved(void)
     free(dc);
 }
 
+/* The same function listed twice: refused, nothing published. */
+static void duplicate(void)
+{
+    struct pcidc *dc = new_core();
+    struct pcidc_policy *pol = policy(PCIDC_COMMAND_INTX_DISABLE, 0);
+    unsigned int nr;
+    struct pcidc_func *f = topology(&nr);
+
+    f[2].sbdf = f[0].sbdf;                  /* 02:00.0 twice */
+    expect(pcidc_plan_build(dc, f, nr, pol) == PCIDC_E_DUPLICATE,
+           "duplicate", "refused");
+    expect(pcidc_crash_disconnect(dc) == 0 && nr_writes == 0, "duplicate",
+           "a plan was published");
+    free(f);
+    free(pol);
+    free(dc);
+}
+
 /* Plan building may read config space: describe, then build, then crash. */
 static void described(void)
 {
@@ -240,12 +258,13 @@ int main(int argc, char **argv)
     default_plan();
     seed_plan();
     preserved();
+    duplicate();
     described();
     if ( failures )
     {
         fprintf(stderr, "eacsl-driver: %d check(s) failed\n", failures);
         return 1;
     }
-    printf("eacsl-driver: 5 scenarios, every contract held\n");
+    printf("eacsl-driver: 6 scenarios, every contract held\n");
     return 0;
 }

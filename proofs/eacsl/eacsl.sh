@@ -40,6 +40,7 @@ pcidc_describe,pcidc_plan_build,check_func,check_funcs,check_policy,\
 fill_plan,pcidc_eacsl_conf_write16,pcidc_eacsl_conf_read32,\
 pcidc_eacsl_test_and_set,\
 pcidc_checked_crash_disconnect,pcidc_checked_plan_build,\
+plan_build_checked_more,\
 pcidc_checked_describe,pcidc_checked_plan_published,main"
 APP_CFLAGS="-Dmain=pcidc_eacsl_app_main
  -Dpcidc_crash_disconnect=pcidc_checked_crash_disconnect
@@ -57,7 +58,7 @@ bundle()
     EA_SHARE=$(ea_share)
     mkdir -p "$dir"
     python3 proofs/eacsl/acsl2macros.py "$dir/acsl_macros.h" \
-        proofs/pcidc_model.h src/pcidc.h
+        proofs/pcidc_model.h src/pcidc.h proofs/eacsl/shim.c
     # shellcheck disable=SC2086
     frama-c -machdep gcc_x86_64 \
         -cpp-extra-args="-include $dir/acsl_macros.h -include proofs/pcidc_model.h -Isrc $GHOST $(echo $RENAME_PORT)" \
@@ -130,7 +131,10 @@ check()
     python3 proofs/controls.py src/pcidc.c "$OUT/controls" >/dev/null ||
         die "generating the broken copies"
     for c in off_by_one:bound other_register:in_order outside_plan:in_order \
-             no_once_check:later_call reads_at_crash:not_at_crash; do
+             no_once_check:later_call reads_at_crash:not_at_crash \
+             children_first:bridges_first seed_reordered:input_order \
+             upstream_planned:upstream_kept misses_last:complete \
+             duplicates_accepted:distinct; do
         name=${c%%:*} expect=${c#*:}
         dir=$OUT/control-$name
         bundle "$OUT/controls/$name.c" "$dir"

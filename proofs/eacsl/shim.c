@@ -59,10 +59,96 @@ int pcidc_eacsl_test_and_set(unsigned long *word)
     return pcidc_port_test_and_set(word);
 }
 
+/*
+ * What WP does not prove of plan building (proofs/README.md, "Not proved"),
+ * stated for the run-time check only: E-ACSL checks the contract of
+ * plan_build_checked_more() below after every build, in make eacsl and
+ * under crashsim --contracts.  pcidc_rt_forwards(b, sbdf): function b is a
+ * bridge whose bus range holds sbdf's bus, in sbdf's segment.  The
+ * pcidc_g_step_input[k] of a plan are the input indices of its steps.
+ */
+/*@ predicate pcidc_rt_forwards{L}(struct pcidc_func *b, integer sbdf) =
+        (b->flags & PCIDC_FUNC_BRIDGE) != 0 &&
+        (b->sbdf >> 16) == (sbdf >> 16) &&
+        b->secondary <= ((sbdf >> 8) & 0xff) &&
+        ((sbdf >> 8) & 0xff) <= b->subordinate;
+
+    predicate pcidc_rt_bridges_first{L}(struct pcidc_plan *p,
+                                        struct pcidc_func *func) =
+        \forall integer a, b; 0 <= a < p->nr_steps && 0 <= b < p->nr_steps ==>
+            (pcidc_rt_forwards(&func[pcidc_g_step_input[b]],
+                               p->step[a].sbdf) ==> b < a);
+
+    predicate pcidc_rt_input_order{L}(struct pcidc_plan *p) =
+        \forall integer a; 0 <= a < p->nr_steps - 1 ==>
+            pcidc_g_step_input[a] < pcidc_g_step_input[a + 1];
+
+    predicate pcidc_rt_distinct{L}(struct pcidc_plan *p) =
+        \forall integer a, b; 0 <= a < p->nr_steps && 0 <= b < p->nr_steps ==>
+            (a != b ==> p->step[a].sbdf != p->step[b].sbdf);
+
+    predicate pcidc_rt_upstream_kept{L}(struct pcidc_plan *p,
+                                        struct pcidc_func *func,
+                                        integer nr) =
+        \forall integer k, j; 0 <= k < p->nr_steps && 0 <= j < nr ==>
+            ((func[j].flags & PCIDC_FUNC_PRESERVE) != 0 ==>
+             !pcidc_rt_forwards(&func[pcidc_g_step_input[k]], func[j].sbdf));
+
+    predicate pcidc_rt_planned{L}(struct pcidc_plan *p, integer j) =
+        \exists integer k; 0 <= k < p->nr_steps && pcidc_g_step_input[k] == j;
+
+    predicate pcidc_rt_all_planned{L}(struct pcidc_plan *p, integer nr) =
+        \forall integer j; 0 <= j < nr ==> pcidc_rt_planned(p, j);
+
+    predicate pcidc_rt_kept{L}(struct pcidc_func *func, integer nr,
+                               integer j) =
+        (func[j].flags & PCIDC_FUNC_PRESERVE) != 0 ||
+        (\exists integer q; 0 <= q < nr &&
+            (func[q].flags & PCIDC_FUNC_PRESERVE) != 0 &&
+            pcidc_rt_forwards(&func[j], func[q].sbdf));
+
+    predicate pcidc_rt_others_planned{L}(struct pcidc_plan *p,
+                                         struct pcidc_func *func,
+                                         integer nr) =
+        \forall integer j; 0 <= j < nr ==>
+            (!pcidc_rt_kept(func, nr, j) ==> pcidc_rt_planned(p, j));
+*/
+
 unsigned int pcidc_checked_crash_disconnect(struct pcidc *dc);
 int pcidc_checked_plan_build(struct pcidc *dc, const struct pcidc_func *func,
                              unsigned int nr,
                              const struct pcidc_policy *policy);
+
+/*
+ * pcidc_plan_build() under its own contract (checked at this call) and the
+ * run-time-only one here (checked where pcidc_checked_plan_build() calls
+ * it: E-ACSL checks a contract at instrumented call sites).
+ */
+/*@ ensures bridges_first: \result == PCIDC_OK &&
+        (policy->flags & PCIDC_POLICY_INPUT_ORDER) == 0 ==>
+        pcidc_rt_bridges_first(dc->published, func);
+    ensures input_order: \result == PCIDC_OK &&
+        (policy->flags & PCIDC_POLICY_INPUT_ORDER) != 0 ==>
+        pcidc_rt_input_order(dc->published);
+    ensures distinct: \result == PCIDC_OK ==>
+        pcidc_rt_distinct(dc->published);
+    ensures upstream_kept: \result == PCIDC_OK &&
+        (policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) == 0 ==>
+        pcidc_rt_upstream_kept(dc->published, func, nr);
+    ensures complete: \result == PCIDC_OK &&
+        (policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) == 0 ==>
+        pcidc_rt_others_planned(dc->published, func, nr);
+    ensures complete_all: \result == PCIDC_OK &&
+        (policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) != 0 ==>
+        pcidc_rt_all_planned(dc->published, nr);
+*/
+static int plan_build_checked_more(struct pcidc *dc,
+                                   const struct pcidc_func *func,
+                                   unsigned int nr,
+                                   const struct pcidc_policy *policy)
+{
+    return pcidc_plan_build(dc, func, nr, policy);
+}
 int pcidc_checked_describe(struct pcidc_func *func, uint32_t sbdf,
                            uint8_t flags);
 const struct pcidc_plan *pcidc_checked_plan_published(const struct pcidc *dc);
@@ -80,7 +166,7 @@ unsigned int pcidc_checked_crash_disconnect(struct pcidc *dc)
 int pcidc_checked_plan_build(struct pcidc *dc, const struct pcidc_func *func,
                              unsigned int nr, const struct pcidc_policy *policy)
 {
-    return pcidc_plan_build(dc, func, nr, policy);
+    return plan_build_checked_more(dc, func, nr, policy);
 }
 
 int pcidc_checked_describe(struct pcidc_func *func, uint32_t sbdf,
