@@ -90,21 +90,25 @@ $(SIM_CONTRACTS): $(SIM_CONTRACTS_OBJS) $(EACSL_LIB) | $(HALT_BIOS)
 
 crashsim-contracts: $(SIM_CONTRACTS) $(CRASHSIM)
 
-# The negative control: the same program on a broken copy of the core
-# (controls.py's outside_plan: each write goes to the neighbouring device,
-# sbdf ^ 8), which E-ACSL must stop.
-SIM_BROKEN_DIR := $(BUILD)/eacsl/sim-outside_plan
-SIM_BROKEN_LIB := $(SIM_BROKEN_DIR)/libpcidc_eacsl.a
-SIM_BROKEN     := $(SIM_BROKEN_DIR)/crashsim-contracts
+# Negative controls: the same program on controls.py's broken copy NAME,
+# build/eacsl/sim-NAME/crashsim-contracts, which E-ACSL must stop:
+# outside_plan (each write to the neighbouring device, sbdf ^ 8) on the
+# crash path, children_first (functions before their bridges) in plan
+# building.
+SIM_BROKEN_CRASH := $(BUILD)/eacsl/sim-outside_plan/crashsim-contracts
+SIM_BROKEN_PLAN  := $(BUILD)/eacsl/sim-children_first/crashsim-contracts
 
-$(SIM_BROKEN_LIB): $(EACSL_DEPS) | deps-prove
-	@mkdir -p $(SIM_BROKEN_DIR)
-	@python3 proofs/controls.py $(CORE_SRC) $(SIM_BROKEN_DIR)/src >/dev/null
-	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle \
-	    $(SIM_BROKEN_DIR)/src/outside_plan.c $(SIM_BROKEN_DIR)
+.PRECIOUS: $(BUILD)/eacsl/sim-%/libpcidc_eacsl.a
 
-$(SIM_BROKEN): $(SIM_CONTRACTS_OBJS) $(SIM_BROKEN_LIB) | $(HALT_BIOS)
-	$(CC) $(SIM_CONTRACTS_OBJS) $(SIM_BROKEN_LIB) $(SIM_LDLIBS) \
+$(BUILD)/eacsl/sim-%/libpcidc_eacsl.a: $(EACSL_DEPS) | deps-prove
+	@mkdir -p $(@D)
+	@python3 proofs/controls.py $(CORE_SRC) $(@D)/src >/dev/null
+	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle $(@D)/src/$*.c $(@D)
+
+$(BUILD)/eacsl/sim-%/crashsim-contracts: $(SIM_CONTRACTS_OBJS) \
+                                         $(BUILD)/eacsl/sim-%/libpcidc_eacsl.a \
+                                         | $(HALT_BIOS)
+	$(CC) $(SIM_CONTRACTS_OBJS) $(@D)/libpcidc_eacsl.a $(SIM_LDLIBS) \
 	    $(EACSL_LDLIBS) -o $@
 
 # The scenarios of qtest/test_contracts.c (built here, not by qtest.mk: it
@@ -118,9 +122,10 @@ $(SIM_CONTRACTS_TEST): qtest/test_contracts.c $(QTEST_HDR) $(SIM_HDR) \
 	$(CC) $(SIM_CFLAGS) -Iqtest $< $(SIM_LIB) -lcmocka $(SIM_LDLIBS) -o $@
 
 .PHONY: check-sim-contracts
-check-sim-contracts: $(SIM_CONTRACTS_TEST) $(SIM_CONTRACTS) $(SIM_BROKEN) \
-                     $(CRASHSIM) $(HALT_BIOS)
-	@PCIDC_CRASHSIM=$(CRASHSIM) PCIDC_CRASHSIM_BROKEN=$(SIM_BROKEN) \
-	    $(SIM_CONTRACTS_TEST)
+check-sim-contracts: $(SIM_CONTRACTS_TEST) $(SIM_CONTRACTS) \
+                     $(SIM_BROKEN_CRASH) $(SIM_BROKEN_PLAN) $(CRASHSIM) \
+                     $(HALT_BIOS)
+	@PCIDC_CRASHSIM=$(CRASHSIM) PCIDC_CRASHSIM_BROKEN=$(SIM_BROKEN_CRASH) \
+	    PCIDC_CRASHSIM_BROKEN_PLAN=$(SIM_BROKEN_PLAN) $(SIM_CONTRACTS_TEST)
 
 CHECK_STEPS += check-sim-contracts

@@ -7,13 +7,16 @@
  *    preserved NIC, VT-d): the checked core completes, disconnects every
  *    planned function and leaves nothing corrupted beyond in-flight reads,
  *    while policy none, in the same run, does corrupt memory;
- *  - the negative control: crashsim linked against a broken copy of the
+ *  - the negative controls: crashsim linked against a broken copy of the
  *    core (each write to the neighbouring device) must be stopped by E-ACSL
  *    naming the property, exit 3, report written, no QEMU or files left;
+ *    and against one that plans functions before their bridges, stopped in
+ *    --plan-only (plan building runs in a child there) with exit 3;
  *  - a plain build whose E-ACSL sibling is missing says so (exit 2).
  *
  * Built and run by proofs/proofs.mk (make check-sim-contracts):
- * $PCIDC_CRASHSIM is build/crashsim, $PCIDC_CRASHSIM_BROKEN the broken build.
+ * $PCIDC_CRASHSIM is build/crashsim, $PCIDC_CRASHSIM_BROKEN and
+ * $PCIDC_CRASHSIM_BROKEN_PLAN the broken builds.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -175,6 +178,30 @@ static void test_broken_core_caught(void **state)
     run_cleanup(&r);
 }
 
+static void test_broken_plan_caught(void **state)
+{
+    const char *argv[] = { "--contracts", "--plan-only", "--topology",
+                           "bridge(e1000)", "--policy", "pcidc", NULL };
+    char *plain = strdup(env_path("PCIDC_CRASHSIM"));
+    static struct run r;
+
+    (void)state;
+    setenv("PCIDC_CRASHSIM", env_path("PCIDC_CRASHSIM_BROKEN_PLAN"), 1);
+    run_prepare(&r);
+    assert_int_equal(run_crashsim(&r, argv, NULL, NULL), 0);
+    setenv("PCIDC_CRASHSIM", plain, 1);
+    free(plain);
+    if (r.status != EXIT_VIOLATION)
+        fprintf(stderr, "status %d, stderr: [%s]\n", r.status, r.err);
+    assert_int_equal(r.status, EXIT_VIOLATION);
+    assert_non_null(strstr(r.err, "Error: Postcondition failed"));
+    assert_non_null(strstr(r.err, "bridges_first"));
+    assert_non_null(strstr(r.err, "crashsim: contract violated"));
+    assert_int_equal(run_procs_with(r.tmpdir), 0);
+    assert_int_equal(leftovers(r.tmpdir, "report.json"), 0);
+    run_cleanup(&r);
+}
+
 static void test_contracts_build_missing(void **state)
 {
     const char *argv[] = { "--contracts", NULL };
@@ -204,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_demo_topology),
         cmocka_unit_test(test_odd_topology),
         cmocka_unit_test(test_broken_core_caught),
+        cmocka_unit_test(test_broken_plan_caught),
         cmocka_unit_test(test_contracts_build_missing),
     };
 
