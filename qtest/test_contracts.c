@@ -140,28 +140,50 @@ static int leftovers(const char *dir, const char *keep)
     return n;
 }
 
+/* Run program (r prepared) instead of $PCIDC_CRASHSIM with argv and env. */
+static void run_program(struct run *r, const char *program,
+                        const char *const *argv, const char *const *env)
+{
+    char *plain = strdup(env_path("PCIDC_CRASHSIM"));
+
+    assert_non_null(plain);
+    setenv("PCIDC_CRASHSIM", program, 1);
+    assert_int_equal(run_crashsim(r, argv, env, NULL), 0);
+    setenv("PCIDC_CRASHSIM", plain, 1);
+    free(plain);
+}
+
+/* Stopped by E-ACSL on property (a kind of check), nothing left behind. */
+static void assert_violation(const struct run *r, const char *kind,
+                             const char *property)
+{
+    char failed[64];
+
+    if (r->status != EXIT_VIOLATION)
+        fprintf(stderr, "status %d, stderr: [%s]\n", r->status, r->err);
+    assert_int_equal(r->status, EXIT_VIOLATION);
+    snprintf(failed, sizeof(failed), "Error: %s failed", kind);
+    assert_non_null(strstr(r->err, failed));
+    assert_non_null(strstr(r->err, property));
+    assert_non_null(strstr(r->err, "contract violated"));
+    assert_int_equal(run_procs_with(r->tmpdir), 0);
+    assert_int_equal(leftovers(r->tmpdir, "report.json"), 0);
+}
+
 static void test_broken_core_caught(void **state)
 {
     const char *argv[] = { "--contracts", "--topology", "e1000,bridge(e1000)",
                            "--policy", "none,pcidc", "--window-ms", "200",
                            NULL };
     const char *env[] = { "PCIDC_SIM_JOBS=1", NULL };
-    char *plain = strdup(env_path("PCIDC_CRASHSIM"));
     static struct run r;
     const json_t *pcidc;
 
     (void)state;
-    setenv("PCIDC_CRASHSIM", env_path("PCIDC_CRASHSIM_BROKEN"), 1);
     run_prepare(&r);
-    assert_int_equal(run_crashsim(&r, argv, env, NULL), 0);
-    setenv("PCIDC_CRASHSIM", plain, 1);
-    free(plain);
-    if (r.status != EXIT_VIOLATION)
-        fprintf(stderr, "status %d, stderr: [%s]\n", r.status, r.err);
-    assert_int_equal(r.status, EXIT_VIOLATION);
+    run_program(&r, env_path("PCIDC_CRASHSIM_BROKEN"), argv, env);
     /* E-ACSL's message: the loop invariant that ties writes to steps. */
-    assert_non_null(strstr(r.err, "Error: Invariant failed"));
-    assert_non_null(strstr(r.err, "in_order"));
+    assert_violation(&r, "Invariant", "in_order");
     assert_non_null(strstr(r.err, "crashsim: pcidc: contract violated"));
     /* The report is still written, with the stopped run marked. */
     assert_non_null(r.report);
@@ -173,51 +195,36 @@ static void test_broken_core_caught(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(pcidc, "error")),
                            "contract violated"));
     assert_none_corrupts(run_policy_ok(&r, "none"));
-    assert_int_equal(run_procs_with(r.tmpdir), 0);
-    assert_int_equal(leftovers(r.tmpdir, "report.json"), 0);
     run_cleanup(&r);
 }
 
+/* Plan building under the contract: --plan-only builds in a child. */
 static void test_broken_plan_caught(void **state)
 {
     const char *argv[] = { "--contracts", "--plan-only", "--topology",
                            "bridge(e1000)", "--policy", "pcidc", NULL };
-    char *plain = strdup(env_path("PCIDC_CRASHSIM"));
     static struct run r;
 
     (void)state;
-    setenv("PCIDC_CRASHSIM", env_path("PCIDC_CRASHSIM_BROKEN_PLAN"), 1);
     run_prepare(&r);
-    assert_int_equal(run_crashsim(&r, argv, NULL, NULL), 0);
-    setenv("PCIDC_CRASHSIM", plain, 1);
-    free(plain);
-    if (r.status != EXIT_VIOLATION)
-        fprintf(stderr, "status %d, stderr: [%s]\n", r.status, r.err);
-    assert_int_equal(r.status, EXIT_VIOLATION);
-    assert_non_null(strstr(r.err, "Error: Postcondition failed"));
-    assert_non_null(strstr(r.err, "bridges_first"));
-    assert_non_null(strstr(r.err, "crashsim: contract violated"));
-    assert_int_equal(run_procs_with(r.tmpdir), 0);
-    assert_int_equal(leftovers(r.tmpdir, "report.json"), 0);
+    run_program(&r, env_path("PCIDC_CRASHSIM_BROKEN_PLAN"), argv, NULL);
+    assert_violation(&r, "Postcondition", "bridges_first");
     run_cleanup(&r);
 }
 
 static void test_contracts_build_missing(void **state)
 {
     const char *argv[] = { "--contracts", NULL };
-    char *plain = strdup(env_path("PCIDC_CRASHSIM"));
     char copy[128], cmd[400];
     static struct run r;
 
     (void)state;
     run_prepare(&r);
     snprintf(copy, sizeof(copy), "%s/crashsim", r.tmpdir);
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", plain, copy);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", env_path("PCIDC_CRASHSIM"),
+             copy);
     assert_int_equal(system(cmd), 0);
-    setenv("PCIDC_CRASHSIM", copy, 1);
-    assert_int_equal(run_crashsim(&r, argv, NULL, NULL), 0);
-    setenv("PCIDC_CRASHSIM", plain, 1);
-    free(plain);
+    run_program(&r, copy, argv, NULL);
     assert_int_equal(r.status, 2);
     assert_true(run_one_line(&r));
     assert_non_null(strstr(r.err, "crashsim-contracts is not built"));
