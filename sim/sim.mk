@@ -19,7 +19,9 @@
 #
 # Programs: build/crashsim from sim/crashsim.c (made by "make sim"); build/sim/NAME
 # from any other sim/NAME.c whose name contains "main", on demand ("make
-# build/sim/NAME", e.g. from another fragment).  All link -ljansson -lpthread.
+# build/sim/NAME", e.g. from another fragment; ci/e2e/e2e.mk gives
+# build/sim/xen_e2e_main its own rule, adding sim/xen_e2e/*.c).  All link
+# -ljansson -lpthread.
 # build/sim-asan/libsim.a is the same library built with SANFLAGS, for test
 # suites that run under ASan/UBSan.  Firmware: build/halt-bios.bin, written
 # by a generator built from sim/firmware/mkhaltbios.c (nothing binary is

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xen-e2e: guest state through qtest, memory reads only -- ECAM config
+ * reads, the e1000 receive ring and buffers, the AHCI command slots.
+ */
+#define _GNU_SOURCE
+#include "xen_e2e.h"
+
+static uint64_t ecam(uint8_t bus, uint8_t devfn, unsigned int reg)
+{
+    return ECAM_BASE + ((uint64_t)bus << 20) + ((uint64_t)devfn << 12) + reg;
+}
+
+/* Functions on bus 0 and below bridges, found with config reads only. */
+static void enumerate_bus(struct qts *q, struct run_result *r, uint8_t bus,
+                          unsigned int depth)
+{
+    for ( unsigned int devfn = 0; devfn < 256; devfn++ )
+    {
+        uint32_t id = qts_readl(q, ecam(bus, devfn, 0));
+        struct func_obs *f;
+
+        if ( (id & 0xffff) == 0xffff || (id & 0xffff) == 0 )
+        {
+            if ( (devfn & 7) == 0 )
+                devfn += 7;             /* no function 0: no device */
+            continue;
+        }
+        if ( r->nr_funcs == MAX_FUNCS )
+            return;
+        f = &r->func[r->nr_funcs++];
+        f->bus = bus;
+        f->devfn = (uint8_t)devfn;
+        f->vendor = (uint16_t)id;
+        f->device = (uint16_t)(id >> 16);
+        f->header_type = qts_readb(q, ecam(bus, devfn, 0x0e));
+        f->planned = true;
+        f->t_value = -1;
+        f->t_changed = -1;
+        if ( (f->header_type & 0x7f) == 1 && depth < 8 )
+        {
+            uint8_t secondary = qts_readb(q, ecam(bus, devfn, 0x19));
+
+            if ( secondary > bus )
+                enumerate_bus(q, r, secondary, depth + 1);
+        }
+        if ( (devfn & 7) == 0 && !(f->header_type & 0x80) )
+            devfn += 7;                 /* single-function device */
+    }
+}
+
+static int find_func(const struct run_result *r, uint16_t vendor,
+                     uint16_t device)
+{
+    for ( unsigned int i = 0; i < r->nr_funcs; i++ )
+        if ( r->func[i].vendor == vendor && r->func[i].device == device )
+            return (int)i;
+    return -1;
+}
+
+static uint64_t mem_bar(struct qts *q, const struct func_obs *f, unsigned int n)
+{
+    uint32_t lo = qts_readl(q, ecam(f->bus, f->devfn, 0x10 + 4 * n));
+    uint64_t addr = lo & ~0xfULL;
+
+    if ( (lo & 0x6) == 0x4 )
+        addr |= (uint64_t)qts_readl(q, ecam(f->bus, f->devfn, 0x14 + 4 * n)) << 32;
+    return (lo & 1) ? 0 : addr;
+}
+
+static int watch_alloc(struct watch *w, unsigned int n)
+{
+    size_t bytes = (size_t)n * DESC_SIZE;
+
+    w->ring_prev = calloc(1, bytes);
+    w->ring_before = calloc(1, bytes);
+    w->ring_line = calloc(1, bytes);
+    w->ring_base = calloc(1, bytes);
+    w->ring_now = calloc(1, bytes);
+    w->done_after = calloc(n, sizeof(bool));
+    return w->ring_prev && w->ring_before && w->ring_line && w->ring_base &&
+           w->ring_now &&
+           w->done_after ? 0 : -1;
+}
+
+int watch_discover(struct watch *w)
+{
+    struct run_result *r = w->r;
+    struct qts *q = w->q;
+    int ahci;
+
+    if ( qts_readl(q, ecam(0, 0, 0)) != 0x29c08086 )
+        return qts_fail(q, "ECAM at 0x%llx does not show q35's host bridge",
+                        (unsigned long long)ECAM_BASE), -1;
+    enumerate_bus(q, r, 0, 0);
+    w->nic = find_func(r, 0x8086, 0x100e);
+    if ( w->nic < 0 )
+        return qts_fail(q, "no e1000 (8086:100e) found through ECAM"), -1;
+    w->nic_bar = mem_bar(q, &r->func[w->nic], 0);
+    r->ring_base = qts_readl(q, w->nic_bar + E1000_RDBAL) |
+                   (uint64_t)qts_readl(q, w->nic_bar + E1000_RDBAH) << 32;
+    r->ring_size = qts_readl(q, w->nic_bar + E1000_RDLEN) / DESC_SIZE;
+    if ( !r->ring_base || !r->ring_size || r->ring_size > MAX_RING )
+        return qts_fail(q, "e1000 receive ring not set up (base 0x%" PRIx64
+                        ", %u descriptors)", r->ring_base, r->ring_size), -1;
+    ahci = find_func(r, 0x8086, 0x2922);
+    if ( ahci >= 0 )
+        w->abar = mem_bar(q, &r->func[ahci], 5);
+    if ( w->abar )
+        w->clb = qts_readl(q, w->abar + AHCI_P0CLB) |
+                 (uint64_t)qts_readl(q, w->abar + AHCI_P0CLBU) << 32;
+    r->ahci_seen = w->clb != 0;
+    if ( watch_alloc(w, r->ring_size) != 0 )
+        return qts_fail(q, "out of memory"), -1;
+    return qts_error(q) ? -1 : 0;
+}
+
+static bool desc_done(const uint8_t *ring, unsigned int i)
+{
+    return ring[i * DESC_SIZE + 12] & 1;            /* status.DD */
+}
+
+static uint16_t desc_len(const uint8_t *ring, unsigned int i)
+{
+    return (uint16_t)(ring[i * DESC_SIZE + 8] | ring[i * DESC_SIZE + 9] << 8);
+}
+
+static uint64_t desc_addr(const uint8_t *ring, unsigned int i)
+{
+    uint64_t a;
+
+    memcpy(&a, ring + i * DESC_SIZE, 8);
+    return a;
+}
+
+/* Descriptors done in 'now' but not in 'then'. */
+static unsigned long newly_done(const uint8_t *then, const uint8_t *now,
+                                unsigned int n)
+{
+    unsigned long count = 0;
+
+    for ( unsigned int i = 0; i < n; i++ )
+        count += !desc_done(then, i) && desc_done(now, i);
+    return count;
+}
+
+static void read_commands(struct watch *w, enum phase ph)
+{
+    for ( unsigned int i = 0; i < w->r->nr_funcs; i++ )
+    {
+        struct func_obs *f = &w->r->func[i];
+        uint16_t cmd = qts_readw(w->q, ecam(f->bus, f->devfn, 4));
+
+        if ( ph == PH_BEFORE )
+            f->before = cmd;
+        if ( ph != PH_BEFORE && !w->have_line )
+            f->at_line = cmd;
+        if ( ph == PH_AFTER && !w->have_base )
+            f->first_after = cmd;
+        else if ( ph == PH_AFTER && cmd != f->last && !f->changed_after )
+        {
+            f->changed_after = true;
+            f->t_changed = now_s() - w->t0;
+        }
+        f->last = cmd;
+    }
+}
+
+/*
+ * AHCI port 0 commands issued (PxCI | PxSACT), read only before the crash
+ * line: the crash path turns memory decode off, and the registers are gone.
+ */
+static void read_ahci(struct watch *w)
+{
+    uint32_t issued;
+
+    if ( !w->clb )
+        return;
+    issued = qts_readl(w->q, w->abar + AHCI_P0CI) |
+             qts_readl(w->q, w->abar + AHCI_P0SACT);
+    w->r->ahci_busy_polls += issued != 0;
+    w->r->ahci_inflight = (unsigned int)__builtin_popcount(issued);
+    w->issued = issued;
+}
+
+static void count_after(struct watch *w)
+{
+    struct run_result *r = w->r;
+
+    for ( unsigned int i = 0; i < r->ring_size; i++ )
+        if ( !w->done_after[i] && !desc_done(w->ring_base, i) &&
+             desc_done(w->ring_now, i) )
+        {
+            w->done_after[i] = true;
+            r->desc_after++;
+            r->bytes_after += desc_len(w->ring_now, i);
+        }
+}
+
+static void ahci_mark_base(struct watch *w);
+
+/* RDH, only while the e1000's memory decode is on (the BAR is gone otherwise). */
+static void read_head(struct watch *w, enum phase ph)
+{
+    struct run_result *r = w->r;
+    long head;
+
+    if ( !(r->func[w->nic].last & 0x0002) )
+        return;
+    head = qts_readl(w->q, w->nic_bar + E1000_RDH);
+    if ( ph == PH_BEFORE )
+        r->head_before = head;
+    else if ( ph == PH_AFTER && !w->have_base )
+        r->head_base = head;
+    else if ( ph == PH_AFTER && r->head_base >= 0 )
+        r->head_end = head;
+}
+
+/* One look at everything. */
+void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs)
+{
+    struct run_result *r = w->r;
+    size_t bytes = (size_t)r->ring_size * DESC_SIZE;
+    double t_start = now_s();
+
+    read_commands(w, ph);
+    read_head(w, ph);
+    qts_memread(w->q, r->ring_base, w->ring_now, bytes);
+    if ( ph == PH_BEFORE )
+        read_ahci(w);
+    if ( qts_error(w->q) )
+        return;
+
+    if ( ph == PH_BEFORE )
+    {
+        if ( w->have_prev )
+            r->desc_before += newly_done(w->ring_prev, w->ring_now, r->ring_size);
+        memcpy(w->ring_before, w->ring_now, bytes);
+        w->have_before = true;
+    }
+    if ( ph != PH_BEFORE && !w->have_line )
+        memcpy(w->ring_line, w->ring_now, bytes);
+    if ( ph == PH_AFTER && !w->have_base )
+    {
+        if ( w->have_before )
+            r->desc_window = newly_done(w->ring_before, w->ring_now, r->ring_size);
+        r->desc_in_path = newly_done(w->ring_line, w->ring_now, r->ring_size);
+        memcpy(w->ring_base, w->ring_now, bytes);
+        w->have_base = true;
+        r->first_poll_after = t_start - t_anchor_abs;
+        ahci_mark_base(w);
+    }
+    else if ( ph == PH_AFTER )
+        count_after(w);
+    w->have_line = w->have_line || ph != PH_BEFORE;
+    memcpy(w->ring_prev, w->ring_now, bytes);
+    w->have_prev = true;
+    if ( ph == PH_AFTER )
+    {
+        w->polls++;
+        w->poll_total += now_s() - t_start;
+    }
+}
+
+/* When each function first read the core's value, relative to the line. */
+void watch_values(struct watch *w, uint16_t value, double t_rel)
+{
+    for ( unsigned int i = 0; i < w->r->nr_funcs; i++ )
+    {
+        struct func_obs *f = &w->r->func[i];
+
+        if ( f->t_value < 0 && f->last == value )
+            f->t_value = t_rel;
+    }
+}
+
+void sector_stamp(uint8_t *p, uint64_t lba)
+{
+    memcpy(p, SECTOR_MAGIC, 8);
+    memcpy(p + 8, &lba, 8);
+}
+
+/* First LBA and sector count of a READ FPDMA QUEUED or READ DMA EXT FIS. */
+static bool fis_read(const uint8_t *cfis, uint64_t *lba, unsigned int *count)
+{
+    if ( cfis[0] != 0x27 || (cfis[2] != 0x60 && cfis[2] != 0x25) )
+        return false;
+    *lba = 0;
+    for ( unsigned int i = 0; i < 6; i++ )
+        *lba |= (uint64_t)cfis[i < 3 ? 4 + i : 5 + i] << (8 * i);
+    *count = cfis[2] == 0x60 ? (unsigned int)(cfis[3] | cfis[11] << 8)
+                             : (unsigned int)(cfis[12] | cfis[13] << 8);
+    return true;
+}
+
+/*
+ * One AHCI command issued at the last poll before the crash line: how many
+ * of its bytes are in memory, judged by the stamp at the start of each PRD
+ * entry's buffer (at most max_prd entries).  *asked: the command's length.
+ */
+static unsigned long ahci_slot_landed(struct watch *w, unsigned int slot,
+                                      unsigned int max_prd, unsigned long *asked)
+{
+    uint8_t hdr[AHCI_HDR_SIZE], cfis[64], prd[16], head[16], want[16];
+    uint64_t ctba, lba, off = 0;
+    unsigned int prdtl, count;
+    unsigned long landed = 0;
+
+    *asked = 0;
+    qts_memread(w->q, w->clb + slot * AHCI_HDR_SIZE, hdr, sizeof(hdr));
+    memcpy(&ctba, hdr + 8, 8);
+    prdtl = hdr[2] | hdr[3] << 8;
+    qts_memread(w->q, ctba, cfis, sizeof(cfis));
+    if ( qts_error(w->q) || !fis_read(cfis, &lba, &count) )
+        return 0;
+    for ( unsigned int i = 0; i < prdtl && i < max_prd; i++ )
+    {
+        uint64_t dba;
+        uint32_t dbc;
+
+        qts_memread(w->q, ctba + 0x80 + 16 * i, prd, sizeof(prd));
+        memcpy(&dba, prd, 8);
+        memcpy(&dbc, prd + 12, 4);
+        dbc = (dbc & 0x3fffff) + 1;
+        qts_memread(w->q, dba, head, sizeof(head));
+        sector_stamp(want, lba + off / 512);
+        if ( !memcmp(head, want, sizeof(want)) )
+            landed += dbc;
+        off += dbc;
+    }
+    *asked = (unsigned long)count * 512;
+    return landed;
+}
+
+/*
+ * At the anchor's first poll: which in-flight commands already landed.
+ * QEMU lands a (throttled) read all at once, so the first PRD entry tells.
+ */
+static void ahci_mark_base(struct watch *w)
+{
+    unsigned long asked;
+
+    for ( unsigned int slot = 0; slot < AHCI_SLOTS && w->clb; slot++ )
+        if ( (w->issued & (1u << slot)) && ahci_slot_landed(w, slot, 1, &asked) )
+            w->landed_at_base |= 1u << slot;
+}
+
+/* At the end: every in-flight command, every PRD entry. */
+void ahci_check(struct watch *w)
+{
+    struct run_result *r = w->r;
+
+    for ( unsigned int slot = 0; slot < AHCI_SLOTS && w->clb; slot++ )
+    {
+        unsigned long asked, landed;
+
+        if ( !(w->issued & (1u << slot)) )
+            continue;
+        landed = ahci_slot_landed(w, slot, AHCI_MAX_PRD, &asked);
+        r->ahci_bytes += asked;
+        r->ahci_bytes_landed += landed;
+        r->ahci_landed += landed != 0;
+        if ( landed && !(w->landed_at_base & (1u << slot)) )
+        {
+            r->ahci_landed_after++;
+            r->ahci_bytes_after += landed;
+        }
+    }
+}
+
+static int64_t buffer_seq(struct watch *w, uint64_t addr)
+{
+    uint8_t head[26];
+    uint32_t seq;
+
+    if ( !addr )
+        return -1;
+    qts_memread(w->q, addr, head, sizeof(head));
+    if ( qts_error(w->q) || memcmp(head, nic_mac, 6) ||
+         head[12] != FRAME_TYPE >> 8 || head[13] != (FRAME_TYPE & 0xff) ||
+         memcmp(head + 14, FRAME_MAGIC, 8) )
+        return -1;
+    memcpy(&seq, head + 22, 4);
+    return seq;
+}
+
+/*
+ * Every buffer the ring names, read from memory at the end: how many hold
+ * one of our frames numbered at or after the anchor (sent after the
+ * harness read the anchor line, so written after it).  The ring as seen at
+ * the first poll after the anchor and at the end goes to 'dump' (one line
+ * per descriptor), the evidence behind the counts.
+ */
+void scan_buffers(struct watch *w, FILE *dump)
+{
+    struct run_result *r = w->r;
+
+    if ( dump )
+        fprintf(dump, "# seq_at_anchor %lu (%s)\n# desc addr status_first_after "
+                "status_end len_end done_after buffer_seq\n", r->seq_at_anchor,
+                r->anchor);
+    for ( unsigned int i = 0; i < r->ring_size; i++ )
+    {
+        uint64_t addr = desc_addr(w->ring_now, i);
+        int64_t seq = buffer_seq(w, addr);
+
+        if ( qts_error(w->q) )
+            return;
+        if ( dump )
+            fprintf(dump, "%u 0x%" PRIx64 " 0x%02x 0x%02x %u %d %" PRId64 "\n", i,
+                    addr, w->ring_base[i * DESC_SIZE + 12],
+                    w->ring_now[i * DESC_SIZE + 12], desc_len(w->ring_now, i),
+                    w->done_after[i], seq);
+        if ( seq >= 0 && (uint64_t)seq >= r->seq_at_anchor )
+        {
+            r->frames_late++;
+            r->frames_late_bytes += FRAME_LEN;
+        }
+    }
+}
+
+void watch_free(struct watch *w)
+{
+    free(w->ring_prev);
+    free(w->ring_before);
+    free(w->ring_line);
+    free(w->ring_base);
+    free(w->ring_now);
+    free(w->done_after);
+}
