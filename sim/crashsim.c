@@ -204,7 +204,7 @@ static double now_ms(void)
 static double worker_deadline(const struct crash_opts *o)
 {
     return now_ms() + o->window_ms +
-           4.0 * (o->timeout_ms ? o->timeout_ms : QTS_DEFAULT_TIMEOUT_MS) +
+           4.0 * qts_timeout_ms(o->timeout_ms) +
            WORKER_SLACK_MS;
 }
 
@@ -454,13 +454,13 @@ static int check_clean(const char *list, const json_t *report)
     return status;
 }
 
-static unsigned int version_timeout(void)
+/* qts ignores a malformed $PCIDC_QTS_TIMEOUT_MS; a user is told. */
+static void check_timeout_env(void)
 {
     const char *env = getenv(QTS_TIMEOUT_ENV);
 
-    if (env && *env)
-        return (unsigned int)parse_number(QTS_TIMEOUT_ENV, env, 3600000);
-    return QTS_DEFAULT_TIMEOUT_MS;
+    if (env && *env && !parse_number(QTS_TIMEOUT_ENV, env, 3600000))
+        die("%s: 0 is not a time-out (1 to 3600000 ms)", QTS_TIMEOUT_ENV);
 }
 
 /*
@@ -583,10 +583,8 @@ int main(int argc, char **argv)
     o.verbose = a.verbose;
     o.iommu_probe = a.iommu_probe;
 
-    if (qts_query_version(a.qemu ? a.qemu : (getenv(QTS_QEMU_ENV) ?
-                                            getenv(QTS_QEMU_ENV) :
-                                            QTS_DEFAULT_QEMU),
-                          version_timeout(), version, sizeof(version), err,
+    check_timeout_env();
+    if (qts_query_version(a.qemu, 0, version, sizeof(version), err,
                           sizeof(err)))
         die("%s", err);
 

@@ -371,12 +371,14 @@ static int fail_dead(struct qts *q, const char *when)
 
 /* --- instance ---------------------------------------------------------------- */
 
-static unsigned int default_timeout(void)
+unsigned int qts_timeout_ms(unsigned int ms)
 {
     const char *env = getenv(QTS_TIMEOUT_ENV);
     char *end;
     unsigned long v;
 
+    if (ms)
+        return ms;
     if (env && *env) {
         errno = 0;
         v = strtoul(env, &end, 10);
@@ -439,7 +441,7 @@ struct qts *qts_new(const struct qts_opts *opts)
     q->no_bios = opts->no_bios;
     q->qemu_listens = opts->qemu_listens;
     q->memory_mb = opts->memory_mb ? opts->memory_mb : 256;
-    q->timeout_ms = opts->timeout_ms ? opts->timeout_ms : default_timeout();
+    q->timeout_ms = qts_timeout_ms(opts->timeout_ms);
     if (!q->qemu || !q->bios || !q->machine || !q->qtest_log) {
         qts_close(q);
         return NULL;
@@ -494,7 +496,7 @@ void qts_kill(struct qts *q)
 
 void qts_set_timeout(struct qts *q, unsigned int ms)
 {
-    q->timeout_ms = ms ? ms : default_timeout();
+    q->timeout_ms = qts_timeout_ms(ms);
 }
 
 unsigned int qts_timeout(const struct qts *q)
@@ -875,11 +877,16 @@ static int read_first_line(int fd, char *buf, size_t len, uint64_t deadline)
 int qts_query_version(const char *qemu, unsigned int timeout_ms,
                       char *buf, size_t len, char *err, size_t errlen)
 {
-    char *argv[] = { (char *)qemu, (char *)"--version", NULL };
+    char *argv[] = { NULL, (char *)"--version", NULL };
     int pipefd[2], status = 0, timed_out;
     char exe[PATH_MAX];
     pid_t pid;
 
+    if (!qemu)
+        qemu = getenv(QTS_QEMU_ENV) && *getenv(QTS_QEMU_ENV) ?
+               getenv(QTS_QEMU_ENV) : QTS_DEFAULT_QEMU;
+    argv[0] = (char *)qemu;
+    timeout_ms = qts_timeout_ms(timeout_ms);
     if (!resolve_exe(qemu, exe, sizeof(exe))) {
         snprintf(err, errlen, "QEMU binary '%s' not found or not executable",
                  qemu);

@@ -147,9 +147,15 @@ unsigned int qts_timeout(const struct qts *q);
  */
 const char *qts_qemu_version(struct qts *q);
 
-/* Same, standalone: returns 0 or -1 with a message in err. */
+/*
+ * Same, standalone: returns 0 or -1 with a message in err.  qemu NULL and
+ * timeout_ms 0 mean the defaults qts_open() uses.
+ */
 int qts_query_version(const char *qemu, unsigned int timeout_ms,
                       char *buf, size_t len, char *err, size_t errlen);
+
+/* ms, or if 0 the default: $PCIDC_QTS_TIMEOUT_MS (1..3600000), else 30 s. */
+unsigned int qts_timeout_ms(unsigned int ms);
 
 /* --- qtest commands ------------------------------------------------------ */
 
