@@ -5,6 +5,8 @@
  *
  *  - the QEMU binary does not exist (--qemu to a missing path);
  *  - an impossible or garbled topology (rejected before QEMU starts);
+ *  - --require-clean naming a policy that does not run (and, the one case
+ *    ending in exit 1, a required-clean policy that corrupts memory);
  *  - QEMU killed in the middle of a scenario;
  *  - a stand-in that connects and never answers (short time-out);
  *  - a stand-in that answers with malformed lines.
@@ -69,6 +71,34 @@ static void test_impossible_topology(void **state)
     }
 }
 
+/*
+ * --require-clean naming a policy that will not run is refused before any
+ * QEMU starts; one that runs and corrupts memory ends in exit 1 (with the
+ * figure on stderr), the report still written.
+ */
+static void test_require_clean(void **state)
+{
+    const char *not_run[] = { "--policy", "none", "--require-clean", "pcidc",
+                              NULL };
+    const char *dirty[] = { "--topology", "e1000", "--policy", "none",
+                            "--window-ms", "200", "--require-clean", "none",
+                            NULL };
+    static struct run r;
+
+    (void)state;
+    run_args(&r, not_run, NULL, NULL);
+    assert_clean_exit2(&r, "policy pcidc is not run");
+    assert_true(r.ms < 5000);
+    run_cleanup(&r);
+
+    run_args(&r, dirty, NULL, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "policy none corrupted"));
+    assert_non_null(r.report);
+    assert_int_equal(run_procs_with(r.tmpdir), 0);
+    run_cleanup(&r);
+}
+
 /* Wait for the QEMU under r->tmpdir (its qtest socket lives in a qts
  * directory there), then SIGKILL that one process. */
 static void kill_qemu_when_up(struct run *r, pid_t crashsim)
@@ -131,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_missing_qemu),
         cmocka_unit_test(test_impossible_topology),
+        cmocka_unit_test(test_require_clean),
         cmocka_unit_test(test_never_answers),
         cmocka_unit_test(test_malformed_replies),
         cmocka_unit_test(test_qemu_killed),

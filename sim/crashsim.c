@@ -419,38 +419,26 @@ static void write_file(const char *path, void (*fn)(const json_t *, FILE *),
         die("cannot write %s: %s", path, strerror(errno));
 }
 
-static int check_clean(const char *list, const json_t *report)
+/* Exit status 1 unless every policy in clean[] stayed clean. */
+static int check_clean(const bool clean[CRASH_NR_POLICIES],
+                       const json_t *report)
 {
-    bool want[CRASH_NR_POLICIES];
     const json_t *runs = json_object_get(report, "runs"), *run;
-    char err[160];
+    int status = 0;
     unsigned int p;
     size_t i;
-    int status = 0;
 
-    if (crash_policy_parse(list, want, err, sizeof(err)))
-        die("--require-clean: %s", err);
-    for (p = 0; p < CRASH_NR_POLICIES; p++) {
-        bool found = false;
-
-        if (!want[p])
-            continue;
+    for (p = 0; p < CRASH_NR_POLICIES; p++)
         json_array_foreach((json_t *)runs, i, run) {
-            if (strcmp(json_string_value(json_object_get(run, "policy")),
-                       crash_policy_name(p)))
+            if (!clean[p] || strcmp(json_string_value(json_object_get(run,
+                                        "policy")), crash_policy_name(p)) ||
+                report_beyond_inflight(run) == 0)
                 continue;
-            found = true;
-            if (report_beyond_inflight(run) != 0) {
-                fprintf(stderr, "crashsim: policy %s corrupted %lld bytes "
-                        "beyond in-flight requests\n", crash_policy_name(p),
-                        report_beyond_inflight(run));
-                status = 1;
-            }
+            fprintf(stderr, "crashsim: policy %s corrupted %lld bytes "
+                    "beyond in-flight requests\n", crash_policy_name(p),
+                    report_beyond_inflight(run));
+            status = 1;
         }
-        /* "all": every policy that ran (iommu-on needs an iommu). */
-        if (!found && strcmp(list, "all"))
-            die("--require-clean: policy %s was not run", crash_policy_name(p));
-    }
     return status;
 }
 
@@ -540,7 +528,7 @@ int main(int argc, char **argv)
     static struct spec spec;
     struct args a = { 0 };
     struct crash_opts o = { 0 };
-    bool want[CRASH_NR_POLICIES];
+    bool want[CRASH_NR_POLICIES], clean[CRASH_NR_POLICIES];
     struct worker w[CRASH_NR_POLICIES];
     const char *error = NULL, *jobs_env = getenv("PCIDC_SIM_JOBS");
     char err[512], version[256];
@@ -554,12 +542,10 @@ int main(int argc, char **argv)
         exec_contracts_build(argv);
     if (crash_policy_parse(a.policy, want, err, sizeof(err)))
         die("--policy: %s", err);
-    if (a.require_clean) {
-        bool tmp[CRASH_NR_POLICIES];
-
-        if (crash_policy_parse(a.require_clean, tmp, err, sizeof(err)))
-            die("--require-clean: %s", err);
-    }
+    memset(clean, 0, sizeof(clean));
+    if (a.require_clean &&
+        crash_policy_parse(a.require_clean, clean, err, sizeof(err)))
+        die("--require-clean: %s", err);
     if (spec_parse(&spec, a.topology))
         die("%s", spec.err);
     /* "all" means every policy the topology can run. */
@@ -570,6 +556,13 @@ int main(int argc, char **argv)
                     crash_policy_name((enum crash_policy)p));
             want[p] = false;
         }
+    /* Checked before any QEMU runs; "all" is every policy that runs. */
+    for (p = 0; p < CRASH_NR_POLICIES; p++) {
+        if (clean[p] && !want[p] && strcmp(a.require_clean, "all"))
+            die("--require-clean: policy %s is not run (see --policy)",
+                crash_policy_name((enum crash_policy)p));
+        clean[p] = clean[p] && want[p];
+    }
     if (jobs_env && *jobs_env)
         jobs = (unsigned int)parse_number("PCIDC_SIM_JOBS", jobs_env, 16);
     if (!jobs)
@@ -615,21 +608,14 @@ int main(int argc, char **argv)
                                                   : contracts_note));
 
     report_markdown(report, stdout);
-    if (a.json) {
-        FILE *f = fopen(a.json, "w");
-
-        if (!f)
-            die("cannot write %s: %s", a.json, strerror(errno));
-        dump_json(report, f);
-        if (fclose(f))
-            die("cannot write %s: %s", a.json, strerror(errno));
-    }
+    if (a.json)
+        write_file(a.json, dump_json, report);
     if (a.markdown)
         write_file(a.markdown, report_markdown, report);
     if (a.svg)
         write_file(a.svg, report_svg, report);
-    if (a.require_clean && !violation)
-        status = check_clean(a.require_clean, report);
+    if (!violation)
+        status = check_clean(clean, report);
     json_decref(report);
     if (violation) {
         fprintf(stderr, "crashsim: %s\n", error);

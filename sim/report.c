@@ -428,7 +428,7 @@ void report_markdown(const json_t *report, FILE *out)
         char msi[24];
 
         if (err) {
-            fprintf(out, "| %s | error: %s |||||||||||||| |\n",
+            fprintf(out, "| %s | error: %s ||||||||||||||\n",
                     str(run, "policy"), err);
             continue;
         }
