@@ -230,6 +230,12 @@ static inline long long run_num(const json_t *o, const char *key)
     return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
+/* Bytes a run's policy let through beyond requests already in flight. */
+static inline long long run_beyond(const json_t *run)
+{
+    return run_num(run, "corrupted_bytes") - run_num(run, "inflight_bytes");
+}
+
 /* Exactly one line on stderr. */
 static inline bool run_one_line(const struct run *r)
 {
@@ -265,6 +271,20 @@ static inline void run_free(struct run *r)
 {
     run_cleanup(r);
     free(r);
+}
+
+/* Exit status 2, one line on stderr (holding must_contain if not NULL),
+ * and no process of the run left behind. */
+static inline void run_assert_exit2(const struct run *r,
+                                    const char *must_contain)
+{
+    if (r->status != 2 || !run_one_line(r))
+        fprintf(stderr, "status %d, stderr: [%s]\n", r->status, r->err);
+    assert_int_equal(r->status, 2);
+    assert_true(run_one_line(r));
+    if (must_contain)
+        assert_non_null(strcasestr(r->err, must_contain));
+    assert_int_equal(run_procs_with(r->tmpdir), 0);
 }
 
 /* Every corrupted range of a run, in-flight reads aside, is device's. */

@@ -21,17 +21,6 @@
 
 #include "crashsim_run.h"
 
-static void assert_clean_exit2(struct run *r, const char *must_contain)
-{
-    if (r->status != 2 || !run_one_line(r))
-        fprintf(stderr, "status %d, stderr: [%s]\n", r->status, r->err);
-    assert_int_equal(r->status, 2);
-    assert_true(run_one_line(r));
-    if (must_contain)
-        assert_non_null(strcasestr(r->err, must_contain));
-    assert_int_equal(run_procs_with(r->tmpdir), 0);
-}
-
 static void run_args(struct run *r, const char *const *argv,
                      const char *const *env,
                      void (*on_start)(struct run *, pid_t))
@@ -47,7 +36,7 @@ static void test_missing_qemu(void **state)
 
     (void)state;
     run_args(&r, argv, NULL, NULL);
-    assert_clean_exit2(&r, "not found");
+    run_assert_exit2(&r, "not found");
     assert_true(r.ms < 5000);
     run_cleanup(&r);
 }
@@ -65,7 +54,7 @@ static void test_impossible_topology(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         run_args(&r, cases[i], NULL, NULL);
-        assert_clean_exit2(&r, NULL);
+        run_assert_exit2(&r, NULL);
         assert_true(r.ms < 5000);
         run_cleanup(&r);
     }
@@ -87,7 +76,7 @@ static void test_require_clean(void **state)
 
     (void)state;
     run_args(&r, not_run, NULL, NULL);
-    assert_clean_exit2(&r, "policy pcidc is not run");
+    run_assert_exit2(&r, "policy pcidc is not run");
     assert_true(r.ms < 5000);
     run_cleanup(&r);
 
@@ -123,7 +112,7 @@ static void test_qemu_killed(void **state)
 
     (void)state;
     run_args(&r, argv, NULL, kill_qemu_when_up);
-    assert_clean_exit2(&r, "qemu");
+    run_assert_exit2(&r, "qemu");
     run_cleanup(&r);
 }
 
@@ -137,7 +126,7 @@ static void test_never_answers(void **state)
 
     (void)state;
     run_args(&r, argv, env, NULL);
-    assert_clean_exit2(&r, "within");
+    run_assert_exit2(&r, "within");
     assert_true(r.ms < 20000);
     run_cleanup(&r);
 }
@@ -152,7 +141,7 @@ static void test_malformed_replies(void **state)
 
     (void)state;
     run_args(&r, argv, env, NULL);
-    assert_clean_exit2(&r, "malformed");
+    run_assert_exit2(&r, "malformed");
     run_cleanup(&r);
 }
 
