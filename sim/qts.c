@@ -154,14 +154,6 @@ static void kill_and_reap(pid_t pid, int *status)
     reap(pid, REAP_MS, status);
 }
 
-struct dirent64_raw {
-    uint64_t ino;
-    int64_t off;
-    unsigned short reclen;
-    unsigned char type;
-    char name[];
-};
-
 /*
  * Remove the regular files and sockets in dir, then dir itself, with raw
  * system calls only (async-signal-safe).
@@ -177,11 +169,11 @@ static void remove_flat_dir(const char *dir)
         return;
     while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
         for (pos = 0; pos < n;) {
-            struct dirent64_raw *d = (struct dirent64_raw *)(buf + pos);
+            struct dirent64 *d = (struct dirent64 *)(buf + pos);
 
-            if (strcmp(d->name, ".") != 0 && strcmp(d->name, "..") != 0)
-                unlinkat(fd, d->name, 0);
-            pos += d->reclen;
+            if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+                unlinkat(fd, d->d_name, 0);
+            pos += d->d_reclen;
         }
     }
     close(fd);
@@ -300,7 +292,7 @@ static void log_tail(const struct qts *q, char *out, size_t len)
     size_t nr = 0, i, o = 0;
     ssize_t n;
     off_t size;
-    char *p;
+    char *p, *save;
     int fd;
 
     out[0] = '\0';
@@ -317,7 +309,8 @@ static void log_tail(const struct qts *q, char *out, size_t len)
         return;
     buf[n] = '\0';
 
-    for (p = strtok(buf, "\r\n"); p; p = strtok(NULL, "\r\n")) {
+    for (p = strtok_r(buf, "\r\n", &save); p;
+         p = strtok_r(NULL, "\r\n", &save)) {
         if (p[0] == '[' || p[0] == '\0')
             continue;
         if (nr == sizeof(line) / sizeof(line[0])) {
@@ -346,27 +339,35 @@ static void describe_status(int status, char *out, size_t len)
         snprintf(out, len, "stopped");
 }
 
-/*
- * QEMU went away (EOF, EPIPE, exit seen): reap it briefly and record an
- * error that says how, with the log's tail.
- */
-static int fail_dead(struct qts *q, const char *when)
+/* QEMU is reaped: nothing left to kill, here or in the exit handlers. */
+static void forget_pid(struct qts *q)
 {
-    char how[64] = "closed the qtest connection", tail[QTS_ERR_LEN / 2];
-    int status, r = 0;
+    q->pid = 0;
+    if (q->slot >= 0)
+        live[q->slot].pid = 0;
+}
 
-    if (q->pid > 0) {
-        r = reap(q->pid, 2000, &status);
-        if (r == 1) {
-            describe_status(status, how, sizeof(how));
-            q->pid = 0;
-            if (q->slot >= 0)
-                live[q->slot].pid = 0;
-        }
-    }
+/* The error for a QEMU that went away: how and when, with its log's tail. */
+static int fail_gone(struct qts *q, const char *how, const char *when)
+{
+    char tail[QTS_ERR_LEN / 2];
+
     log_tail(q, tail, sizeof(tail));
     return qts_fail(q, "QEMU %s %s%s%s", how, when,
                     tail[0] ? "; its log: " : "", tail);
+}
+
+/* QEMU went away (EOF, EPIPE, exit seen): reap it briefly, say how. */
+static int fail_dead(struct qts *q, const char *when)
+{
+    char how[64] = "closed the qtest connection";
+    int status;
+
+    if (q->pid > 0 && reap(q->pid, 2000, &status) == 1) {
+        describe_status(status, how, sizeof(how));
+        forget_pid(q);
+    }
+    return fail_gone(q, how, when);
 }
 
 /* --- instance ---------------------------------------------------------------- */
@@ -511,23 +512,9 @@ unsigned long qts_nr_commands(const struct qts *q)
 
 static void remove_tmpdir(struct qts *q)
 {
-    DIR *d;
-    struct dirent *e;
-    char path[PATH_MAX + 260];
-
     if (!q->tmpdir[0])
         return;
-    d = opendir(q->tmpdir);
-    if (d) {
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            snprintf(path, sizeof(path), "%s/%s", q->tmpdir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(q->tmpdir);
+    remove_flat_dir(q->tmpdir);
     q->tmpdir[0] = '\0';
 }
 
@@ -538,9 +525,7 @@ static void stop_qemu(struct qts *q)
     kill(q->pid, SIGTERM);
     if (reap(q->pid, TERM_GRACE_MS, NULL) == 0)
         kill_and_reap(q->pid, NULL);
-    q->pid = 0;
-    if (q->slot >= 0)
-        live[q->slot].pid = 0;
+    forget_pid(q);
 }
 
 void qts_close(struct qts *q)
@@ -637,6 +622,8 @@ static pid_t spawn(const char *exe, char *const argv[], int out_fd)
         nul = open("/dev/null", O_RDONLY);
         if (nul >= 0)
             dup2(nul, 0);
+        if (nul > 2)
+            close(nul);
         dup2(out_fd, 1);
         dup2(out_fd, 2);
         execv(exe, argv);
@@ -680,21 +667,14 @@ static int make_listener(struct qts *q, const char *path)
 /* Has QEMU exited?  Then record why. */
 static bool exited_early(struct qts *q, const char *when)
 {
+    char how[64];
     int status;
 
     if (q->pid <= 0 || reap(q->pid, 0, &status) != 1)
         return false;
-    q->pid = 0;
-    if (q->slot >= 0)
-        live[q->slot].pid = 0;
-    {
-        char how[64], tail[QTS_ERR_LEN / 2];
-
-        describe_status(status, how, sizeof(how));
-        log_tail(q, tail, sizeof(tail));
-        qts_fail(q, "QEMU %s %s%s%s", how, when,
-                 tail[0] ? "; its log: " : "", tail);
-    }
+    forget_pid(q);
+    describe_status(status, how, sizeof(how));
+    fail_gone(q, how, when);
     return true;
 }
 
@@ -1166,25 +1146,6 @@ static uint64_t value(struct qts *q, unsigned int width, const char *fmt, ...)
         return 0;
     }
     return v;
-}
-
-int qts_command(struct qts *q, const char *line, char *reply, size_t len)
-{
-    size_t n = strlen(line);
-    char *cmd = malloc(n + 2);
-    int rc;
-
-    if (!cmd)
-        return qts_fail(q, "out of memory");
-    memcpy(cmd, line, n);
-    cmd[n] = '\n';
-    cmd[n + 1] = '\0';
-    if (reply && len)
-        reply[0] = '\0';
-    rc = reply ? transact(q, cmd, n + 1, reply, len)
-               : transact(q, cmd, n + 1, NULL, 0);
-    free(cmd);
-    return rc;
 }
 
 int qts_outb(struct qts *q, uint16_t port, uint8_t v)

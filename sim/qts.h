@@ -207,13 +207,6 @@ void qts_set_irq_hook(struct qts *q, qts_irq_hook hook, void *arg);
 unsigned long qts_nr_commands(const struct qts *q);
 
 /*
- * Send one raw command line (no '\n') and wait for its reply; the reply
- * line without "\n" goes to reply (may be NULL).  An "OK..." reply returns
- * 0; "FAIL..."/"ERR..." becomes a sticky error.  For tests and extensions.
- */
-int qts_command(struct qts *q, const char *line, char *reply, size_t len);
-
-/*
  * Kill and reap every live QEMU started by qts and remove the temporary
  * directories.  Async-signal-safe; the instances stay allocated but dead.
  */
