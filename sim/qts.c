@@ -282,6 +282,16 @@ static void clip(const char *s, size_t n, char *out, size_t max)
     out[o] = '\0';
 }
 
+/* A command as errors show it: its first line, clipped to max. */
+static void show_cmd(const char *cmd, char *out, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && cmd[n] && cmd[n] != '\n')
+        n++;
+    clip(cmd, n, out, max);
+}
+
 /*
  * The last few lines of QEMU's log that say something (not the qtest
  * object's "[R +t]" / "[S +t]" echo), joined with " | ", into out.
@@ -1039,16 +1049,16 @@ static int take_line(struct qts *q, char **line)
 
 /*
  * Wait for the next non-IRQ line (the reply to the command just sent).
- * Returns the malloc'ed line, or NULL with a sticky error.
+ * Returns the malloc'ed line, classified in *l, or NULL with a sticky
+ * error.
  */
-static char *read_reply(struct qts *q, const char *cmd)
+static char *read_reply(struct qts *q, const char *cmd, struct qts_line *l)
 {
     uint64_t deadline = now_ms() + q->timeout_ms;
     char what[96], shown[64], *line;
-    struct qts_line l;
     int r;
 
-    clip(cmd, strcspn(cmd, "\n"), shown, 40);
+    show_cmd(cmd, shown, 40);
     snprintf(what, sizeof(what), "(command '%s')", shown);
     for (;;) {
         r = take_line(q, &line);
@@ -1059,12 +1069,31 @@ static char *read_reply(struct qts *q, const char *cmd)
                 return NULL;
             continue;
         }
-        qts_parse_line(line, &l);
-        if (l.kind != QTS_LINE_IRQ)
+        qts_parse_line(line, l);
+        if (l->kind != QTS_LINE_IRQ)
             return line;
-        handle_irq(q, &l);
+        handle_irq(q, l);
         free(line);
     }
+}
+
+/* The sticky error for a reply to cmd that is not the OK expected. */
+static int reply_error(struct qts *q, const char *cmd, const char *line,
+                       const struct qts_line *l, bool want_payload)
+{
+    char shown[64], bad[64];
+
+    show_cmd(cmd, shown, 40);
+    clip(line, strlen(line), bad, 48);
+    if (l->kind == QTS_LINE_FAIL)
+        return qts_fail(q, "QEMU refused '%s': %s", shown,
+                        l->payload[0] ? l->payload : bad);
+    if (l->kind != QTS_LINE_OK)
+        return qts_fail(q, "malformed reply to '%s': '%s'", shown, bad);
+    if (!want_payload)
+        return qts_fail(q, "unexpected payload in reply to '%s': '%s'",
+                        shown, bad);
+    return qts_fail(q, "reply to '%s' too long", shown);
 }
 
 /*
@@ -1074,8 +1103,8 @@ static char *read_reply(struct qts *q, const char *cmd)
 static int transact(struct qts *q, const char *cmd, size_t cmd_len,
                     char *payload, size_t len)
 {
-    char shown[64], bad[64], *line;
     struct qts_line l;
+    char *line;
     int rc = 0;
 
     if (q->failed)
@@ -1085,24 +1114,15 @@ static int transact(struct qts *q, const char *cmd, size_t cmd_len,
     if (send_all(q, cmd, cmd_len, now_ms() + q->timeout_ms) < 0)
         return -1;
     q->nr_commands++;
-    line = read_reply(q, cmd);
+    line = read_reply(q, cmd, &l);
     if (!line)
         return -1;
-    qts_parse_line(line, &l);
-    clip(cmd, strcspn(cmd, "\n"), shown, 40);
-    clip(line, strlen(line), bad, 48);
-    if (l.kind == QTS_LINE_FAIL)
-        rc = qts_fail(q, "QEMU refused '%s': %s", shown,
-                      l.payload[0] ? l.payload : bad);
-    else if (l.kind != QTS_LINE_OK)
-        rc = qts_fail(q, "malformed reply to '%s': '%s'", shown, bad);
-    else if (!payload && l.payload[0])
-        rc = qts_fail(q, "unexpected payload in reply to '%s': '%s'", shown,
-                      bad);
-    else if (payload && strlen(l.payload) >= len)
-        rc = qts_fail(q, "reply to '%s' too long", shown);
-    else if (payload)
+    if (l.kind == QTS_LINE_OK && !payload && !l.payload[0])
+        ;
+    else if (l.kind == QTS_LINE_OK && payload && strlen(l.payload) < len)
         strcpy(payload, l.payload);
+    else
+        rc = reply_error(q, cmd, line, &l, payload != NULL);
     free(line);
     return rc;
 }
@@ -1140,7 +1160,7 @@ static uint64_t value(struct qts *q, unsigned int width, const char *fmt, ...)
         return 0;
     if (qts_parse_u64(payload, &v) < 0 ||
         (width < 8 && v >> (8 * width))) {
-        clip(cmd, (size_t)n - 1, shown, 40);
+        show_cmd(cmd, shown, 40);
         qts_fail(q, "malformed value in reply to '%s': 'OK %s'", shown,
                  payload);
         return 0;
