@@ -858,16 +858,29 @@ static int cmp_sbdf_desc(const void *a, const void *b)
  * The functions as Xen's alldevs_list holds them: discovered bus by bus,
  * devfn by devfn, each new pci_dev added at the head (list_add), so the
  * list runs from the last discovered to the first.  The seed walks it in
- * that order; pcidc gets the same input.
+ * that order; pcidc gets the same input.  Each is described by the core's
+ * pcidc_describe() from QEMU's config space, as the Xen port does.
  */
 static int xen_order(struct eng *e, struct pcidc_func *out, unsigned int max)
 {
-    int n = qpci_to_pcidc(e->bus, out, max);
+    char sbdf[16];
+    unsigned int i;
 
-    if (n < 0)
+    if (e->bus->nr > max)
         return qts_fail(e->q, "too many PCI functions for a plan");
-    qsort(out, (size_t)n, sizeof(*out), cmp_sbdf_desc);
-    return n;
+    pcidc_port_user_set_bus(e->bus);
+    for (i = 0; i < e->bus->nr; i++) {
+        const struct qpci_func *f = &e->bus->func[i];
+
+        if (pcidc_describe(&out[i], f->sbdf,
+                           f->preserve ? PCIDC_FUNC_PRESERVE : 0) != PCIDC_OK)
+            return qts_fail(e->q, "%s does not answer config reads",
+                            crash_sbdf_str(f->sbdf, sbdf, sizeof(sbdf)));
+    }
+    if (qts_error(e->q))
+        return -1;
+    qsort(out, e->bus->nr, sizeof(*out), cmp_sbdf_desc);
+    return (int)e->bus->nr;
 }
 
 /* A fresh core (zeroed, as Xen's) with a plan for policy. */

@@ -597,23 +597,3 @@ void qpci_print(const struct qpci_bus *bus, FILE *out)
         fprintf(out, "%s\n", f->preserve ? " preserve" : "");
     }
 }
-
-int qpci_to_pcidc(const struct qpci_bus *bus, struct pcidc_func *out,
-                  unsigned int max)
-{
-    unsigned int i;
-
-    if (bus->nr > max)
-        return -1;
-    for (i = 0; i < bus->nr; i++) {
-        const struct qpci_func *f = &bus->func[i];
-
-        out[i].sbdf = f->sbdf;
-        out[i].flags = (f->is_bridge || f->header_type == 2 ?
-                        PCIDC_FUNC_BRIDGE : 0) |
-                       (f->preserve ? PCIDC_FUNC_PRESERVE : 0);
-        out[i].secondary = f->is_bridge ? f->secondary : 0;
-        out[i].subordinate = f->is_bridge ? f->subordinate : 0;
-    }
-    return (int)bus->nr;
-}

@@ -33,7 +33,6 @@
 
 #include "qts.h"
 
-struct pcidc_func;
 
 #define QPCI_ECAM_BASE      0xb0000000ULL
 #define QPCI_ECAM_SIZE      0x10000000ULL
@@ -173,14 +172,5 @@ char *qpci_sbdf_str(uint32_t sbdf, char *buf);
 
 /* The table, one function a line (sbdf, ids, class, buses, BARs). */
 void qpci_print(const struct qpci_bus *bus, FILE *out);
-
-/*
- * Fill out[0 .. n-1] with every function of the table (table order:
- * depth first, bridges before their subtree) for pcidc_plan_build(), with
- * bridge numbers and PCIDC_FUNC_PRESERVE from func[].preserve, from the
- * table (no config reads).  Returns n, or -1 if max is too small.
- */
-int qpci_to_pcidc(const struct qpci_bus *bus, struct pcidc_func *out,
-                  unsigned int max);
 
 #endif /* SIM_QPCI_H */
