@@ -11,9 +11,14 @@ lcov_opts="--rc lcov_branch_coverage=1 --quiet"
 
 find "$dir/obj" -name '*.gcda' -delete
 "$dir/test_core" > "$dir/test_core.log" 2>&1 || { cat "$dir/test_core.log"; exit 1; }
-# lcov 1.16 on Debian 12 warns "Subroutine ... redefined": noise, not findings.
-lcov $lcov_opts --capture --directory "$dir/obj" --output-file "$dir/all.info" 2>&1 |
-    grep -v "redefined at" >&2 || true
+# lcov 1.16 on Debian 12 warns "Subroutine ... redefined": noise, not
+# findings.  Its status is kept (no pipe), and no earlier report survives.
+rm -f "$dir/all.info" "$dir/src.info"
+rc=0
+lcov $lcov_opts --capture --directory "$dir/obj" --output-file "$dir/all.info" \
+    2>"$dir/lcov.err" || rc=$?
+grep -v "redefined at" "$dir/lcov.err" >&2 || true
+[ "$rc" = 0 ] || { echo "coverage: lcov failed ($rc)" >&2; exit 1; }
 [ -s "$dir/all.info" ] || { echo "coverage: lcov captured nothing" >&2; exit 1; }
 lcov $lcov_opts --extract "$dir/all.info" "$top/src/*" --output-file "$dir/src.info"
 genhtml --branch-coverage --quiet --output-directory "$dir/html" "$dir/src.info" >/dev/null
