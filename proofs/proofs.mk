@@ -60,9 +60,7 @@ $(EACSL_LIB): $(EACSL_DEPS) | deps-prove
 # Plan building's proof (make prove-build, about 2 minutes of two busy
 # CPUs, goals within a few seconds of their time-out) stays out of
 # 'make check': a loaded machine made two goals time out once.
-check-prove: $(PROVE_DEPS) $(EACSL_DEPS) | deps-prove
-	@BUILD=$(BUILD) proofs/prove.sh
-	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh check
+check-prove: prove eacsl
 
 CHECK_STEPS += check-prove
 
@@ -91,22 +89,23 @@ $(SIM_CONTRACTS): $(SIM_CONTRACTS_OBJS) $(EACSL_LIB) | $(HALT_BIOS)
 crashsim-contracts: $(SIM_CONTRACTS) $(CRASHSIM)
 
 # Negative controls: the same program on controls.py's broken copy NAME,
-# build/eacsl/sim-NAME/crashsim-contracts, which E-ACSL must stop:
+# build/eacsl/control-NAME/crashsim-contracts, which E-ACSL must stop:
 # outside_plan (each write to the neighbouring device, sbdf ^ 8) on the
 # crash path, children_first (functions before their bridges) in plan
-# building.
-SIM_BROKEN_CRASH := $(BUILD)/eacsl/sim-outside_plan/crashsim-contracts
-SIM_BROKEN_PLAN  := $(BUILD)/eacsl/sim-children_first/crashsim-contracts
+# building.  The instrumented copies are those 'make eacsl' makes (same
+# directories), so after it only the link is left to do.
+SIM_BROKEN_CRASH := $(BUILD)/eacsl/control-outside_plan/crashsim-contracts
+SIM_BROKEN_PLAN  := $(BUILD)/eacsl/control-children_first/crashsim-contracts
 
-.PRECIOUS: $(BUILD)/eacsl/sim-%/libpcidc_eacsl.a
+.PRECIOUS: $(BUILD)/eacsl/control-%/libpcidc_eacsl.a
 
-$(BUILD)/eacsl/sim-%/libpcidc_eacsl.a: $(EACSL_DEPS) | deps-prove
-	@mkdir -p $(@D)
-	@python3 proofs/controls.py $(CORE_SRC) $(@D)/src >/dev/null
-	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle $(@D)/src/$*.c $(@D)
+$(BUILD)/eacsl/control-%/libpcidc_eacsl.a: $(EACSL_DEPS) | deps-prove
+	@python3 proofs/controls.py $(CORE_SRC) $(BUILD)/eacsl/controls >/dev/null
+	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle \
+	    $(BUILD)/eacsl/controls/$*.c $(@D)
 
-$(BUILD)/eacsl/sim-%/crashsim-contracts: $(SIM_CONTRACTS_OBJS) \
-                                         $(BUILD)/eacsl/sim-%/libpcidc_eacsl.a \
+$(BUILD)/eacsl/control-%/crashsim-contracts: $(SIM_CONTRACTS_OBJS) \
+                                         $(BUILD)/eacsl/control-%/libpcidc_eacsl.a \
                                          | $(HALT_BIOS)
 	$(CC) $(SIM_CONTRACTS_OBJS) $(@D)/libpcidc_eacsl.a $(SIM_LDLIBS) \
 	    $(EACSL_LDLIBS) -o $@
