@@ -39,13 +39,18 @@ xen_make() {
 }
 
 # $1: build dir, $2: y or n.  Leaves .config with the option as asked.
+# The .config line that puts the option in state $1 (y or n).
+option_line() {
+    if [ "$1" = y ]; then
+        echo "CONFIG_$XEN_KCONFIG=y"
+    else
+        echo "# CONFIG_$XEN_KCONFIG is not set"
+    fi
+}
+
 set_option() {
     dir=$1 want=$2
-    if [ "$want" = y ]; then
-        line="CONFIG_$XEN_KCONFIG=y"
-    else
-        line="# CONFIG_$XEN_KCONFIG is not set"
-    fi
+    line=$(option_line "$want")
     grep -qx "$line" "$dir/.config" 2>/dev/null && return 0
     sed -i "/CONFIG_$XEN_KCONFIG[= ]/d" "$dir/.config"
     echo "$line" >>"$dir/.config"
@@ -68,7 +73,7 @@ build_variant() {
     [ "$variant" = off ] && want=n
 
     if [ -f "$dir/xen.gz" ] && [ "$(cat "$dir/.pcidc-built" 2>/dev/null)" = "$stamp" ] &&
-       grep -q "CONFIG_$XEN_KCONFIG[= ]" "$dir/.config"; then
+       grep -qx "$(option_line "$want")" "$dir/.config"; then
         say "$variant: up to date ($dir/xen.gz)"
         return 0
     fi

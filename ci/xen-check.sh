@@ -119,7 +119,9 @@ core_obj=$OBJ_DIR/pcidc.o
 if [ -f "$core_obj" ]; then
     bad=$(outside_port "$core_obj")
     thunks=$(nm -u "$core_obj" | awk '{print $2}' | grep '^__x86_' | words)
-    check "core object $core_obj needs only pcidc_port_*${thunks:+ and Xen's flag-mandated $thunks}${bad:+ (also: $bad)}" \
+    mandated=""
+    [ -z "$thunks" ] || mandated=" and the flag-mandated $thunks"
+    check "core object $core_obj needs only pcidc_port_*$mandated${bad:+ (also: $bad)}" \
         test -z "$bad"
     check "core object was built with Xen's flags (-D__XEN__ -nostdinc in its .cmd)" \
         grep -q -- '-D__XEN__.*-nostdinc\|-nostdinc.*-D__XEN__' "$OBJ_DIR/.pcidc.o.cmd"

@@ -28,7 +28,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${1:-$top/build/e2e/img}
 debs=$top/build/e2e/debs
-xen_deb_version=${E2E_XEN_DEB_VERSION:-4.17.5+72-g01140da4e8-1}
+xen_deb_version=${E2E_XEN_DEB_VERSION:-$(sed -n 's/^XEN_VERSION=//p' "$top/ci/xen/common.sh")}
 
 die() { echo "e2e images: $*" >&2; exit 1; }
 log() { echo "e2e images: $*" >&2; }
