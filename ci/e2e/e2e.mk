@@ -22,9 +22,9 @@
 E2E_DIR      := $(BUILD)/e2e
 E2E_IMG      := $(E2E_DIR)/img
 E2E_PROG     := $(BUILD)/sim/xen_e2e_main
-E2E_XEN      ?= $(if $(XEN_ON_ELF),$(XEN_ON_ELF),$(BUILD)/xen/on/xen)
+E2E_XEN      ?= $(XEN_ON_ELF)
 E2E_XEN_DEP  ?= xen
-E2E_LABEL    ?= $(if $(filter $(E2E_XEN),$(XEN_ON_ELF) $(BUILD)/xen/on/xen),our Xen 4.17 with pcidc ($(E2E_XEN)),$(E2E_XEN))
+E2E_LABEL    ?= $(if $(filter $(E2E_XEN),$(XEN_ON_ELF)),our Xen 4.17 with pcidc ($(E2E_XEN)),$(E2E_XEN))
 E2E_SWITCH   := --switch-on pci-crash-disconnect=1 --switch-off pci-crash-disconnect=0
 E2E_RUN       = $(E2E_PROG) --xen $(E2E_XEN) --images $(E2E_IMG) \
                 --label "$(E2E_LABEL)" $(E2E_SWITCH) --jobs 2

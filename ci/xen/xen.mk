@@ -16,7 +16,8 @@
 # gunzipped multiboot ELF (what QEMU's -kernel loads), xen-syms the
 # hypervisor with symbols.  Each directory also holds the .config it was
 # built with.
-XEN_BUILD_DIR := $(BUILD)/xen
+# ci/xen-build.sh always builds under build/xen (not $(BUILD)).
+XEN_BUILD_DIR := build/xen
 XEN_ON_DIR    := $(XEN_BUILD_DIR)/on
 XEN_OFF_DIR   := $(XEN_BUILD_DIR)/off
 XEN_ON_GZ     := $(XEN_ON_DIR)/xen.gz

@@ -118,10 +118,10 @@ void verdict(struct run_result *r, uint16_t value)
 {
     r->pass = true;
     mark_planned(r, value);
-    if ( !r->finished )
-        why(r, "the run's process died before reporting");
-    else if ( r->error[0] )
+    if ( r->error[0] )
         why(r, "%s", r->error);
+    else if ( !r->finished )
+        why(r, "the run's process died before reporting");
     else if ( r->t_mark[M_CRASH_LINE] < 0 )
         why(r, "no crash line ('%s') on the console", mark_text[M_CRASH_LINE]);
     else if ( r->t_mark[M_CRASH_UP] < 0 )
