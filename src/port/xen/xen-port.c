@@ -31,10 +31,9 @@
 static bool __read_mostly opt_pci_crash_disconnect = true;
 boolean_param("pci-crash-disconnect", opt_pci_crash_disconnect);
 
-/* About 117 + 2 x 32 KiB of .bss; all but pcidc_state is plan building's. */
+/* About 117 + 32 + 16 KiB of .bss; all but pcidc_state is plan building's. */
 static struct pcidc pcidc_state;
 static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
-static DECLARE_BITMAP(keep, PCIDC_PLAN_CAPACITY);     /* funcs[i] preserved */
 
 /*
  * Endpoints already described, sorted by sbdf.  Every device add or remove
@@ -46,7 +45,7 @@ static DECLARE_BITMAP(keep, PCIDC_PLAN_CAPACITY);     /* funcs[i] preserved */
  * Bridges are read at every update: dom0 may program their bus numbers
  * after adding them.
  */
-static struct pcidc_func known[PCIDC_PLAN_CAPACITY];
+static uint32_t known[PCIDC_PLAN_CAPACITY];
 static unsigned int nr_known;
 
 struct collect {
@@ -83,67 +82,62 @@ static bool bridge_range_usable(const struct pcidc_func *func)
 
 static int cf_check cmp_sbdf(const void *a, const void *b)
 {
-    const struct pcidc_func *x = a, *y = b;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-    return x->sbdf < y->sbdf ? -1 : x->sbdf > y->sbdf;
+    return x < y ? -1 : x > y;
 }
 
-static void cf_check swap_func(void *a, void *b, size_t size)
+static void cf_check swap_sbdf(void *a, void *b, size_t size)
 {
-    struct pcidc_func *x = a, *y = b, tmp = *x;
+    uint32_t *x = a, *y = b, tmp = *x;
 
     *x = *y;
     *y = tmp;
 }
 
-/* pdev as the core sees it (no flags): as described before, or read now. */
+/*
+ * pdev as the core sees it: a VF or a known endpoint without a config
+ * read (both are endpoints that answer), anything else read now.
+ */
 static int describe(struct pcidc_func *func, const struct pci_dev *pdev,
-                    struct collect *c)
+                    uint8_t flags, struct collect *c)
 {
-    const struct pcidc_func key = { .sbdf = pdev->sbdf.sbdf };
-    const struct pcidc_func *old;
+    const uint32_t sbdf = pdev->sbdf.sbdf;
 
     /* SR-IOV VFs read 0xffff as vendor ID; they are never bridges. */
-    if ( pdev->info.is_virtfn )
+    if ( pdev->info.is_virtfn ||
+         bsearch(&sbdf, known, nr_known, sizeof(*known), cmp_sbdf) )
     {
-        *func = key;
-        return PCIDC_OK;
-    }
-
-    old = bsearch(&key, known, nr_known, sizeof(*known), cmp_sbdf);
-    if ( old )
-    {
-        *func = *old;
+        *func = (struct pcidc_func){ .sbdf = sbdf, .flags = flags };
         return PCIDC_OK;
     }
 
     c->read++;
-    return pcidc_describe(func, pdev->sbdf.sbdf, 0);
+    return pcidc_describe(func, sbdf, flags);
 }
 
 static int cf_check collect_one(struct pci_dev *pdev, void *arg)
 {
     struct collect *c = arg;
+    uint8_t flags = keep_alive(pdev) ? PCIDC_FUNC_PRESERVE : 0;
 
     c->seen++;
     if ( c->nr >= ARRAY_SIZE(funcs) )
         return -ENOSPC;
 
-    if ( describe(&funcs[c->nr], pdev, c) != PCIDC_OK )
+    if ( describe(&funcs[c->nr], pdev, flags, c) != PCIDC_OK )
     {
         c->absent++;
         return 0;
     }
 
-    if ( keep_alive(pdev) )
-        __set_bit(c->nr, keep);
-    else
-        __clear_bit(c->nr, keep);
+    if ( flags )
+        c->preserved++;
     c->nr++;
     return 0;
 }
 
-/* The endpoints just collected (no flags applied yet) become known. */
+/* The endpoints just collected become known (before any bridge demotion). */
 static void remember(unsigned int nr)
 {
     unsigned int i;
@@ -151,12 +145,15 @@ static void remember(unsigned int nr)
     nr_known = 0;
     for ( i = 0; i < nr; i++ )
         if ( !(funcs[i].flags & PCIDC_FUNC_BRIDGE) )
-            known[nr_known++] = funcs[i];
-    sort(known, nr_known, sizeof(*known), cmp_sbdf, swap_func);
+            known[nr_known++] = funcs[i].sbdf;
+    sort(known, nr_known, sizeof(*known), cmp_sbdf, swap_sbdf);
 }
 
-/* Apply what is not config space: preservation, unusable bridge ranges. */
-static void apply_flags(struct collect *c)
+/*
+ * A bridge whose bus numbers are unusable is taken as an endpoint (after
+ * remember(), so that it is read again next time).
+ */
+static void demote_bad_bridges(struct collect *c)
 {
     unsigned int i;
 
@@ -164,12 +161,6 @@ static void apply_flags(struct collect *c)
     {
         struct pcidc_func *func = &funcs[i];
         const pci_sbdf_t sbdf = { .sbdf = func->sbdf };
-
-        if ( test_bit(i, keep) )
-        {
-            func->flags |= PCIDC_FUNC_PRESERVE;
-            c->preserved++;
-        }
 
         if ( !(func->flags & PCIDC_FUNC_BRIDGE) || bridge_range_usable(func) )
             continue;
@@ -204,7 +195,7 @@ void pci_crash_plan_update(void)
     }
 
     remember(c.nr);
-    apply_flags(&c);
+    demote_bad_bridges(&c);
     rc = pcidc_plan_build(&pcidc_state, funcs, c.nr, &policy);
     if ( rc != PCIDC_OK )
     {
