@@ -25,7 +25,7 @@ CORE_HDR   := src/pcidc.h
 UNIT_SRC   := tests/test_core.c tests/fake_port.c
 UNIT_HDR   := tests/fake_port.h
 
-.PHONY: help deps-build deps-test check bench coverage unit unit-asan freestanding clean check-clang \
+.PHONY: help deps-build deps-test check bench coverage unit unit-asan freestanding clean \
         check-freestanding check-unit check-unit-asan check-coverage check-clang
 
 help:

@@ -14,6 +14,7 @@
 #include "dev_ahci.h"
 #include "dev_vtd.h"
 #include "pattern.h"
+#include "../src/pcidc.h"
 
 /* HBA registers (ABAR offsets). */
 #define HBA_GHC         0x04
@@ -180,7 +181,7 @@ int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
     if (alloc_memory(d, g))
         return -1;
 
-    qpci_enable(bus, d->sbdf, 0x0002 | 0x0004);     /* MEM | MASTER */
+    qpci_enable(bus, d->sbdf, PCIDC_COMMAND_MEMORY | PCIDC_COMMAND_MASTER);
     qts_writel(q, d->abar + HBA_GHC, GHC_AE);
     if (!(qts_readl(q, d->abar + HBA_PI) & 1))
         return qts_fail(q, "ahci_%u: port 0 not implemented", index);

@@ -14,6 +14,7 @@
 #include "dev_e1000.h"
 #include "dev_vtd.h"
 #include "pattern.h"
+#include "../src/pcidc.h"
 
 /* Registers (BAR0 offsets). */
 #define REG_CTRL    0x0000
@@ -188,7 +189,7 @@ int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
     ALLOC(tx_bufs, (uint64_t)E1000_TX_DESCS * E1000_TX_BUF, "tx buffers");
 #undef ALLOC
 
-    qpci_enable(bus, d->sbdf, 0x0002 | 0x0004);     /* MEM | MASTER */
+    qpci_enable(bus, d->sbdf, PCIDC_COMMAND_MEMORY | PCIDC_COMMAND_MASTER);
 
     reg_write(d, REG_IMC, 0xffffffff);
     reg_write(d, REG_CTRL, CTRL_SLU | CTRL_ASDE);

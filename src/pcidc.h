@@ -94,7 +94,7 @@ struct pcidc_plan {
 
 /*
  * All of the core's state.  A zero-filled struct pcidc is ready for use
- * (no plan published, crash path not run).  It is large (about 100 KiB):
+ * (no plan published, crash path not run).  It is large (about 117 KiB):
  * give it static storage.  Fields are private to pcidc.c.
  */
 struct pcidc {

@@ -20,7 +20,7 @@
 
 static void make_topology(struct pcidc_func *f, unsigned int nr)
 {
-    unsigned int i, g, seg, port, at = 0;
+    unsigned int i, g, seg, port;
 
     for ( i = 0; i < nr; i++ )
     {
@@ -28,11 +28,11 @@ static void make_topology(struct pcidc_func *f, unsigned int nr)
         seg = g / GROUPS_PER_SEGMENT;
         port = g % GROUPS_PER_SEGMENT;
         if ( i % GROUP == GROUP - 1 )
-            f[at++] = (struct pcidc_func){ PCIDC_SBDF(seg, 0, port),
-                                           PCIDC_FUNC_BRIDGE, port + 1,
-                                           port + 1 };
+            f[i] = (struct pcidc_func){ PCIDC_SBDF(seg, 0, port),
+                                        PCIDC_FUNC_BRIDGE, port + 1,
+                                        port + 1 };
         else
-            f[at++] = (struct pcidc_func){
+            f[i] = (struct pcidc_func){
                 PCIDC_SBDF(seg, port + 1, (i % GROUP) << 3), 0, 0, 0 };
     }
 }

@@ -124,8 +124,10 @@ static void test_random_lines(void **state)
                         strncmp(line, "OK ", 3) == 0);
             break;
         case QTS_LINE_FAIL:
-            assert_true(strncmp(line, "FAIL", 4) == 0 ||
-                        strncmp(line, "ERR", 3) == 0);
+            assert_true(strcmp(line, "FAIL") == 0 ||
+                        strcmp(line, "ERR") == 0 ||
+                        strncmp(line, "FAIL ", 5) == 0 ||
+                        strncmp(line, "ERR ", 4) == 0);
             break;
         case QTS_LINE_IRQ:
             assert_true(strncmp(line, "IRQ ", 4) == 0);
