@@ -71,7 +71,7 @@ CHECK_STEPS += check-prove
 # instead of the plain core.  'crashsim --contracts' runs it.
 
 SIM_CONTRACTS      := $(BUILD)/crashsim-contracts
-SIM_CONTRACTS_SRC  := $(SIM_OWN_SRC) $(SIM_PORT_SRC) sim/crashsim.c
+SIM_CONTRACTS_SRC  := $(SIM_OWN_SRC) sim/prog/crashsim.c
 SIM_CONTRACTS_OBJS := $(patsubst %.c,$(BUILD)/sim-contracts/obj/%.o,\
                                  $(SIM_CONTRACTS_SRC))
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * VT-d scenarios on QEMU's intel-iommu with a real e1000 receiving frames:
- * the driver in sim/dev_vtd.c against what QEMU 7.2 does.
+ * the driver in sim/dev/vtd.c against what QEMU 7.2 does.
  *
  * Layout (guest-physical, -m 256M): the NIC is programmed with LOW I/O
  * virtual addresses (ring at 1 MiB, buffers just above) that the IOMMU maps
@@ -37,9 +37,9 @@
 #include <cmocka.h>
 
 #include "crashsim_run.h"
-#include "dev_vtd.h"
-#include "qpci.h"
-#include "qts.h"
+#include "dev/vtd.h"
+#include "pci/qpci.h"
+#include "qemu/qts.h"
 
 /* --- layout ---------------------------------------------------------------- */
 

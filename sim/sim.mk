@@ -11,48 +11,41 @@
 #   make bench-sim-vtd   bytes landing in kdump / low memory / crash state per
 #                        policy with the IOMMU (make bench)
 #
-# Rule for sim/*.c (agreed by everyone writing sim/): every sim/*.c is
-# compiled into the library build/sim/libsim.a, except program mains:
-# sim/crashsim.c and files named sim/*main*.c.  The library also holds the
-# core (src/pcidc.c) and the simulator's port (src/port/user/*.c), so every
-# program and test links the same core as Xen.
-#
-# Programs: build/crashsim from sim/crashsim.c (made by "make sim"); build/sim/NAME
-# from any other sim/NAME.c whose name contains "main", on demand ("make
-# build/sim/NAME", e.g. from another fragment; ci/e2e/e2e.mk gives
-# build/sim/xen_e2e_main its own rule, adding sim/xen_e2e/*.c).  All link
-# -ljansson -lpthread.
+# One folder per layer (the README's layout table says what each holds and
+# may include).  Every .c file of the library folders (SIM_LIB_DIRS) goes
+# into build/sim/libsim.a, together with the core (src/*.c): every program
+# and test links the same core as Xen.  sim/prog/ holds the programs, one
+# .c file each: build/crashsim from crashsim.c, build/sim/NAME from NAME.c
+# on demand.  sim/xen-e2e/ is the real-Xen harness (ci/e2e/e2e.mk builds
+# it).  All programs link -ljansson -lpthread.
 # build/sim-asan/libsim.a is the same library built with SANFLAGS, for test
 # suites that run under ASan/UBSan.  Firmware: build/halt-bios.bin, written
-# by a generator built from sim/firmware/mkhaltbios.c (nothing binary is
-# committed).
+# by sim/prog/mkhaltbios.c (nothing binary is committed).
 
 SIM_CFLAGS   := -std=gnu11 $(WARN) -O2 -g -Isrc -Isim
 SIM_LDLIBS   := -ljansson -lpthread
 
-SIM_MAIN_SRC := $(wildcard sim/crashsim.c sim/*main*.c)
-SIM_OWN_SRC  := $(filter-out $(SIM_MAIN_SRC),$(wildcard sim/*.c))
-SIM_PORT_SRC := $(wildcard src/port/user/*.c)
-SIM_HDR      := $(wildcard sim/*.h src/port/user/*.h) $(CORE_HDR)
+SIM_LIB_DIRS := base qemu pci dev port topology engine report
+SIM_OWN_SRC  := $(foreach d,$(SIM_LIB_DIRS),$(wildcard sim/$(d)/*.c))
+SIM_HDR      := $(foreach d,$(SIM_LIB_DIRS),$(wildcard sim/$(d)/*.h)) $(CORE_HDR)
 
 SIM_LIB      := $(BUILD)/sim/libsim.a
 SIM_LIB_ASAN := $(BUILD)/sim-asan/libsim.a
 HALT_BIOS    := $(BUILD)/halt-bios.bin
 CRASHSIM     := $(BUILD)/crashsim
 
-# sim/foo.c -> build/sim/obj/sim/foo.o, src/pcidc.c -> build/sim/obj/src/pcidc.o
-sim_objs = $(patsubst %.c,$(1)/obj/%.o,$(SIM_OWN_SRC) $(CORE_SRC) $(SIM_PORT_SRC))
+# sim/pci/qpci.c -> build/sim/obj/sim/pci/qpci.o, src/pcidc.c -> build/sim/obj/src/pcidc.o
+sim_objs = $(patsubst %.c,$(1)/obj/%.o,$(SIM_OWN_SRC) $(CORE_SRC))
 SIM_OBJS      := $(call sim_objs,$(BUILD)/sim)
 SIM_OBJS_ASAN := $(call sim_objs,$(BUILD)/sim-asan)
 
-SIM_PROGRAMS := $(if $(wildcard sim/crashsim.c),$(CRASHSIM))
 
 .PHONY: sim demo deps-sim check-sim-unit sim-unit
 
 deps-sim:
 	@ci/deps.sh sim
 
-sim: $(SIM_LIB) $(HALT_BIOS) $(SIM_PROGRAMS)
+sim: $(SIM_LIB) $(HALT_BIOS) $(CRASHSIM)
 
 # --- library ----------------------------------------------------------------
 
@@ -74,33 +67,32 @@ $(SIM_LIB_ASAN): $(SIM_OBJS_ASAN)
 
 # --- firmware and programs ----------------------------------------------------
 
-$(BUILD)/sim/mkhaltbios: sim/firmware/mkhaltbios.c | deps-build
+$(BUILD)/sim/mkhaltbios: sim/prog/mkhaltbios.c | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@
 
 $(HALT_BIOS): $(BUILD)/sim/mkhaltbios
 	$< $@
 
-$(CRASHSIM): sim/crashsim.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
+$(CRASHSIM): sim/prog/crashsim.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 	$(CC) $(SIM_CFLAGS) $< $(SIM_LIB) $(SIM_LDLIBS) -o $@
 
-$(BUILD)/sim/%: sim/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
+$(BUILD)/sim/%: sim/prog/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 	$(CC) $(SIM_CFLAGS) $< $(SIM_LIB) $(SIM_LDLIBS) -o $@
 
 # --- unit tests (no QEMU) -------------------------------------------------------
 
 SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc test_crash_policy \
                   test_report
-SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qts_parse.c
-SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/spec.c
-SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/galloc.c
+SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qemu/qts_parse.c
+SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c
+SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/pci/galloc.c
 SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
-                                  sim/crash_policy.c sim/spec.c
-SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report.c \
-                               sim/crash_policy.c
+                                  sim/engine/crash_policy.c sim/topology/spec.c
+SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
+                               sim/engine/crash_policy.c
 SIM_UNIT_LIBS_test_report   := -ljansson
-SIM_UNIT_DEPS := $(SIM_HDR) sim/qts_parse.c sim/spec.c sim/galloc.c \
-                 sim/crash_policy.c sim/report.c
+SIM_UNIT_DEPS := $(SIM_HDR) $(sort $(foreach t,$(SIM_UNIT_TESTS),$(SIM_UNIT_SRC_$(t))))
 
 $(BUILD)/sim-unit/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test
 	@mkdir -p $(@D)
@@ -145,8 +137,8 @@ DEMO_IOMMU_TOPOLOGY := iommu,e1000,ahci,bridge(e1000)
 # --- figures --------------------------------------------------------------------
 
 .PHONY: bench-sim-transport
-bench-sim-transport: $(BUILD)/sim/bench_transport_main $(HALT_BIOS) | deps-sim
-	@$(BUILD)/sim/bench_transport_main
+bench-sim-transport: $(BUILD)/sim/bench_transport $(HALT_BIOS) | deps-sim
+	@$(BUILD)/sim/bench_transport
 
 BENCH_STEPS += bench-sim-transport
 

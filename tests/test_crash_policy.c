@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "crash.h"
-#include "spec.h"
+#include "engine/crash.h"
+#include "topology/spec.h"
 
 #define NR(a) (sizeof(a) / sizeof((a)[0]))
 

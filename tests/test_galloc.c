@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of the guest-physical allocator (sim/galloc.c).  No QEMU.
+ * Unit tests of the guest-physical allocator (sim/pci/galloc.c).  No QEMU.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "galloc.h"
+#include "pci/galloc.h"
 
 #define MiB (1ULL << 20)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of the qtest reply parser (sim/qts_parse.c): reply lines,
+ * Unit tests of the qtest reply parser (sim/qemu/qts_parse.c): reply lines,
  * numbers, hex and base64 payloads, with garbage.  No QEMU.
  */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "qts.h"
+#include "qemu/qts.h"
 
 #define NR(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of crashsim's report rendering (sim/report.c) from JSON
+ * Unit tests of crashsim's report rendering (sim/report/report.c) from JSON
  * alone: report_beyond_inflight() on garbage, and the Markdown table with
  * failed runs, runs missing fields, MSI counted or not observable, and the
  * AHCI queue line.  No QEMU.
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "report.h"
+#include "report/report.h"
 
 /*
  * report.c names VT-d fault reasons through dev_vtd.c, which needs the

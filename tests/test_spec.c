@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of the topology SPEC parser (sim/spec.c): trees, QEMU
+ * Unit tests of the topology SPEC parser (sim/topology/spec.c): trees, QEMU
  * arguments, every error with its position, limits and garbage.  No QEMU.
  */
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "spec.h"
+#include "topology/spec.h"
 
 #define NR(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,7 +21,7 @@
 
 E2E_DIR      := $(BUILD)/e2e
 E2E_IMG      := $(E2E_DIR)/img
-E2E_PROG     := $(BUILD)/sim/xen_e2e_main
+E2E_PROG     := $(BUILD)/sim/xen-e2e
 E2E_XEN      ?= $(XEN_ON_ELF)
 E2E_XEN_DEP  ?= xen
 E2E_LABEL    ?= $(if $(filter $(E2E_XEN),$(XEN_ON_ELF)),our Xen 4.17 with pcidc ($(E2E_XEN)),$(E2E_XEN))
@@ -31,15 +31,13 @@ E2E_RUN       = $(E2E_PROG) --xen $(E2E_XEN) --images $(E2E_IMG) \
 
 .PHONY: deps-e2e e2e-images xen-e2e check-xen-e2e
 
-# The harness: sim/xen_e2e_main.c and its parts under sim/xen_e2e/ (kept out
-# of build/sim/libsim.a: only this program uses them).
-E2E_PARTS    := $(wildcard sim/xen_e2e/*.c)
-E2E_PART_HDR := $(wildcard sim/xen_e2e/*.h)
+# The harness: sim/xen-e2e/ (kept out of build/sim/libsim.a: only this
+# program uses it).
+E2E_SRC      := $(wildcard sim/xen-e2e/*.c)
+E2E_HDR      := $(wildcard sim/xen-e2e/*.h)
 
-$(E2E_PROG): sim/xen_e2e_main.c $(E2E_PARTS) $(E2E_PART_HDR) $(SIM_HDR) \
-             $(SIM_LIB) | $(HALT_BIOS)
-	$(CC) $(SIM_CFLAGS) -Isim/xen_e2e $< $(E2E_PARTS) $(SIM_LIB) \
-	    $(SIM_LDLIBS) -o $@
+$(E2E_PROG): $(E2E_SRC) $(E2E_HDR) $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
+	$(CC) $(SIM_CFLAGS) $(E2E_SRC) $(SIM_LIB) $(SIM_LDLIBS) -o $@
 
 deps-e2e:
 	@ci/deps.sh e2e

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "report.h"
-#include "dev_ahci.h"
-#include "dev_vtd.h"
+#include "dev/ahci.h"
+#include "dev/vtd.h"
 
 static json_t *hex16(uint16_t v)
 {

@@ -11,10 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "dev_e1000.h"
-#include "dev_vtd.h"
-#include "pattern.h"
-#include "../src/pcidc.h"
+#include "e1000.h"
+#include "vtd.h"
+#include "base/pattern.h"
+#include "pcidc.h"
 
 /* Registers (BAR0 offsets). */
 #define REG_CTRL    0x0000

@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "qts.h"
+#include "qemu/qts.h"
 
 struct qpci_bus;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The simulator's port: pcidc_port_*() over the qpci bus of a QEMU driven
- * through qtest (sim/qpci.h).  The simulator links the same src/pcidc.c as
+ * through qtest (sim/pci/qpci.h).  The simulator links the same src/pcidc.c as
  * Xen; this file set is what differs.
  *
  * One bus is "current" at a time (a plain global: the engine runs one
@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#include "../../pcidc.h"
+#include "pcidc.h"
 
 struct qpci_bus;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xen-e2e (sim/xen_e2e_main.c): what its parts share.  console.c: the
+ * xen-e2e (sim/xen-e2e/main.c): what its parts share.  console.c: the
  * serial console and the frame flood, two threads; watch.c: guest state
  * through qtest; report.c: verdict, table and JSON.
  */
@@ -31,7 +31,7 @@
 
 #include <jansson.h>
 
-#include "qts.h"
+#include "qemu/qts.h"
 
 #define MARK            "pcidc-e2e: "
 #define ECAM_BASE       0xb0000000ULL

@@ -20,7 +20,7 @@
  *     whose every sector is stamped with its LBA): did their data land
  *     after the crash path?
  *
- * Each run is a child process with its own QEMU (sim/qts); up to --jobs
+ * Each run is a child process with its own QEMU (sim/qemu/qts); up to --jobs
  * run at once.  Results: a Markdown table on stdout, --json FILE, and per
  * run a console log under --out.  With --expect the exit status says
  * whether every run met its expected outcome (see verdict()).

@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "crash.h"
+#include "engine/crash.h"
 
 /* One run as the JSON object of issue 5's schema (new reference). */
 json_t *report_run_json(const struct crash_result *r);

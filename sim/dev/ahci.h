@@ -41,9 +41,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "galloc.h"
-#include "qpci.h"
-#include "qts.h"
+#include "pci/galloc.h"
+#include "pci/qpci.h"
+#include "qemu/qts.h"
 
 #define AHCI_SLOTS          32
 #define AHCI_CMD_BYTES      (64 * 1024)         /* per READ DMA EXT */

@@ -47,7 +47,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "spec.h"
+#include "topology/spec.h"
 
 enum crash_policy {
     CRASH_NONE,

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/pcidc.h"
+#include "pcidc.h"
 #include "qpci.h"
 
 /* Config registers used here. */

@@ -10,15 +10,15 @@
 #include <time.h>
 
 #include "crash.h"
-#include "dev_ahci.h"
-#include "dev_e1000.h"
-#include "dev_vtd.h"
-#include "galloc.h"
-#include "pattern.h"
-#include "qpci.h"
-#include "qts.h"
-#include "../src/pcidc.h"
-#include "../src/port/user/pcidc_port_user.h"
+#include "dev/ahci.h"
+#include "dev/e1000.h"
+#include "dev/vtd.h"
+#include "pci/galloc.h"
+#include "base/pattern.h"
+#include "pci/qpci.h"
+#include "qemu/qts.h"
+#include "pcidc.h"
+#include "port/pcidc_port_user.h"
 
 /* Guest memory layout (RAM is 256 MiB). */
 #define RAM_MB              256

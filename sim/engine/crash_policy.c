@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "crash.h"
-#include "qpci.h"
+#include "pci/qpci.h"
 
 #define SHOWN_MAX   40      /* characters of a bad item quoted in an error */
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "qpci.h"
-#include "qts.h"
+#include "pci/qpci.h"
+#include "qemu/qts.h"
 
 #define STARTS          5
 #define WRITES          2000

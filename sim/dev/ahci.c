@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dev_ahci.h"
-#include "dev_vtd.h"
-#include "pattern.h"
-#include "../src/pcidc.h"
+#include "ahci.h"
+#include "vtd.h"
+#include "base/pattern.h"
+#include "pcidc.h"
 
 /* HBA registers (ABAR offsets). */
 #define HBA_GHC         0x04

@@ -34,10 +34,10 @@
 
 #include <jansson.h>
 
-#include "crash.h"
-#include "qts.h"
-#include "report.h"
-#include "spec.h"
+#include "engine/crash.h"
+#include "qemu/qts.h"
+#include "report/report.h"
+#include "topology/spec.h"
 
 #define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000)"
 #define DEFAULT_SEED        1

@@ -3,7 +3,7 @@
  * vtd: the hypervisor's side of QEMU's Intel IOMMU model.  See dev_vtd.h.
  */
 #define _GNU_SOURCE
-#include "dev_vtd.h"
+#include "vtd.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "galloc.h"
-#include "qpci.h"
+#include "pci/galloc.h"
+#include "pci/qpci.h"
 
 #define ENTRIES_PER_TABLE   512
 #define LEVELS              3

@@ -39,9 +39,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "galloc.h"
-#include "qpci.h"
-#include "qts.h"
+#include "pci/galloc.h"
+#include "pci/qpci.h"
+#include "qemu/qts.h"
 
 #define E1000_RX_DESCS      256
 #define E1000_RX_BUF        1024        /* RCTL.BSIZE = 1024 */

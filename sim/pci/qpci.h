@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "qts.h"
+#include "qemu/qts.h"
 
 
 #define QPCI_ECAM_BASE      0xb0000000ULL

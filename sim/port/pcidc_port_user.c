@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "pcidc_port_user.h"
-#include "../../../sim/qpci.h"
+#include "pci/qpci.h"
 
 static struct qpci_bus *current_bus;
 static struct pcidc_port_user_counts counts;
