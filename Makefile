@@ -26,7 +26,8 @@ UNIT_SRC   := tests/test_core.c tests/fake_port.c
 UNIT_HDR   := tests/fake_port.h
 
 .PHONY: help deps-build deps-test check bench coverage unit unit-asan freestanding clean \
-        check-freestanding check-unit check-unit-asan check-coverage check-clang
+        check-freestanding check-unit check-unit-asan check-coverage check-clang \
+        check-layers
 
 help:
 	@echo "pcidc targets:"
@@ -60,6 +61,12 @@ check-freestanding: $(BUILD)/freestanding/pcidc.o
 	@ci/check-freestanding.sh $<
 
 freestanding: check-freestanding
+
+# --- Layers: every #include against the README's layout table ---------------
+
+check-layers:
+	@python3 ci/check-layers.py
+	@python3 ci/check-layers.py --self-test
 
 # --- Unit tests (cmocka, fake port) -----------------------------------------
 
@@ -121,7 +128,7 @@ BENCH_STEPS += bench-core
 # --- The two aggregate targets ----------------------------------------------
 
 # Unit tests last: the run ends with cmocka's own summary.
-check: check-freestanding check-clang $(CHECK_STEPS)
+check: check-layers check-freestanding check-clang $(CHECK_STEPS)
 	@$(MAKE) --no-print-directory check-coverage
 	@$(MAKE) --no-print-directory check-unit-asan
 	@$(MAKE) --no-print-directory check-unit

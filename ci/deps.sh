@@ -9,7 +9,7 @@ set -eu
 
 pkgs_build="gcc make binutils libc6-dev"
 pkgs_test="libcmocka-dev lcov clang"
-pkgs_sim="qemu-system-x86 libjansson-dev"
+pkgs_sim="qemu-system-x86 libjansson-dev libpci-dev"
 pkgs_prove="frama-c-base why3 z3 cvc4 libgmp-dev python3"
 pkgs_xen="flex bison python3 dpkg-dev xz-utils patch git build-essential"
 pkgs_e2e="cpio gzip"

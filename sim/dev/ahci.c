@@ -14,7 +14,7 @@
 #include "ahci.h"
 #include "vtd.h"
 #include "base/pattern.h"
-#include "pcidc.h"
+#include "pci/pci_regs.h"
 
 /* HBA registers (ABAR offsets). */
 #define HBA_GHC         0x04
@@ -181,7 +181,7 @@ int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
     if (alloc_memory(d, g))
         return -1;
 
-    qpci_enable(bus, d->sbdf, PCIDC_COMMAND_MEMORY | PCIDC_COMMAND_MASTER);
+    qpci_enable(bus, d->sbdf, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     qts_writel(q, d->abar + HBA_GHC, GHC_AE);
     if (!(qts_readl(q, d->abar + HBA_PI) & 1))
         return qts_fail(q, "ahci_%u: port 0 not implemented", index);

@@ -14,7 +14,7 @@
 #include "e1000.h"
 #include "vtd.h"
 #include "base/pattern.h"
-#include "pcidc.h"
+#include "pci/pci_regs.h"
 
 /* Registers (BAR0 offsets). */
 #define REG_CTRL    0x0000
@@ -189,7 +189,7 @@ int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
     ALLOC(tx_bufs, (uint64_t)E1000_TX_DESCS * E1000_TX_BUF, "tx buffers");
 #undef ALLOC
 
-    qpci_enable(bus, d->sbdf, PCIDC_COMMAND_MEMORY | PCIDC_COMMAND_MASTER);
+    qpci_enable(bus, d->sbdf, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 
     reg_write(d, REG_IMC, 0xffffffff);
     reg_write(d, REG_CTRL, CTRL_SLU | CTRL_ASDE);

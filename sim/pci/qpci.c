@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pcidc.h"
+#include "pci_regs.h"
 #include "qpci.h"
 
 /* Config registers used here. */
@@ -450,8 +450,8 @@ static int assign_bridge(struct qpci_bus *bus, int idx)
         f->io_limit = 0;
     }
     write_windows(bus, f);
-    return qpci_enable(bus, f->sbdf, PCIDC_COMMAND_MEMORY | PCIDC_COMMAND_IO |
-                       PCIDC_COMMAND_MASTER);
+    return qpci_enable(bus, f->sbdf, PCI_COMMAND_MEMORY | PCI_COMMAND_IO |
+                       PCI_COMMAND_MASTER);
 }
 
 /* Every function whose upstream bridge is parent (-1: bus 0), in order. */
