@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# The real crash, end to end (issue 8): included by the top-level Makefile
+# The real crash, end to end: included by the top-level Makefile
 # after sim/sim.mk and ci/xen/xen.mk.
 #
 #   make e2e-images     ci/e2e/images.sh: dom0 and crash-kernel images from

@@ -5,7 +5,7 @@
 #
 # ci/e2e/images.sh [OUTDIR]
 #
-# Build the guest images of the real-Xen end-to-end run (issue 8) from
+# Build the guest images of the real-Xen end-to-end run from
 # Debian packages fetched with 'apt-get download' (nothing is installed):
 #
 #   OUTDIR/vmlinuz          Debian's linux-image-6.1.*-amd64 kernel (dom0 and crash kernel)

@@ -6,7 +6,7 @@
  * One disk on port 0, an image generated at run time in the run's
  * temporary directory (every sector distinct, derived from --seed), attached
  * with "-drive ...,throttling.bps-total=N" so that each read stays pending
- * in QEMU's throttle queue for a while (DESIGN.md: AHCI maps the guest
+ * in QEMU's throttle queue for a while (docs/device-behaviour.md: AHCI maps the guest
  * buffers when a request starts and completes it later even with Bus
  * Master clear).  All AHCI_SLOTS command slots are issued at once with
  * READ DMA EXT, each into its own buffer; QEMU runs them one after another

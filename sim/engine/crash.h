@@ -23,7 +23,7 @@
  *   7. compare every guarded byte and count what devices did after the
  *      crash path returned.
  *
- * Interpretation rules (see DESIGN.md, "Device behaviour in QEMU 7.2"):
+ * Interpretation rules (docs/device-behaviour.md says what QEMU does):
  *  - inflight_bytes: changed bytes that belong to AHCI requests seen started
  *    (PRDBC 0) right after the device's own disconnect write (or after the
  *    crash path, when the policy does not write the device).  They are part

@@ -15,7 +15,7 @@
 
 #include "engine/crash.h"
 
-/* One run as the JSON object of issue 5's schema (new reference). */
+/* One run as a JSON object (the "runs" entries of crashsim --json). */
 json_t *report_run_json(const struct crash_result *r);
 
 /* A failed run: {"policy": ..., "error": ...}. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xen-e2e: the real crash, end to end (issue 8).
+ * xen-e2e: the real crash, end to end.
  *
  * Boots a Xen hypervisor under QEMU (q35, intel-iommu, e1000, AHCI disk)
  * with a Debian Linux dom0 whose initramfs (ci/e2e/images.sh) drives the
