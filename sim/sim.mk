@@ -88,9 +88,9 @@ SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qemu/qts_parse.c
 SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c
 SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/pci/galloc.c
 SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
-                                  sim/engine/crash_policy.c sim/topology/spec.c
+                                  sim/engine/policy_list.c sim/topology/spec.c
 SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
-                               sim/engine/crash_policy.c
+                               sim/engine/policy_list.c
 SIM_UNIT_LIBS_test_report   := -ljansson
 SIM_UNIT_DEPS := $(SIM_HDR) $(sort $(foreach t,$(SIM_UNIT_TESTS),$(SIM_UNIT_SRC_$(t))))
 

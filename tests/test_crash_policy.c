@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of the crash engine's pure helpers (sim/crash_policy.c): the
- * --policy / --require-clean list parser with good lists, "all",
- * duplicates and garbage; which policies fit a topology; sbdf text.
- * No QEMU.
+ * Unit tests of the crash engine's pure helpers (sim/engine/policy_list.c):
+ * the --policy / --require-clean list parser with good lists, "all",
+ * duplicates and garbage; which policies fit a topology; and the one SBDF
+ * text form the engine and the report print (sim/base/sbdf.h).  No QEMU.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/sbdf.h"
 #include "engine/crash.h"
 #include "topology/spec.h"
 
@@ -167,17 +168,41 @@ static void test_fits(void **state)
 
 static void test_sbdf_text(void **state)
 {
-    char buf[16], tiny[6];
+    char buf[SBDF_STR_LEN];
 
     (void)state;
-    assert_string_equal(crash_sbdf_str(0x000010, buf, sizeof(buf)),
+    assert_string_equal(sbdf_str(0x000010, buf, sizeof(buf)),
                         "0000:00:02.0");
-    assert_string_equal(crash_sbdf_str(0x0000fa, buf, sizeof(buf)),
+    assert_string_equal(sbdf_str(0x0000fa, buf, sizeof(buf)),
                         "0000:00:1f.2");
-    assert_string_equal(crash_sbdf_str(0x01ffff, buf, sizeof(buf)),
+    assert_string_equal(sbdf_str(0x01ffff, buf, sizeof(buf)),
                         "0001:ff:1f.7");
-    assert_ptr_equal(crash_sbdf_str(0x000100, tiny, sizeof(tiny)), tiny);
-    assert_string_equal(tiny, "0000:");
+    assert_string_equal(sbdf_str(SBDF(0xffff, 0xff, 0x1f, 7), buf,
+                                 sizeof(buf)), "ffff:ff:1f.7");
+    assert_int_equal(strlen(buf), SBDF_STR_LEN - 1);
+}
+
+/*
+ * A buffer too small for the text: cut, terminated, nothing written past
+ * len.  The length goes through a volatile so that the compiler cannot
+ * see the truncation coming (-Wformat-truncation would stop the build).
+ */
+static void test_sbdf_text_truncated(void **state)
+{
+    char area[16];
+    volatile size_t len = 6;
+
+    (void)state;
+    memset(area, '#', sizeof(area));
+    assert_ptr_equal(sbdf_str(0x000100, area, len), area);
+    assert_string_equal(area, "0000:");
+    assert_int_equal(area[len], '#');
+    assert_int_equal(area[sizeof(area) - 1], '#');
+    len = 1;
+    memset(area, '#', sizeof(area));
+    sbdf_str(0x000100, area, len);
+    assert_int_equal(area[0], '\0');
+    assert_int_equal(area[1], '#');
 }
 
 int main(void)
@@ -190,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_small_error_buffer),
         cmocka_unit_test(test_fits),
         cmocka_unit_test(test_sbdf_text),
+        cmocka_unit_test(test_sbdf_text_truncated),
     };
 
     return cmocka_run_group_tests_name("crash_policy", tests, NULL, NULL);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests of crashsim's report rendering (sim/report/report.c) from JSON
- * alone: report_beyond_inflight() on garbage, and the Markdown table with
- * failed runs, runs missing fields, MSI counted or not observable, and the
- * AHCI queue line.  No QEMU.
+ * Unit tests of crashsim's report rendering (sim/report/report.c): from
+ * JSON alone, report_beyond_inflight() on garbage and the Markdown table
+ * with failed runs, runs missing fields, MSI counted or not observable, and
+ * the AHCI queue line; from an engine result, the run's JSON.  No QEMU.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,16 +15,6 @@
 #include <cmocka.h>
 
 #include "report/report.h"
-
-/*
- * report.c names VT-d fault reasons through dev_vtd.c, which needs the
- * whole QEMU transport; no test here renders a fault record.
- */
-const char *vtd_fault_reason_name(uint8_t reason)
-{
-    (void)reason;
-    return "unused in these tests";
-}
 
 static json_t *parse(const char *text)
 {
@@ -133,6 +123,53 @@ static void test_markdown_no_msi(void **state)
     free(md);
 }
 
+/*
+ * A result's figures reach the run's JSON as the engine gave them: the
+ * fault record's reason name, the AHCI queue in commands and bytes, SBDFs
+ * as text.
+ */
+static void test_run_json_carries_engine_figures(void **state)
+{
+    static struct crash_result r;
+    json_t *run, *dev, *fault;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    r.policy = CRASH_PCIDC;
+    r.nr_devs = 1;
+    snprintf(r.dev[0].name, sizeof(r.dev[0].name), "ahci_0");
+    r.dev[0].sbdf = 0xfa;
+    r.dev[0].queued_at_crash = 31;
+    r.dev[0].queued_bytes_at_crash = 31ULL * CRASH_AHCI_CMD_BYTES;
+    r.dev[0].throttle_bps = 524288;
+    r.iommu = true;
+    r.nr_faults = 1;
+    r.fault[0].source_id = 0x0018;
+    r.fault[0].reason = 5;
+    snprintf(r.fault[0].reason_name, sizeof(r.fault[0].reason_name),
+             "write not permitted");
+    r.fault[0].iova = 0x1000;
+    r.fault[0].dev = 0;
+    run = report_run_json(&r);
+    assert_non_null(run);
+    dev = json_object_get(json_object_get(run, "dma_after_crash"),
+                          "0000:00:1f.2");
+    assert_non_null(dev);
+    assert_int_equal(json_integer_value(json_object_get(dev,
+                     "queued_commands_at_crash")), 31);
+    assert_int_equal(json_integer_value(json_object_get(dev,
+                     "queued_bytes_at_crash")), 31 * 65536);
+    fault = json_array_get(json_object_get(run, "iommu_fault_records"), 0);
+    assert_non_null(fault);
+    assert_string_equal(json_string_value(json_object_get(fault, "source")),
+                        "0000:00:03.0");
+    assert_string_equal(json_string_value(json_object_get(fault,
+                        "reason_name")), "write not permitted");
+    assert_string_equal(json_string_value(json_object_get(fault,
+                        "iova_owner")), "ahci_0");
+    json_decref(run);
+}
+
 static void test_markdown_garbage(void **state)
 {
     static const char *const garbage[] = {
@@ -157,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_markdown_runs),
         cmocka_unit_test(test_markdown_no_msi),
         cmocka_unit_test(test_markdown_garbage),
+        cmocka_unit_test(test_run_json_carries_engine_figures),
     };
 
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);

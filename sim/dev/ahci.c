@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dev_ahci: see dev_ahci.h.  Register and structure layouts are from the
+ * ahci: see ahci.h.  Register and structure layouts are from the
  * AHCI 1.3 specification; the command is ATA READ DMA EXT (0x25).
  */
 #define _GNU_SOURCE
@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "ahci.h"
-#include "vtd.h"
 #include "base/pattern.h"
 #include "pci/pci_regs.h"
 
@@ -164,11 +163,15 @@ static int alloc_memory(struct ahci_dev *d, struct galloc *g)
 }
 
 int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
-               int func, unsigned int index, uint64_t seed, struct galloc *g)
+               int func, unsigned int index, uint64_t seed, struct galloc *g,
+               const struct dma_hook *dma)
 {
+    uint64_t list, fis;
     uint32_t ssts;
 
     memset(d, 0, sizeof(*d));
+    if (dma)
+        d->dma = *dma;
     d->qts = q;
     d->bus = bus;
     d->func = func;
@@ -189,10 +192,12 @@ int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
     port_write(d, PX_CMD, 0);
     qts_memset(q, d->cmd_list, 0, HEADER_LEN * AHCI_SLOTS);
     qts_memset(q, d->fis, 0, 256);
-    port_write(d, PX_CLB, (uint32_t)vtd_dma_addr(d->cmd_list));
-    port_write(d, PX_CLBU, (uint32_t)(vtd_dma_addr(d->cmd_list) >> 32));
-    port_write(d, PX_FB, (uint32_t)vtd_dma_addr(d->fis));
-    port_write(d, PX_FBU, (uint32_t)(vtd_dma_addr(d->fis) >> 32));
+    list = dma_bus_addr(&d->dma, d->cmd_list);
+    fis = dma_bus_addr(&d->dma, d->fis);
+    port_write(d, PX_CLB, (uint32_t)list);
+    port_write(d, PX_CLBU, (uint32_t)(list >> 32));
+    port_write(d, PX_FB, (uint32_t)fis);
+    port_write(d, PX_FBU, (uint32_t)(fis >> 32));
     port_write(d, PX_SERR, 0xffffffff);
     port_write(d, PX_IS, 0xffffffff);
     port_write(d, PX_IE, PXIE_ALL);
@@ -285,8 +290,8 @@ static void build_command(struct ahci_dev *d, unsigned int slot)
     uint64_t table_addr = d->tables + (uint64_t)slot * TABLE_LEN;
     uint64_t lba = (uint64_t)(d->next_chunk++ % AHCI_DISK_CHUNKS) *
                    (AHCI_CMD_BYTES / SECTOR);
-    uint64_t buf = vtd_dma_addr(ahci_slot_data(d, slot));
-    uint64_t table_dma = vtd_dma_addr(table_addr);
+    uint64_t buf = dma_bus_addr(&d->dma, ahci_slot_data(d, slot));
+    uint64_t table_dma = dma_bus_addr(&d->dma, table_addr);
     unsigned int count = AHCI_CMD_BYTES / SECTOR;
 
     memset(table, 0, sizeof(table));

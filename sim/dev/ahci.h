@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dev_ahci: a minimal driver for QEMU's ICH9 AHCI playing the crashed
+ * ahci: a minimal driver for QEMU's ICH9 AHCI playing the crashed
  * system's disk controller.
  *
  * One disk on port 0, an image generated at run time in the run's
  * temporary directory (every sector distinct, derived from --seed), attached
  * with "-drive ...,throttling.bps-total=N" so that each read stays pending
- * in QEMU's throttle queue for a while (docs/device-behaviour.md: AHCI maps the guest
+ * in QEMU's throttle queue for a while (QEMU's AHCI maps the guest
  * buffers when a request starts and completes it later even with Bus
  * Master clear).  All AHCI_SLOTS command slots are issued at once with
  * READ DMA EXT, each into its own buffer; QEMU runs them one after another
@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dma.h"
 #include "pci/galloc.h"
 #include "pci/qpci.h"
 #include "qemu/qts.h"
@@ -68,6 +69,7 @@ struct ahci_dev {
     unsigned int index;         /* ahci_0, ... (drive d<index>) */
     uint64_t abar;              /* BAR5 */
     uint64_t seed;
+    struct dma_hook dma;        /* device addresses of the buffers */
 
     uint64_t cmd_list;          /* 32 headers x 32 bytes */
     uint64_t fis;               /* 256 bytes received-FIS area */
@@ -111,10 +113,13 @@ unsigned int ahci_throttle_for(unsigned int busy_ms);
 /*
  * After qpci_assign(): allocate the command list, FIS area, tables and
  * buffers, enable MEM|MASTER, GHC.AE|IE, start port 0 (FRE then ST) and
- * check that a disk is present.  Returns 0 or -1.
+ * check that a disk is present.  Every address the controller is given,
+ * now and in later commands, is dma's answer for the buffer (dma NULL: the
+ * physical address; the hook is copied).  Returns 0 or -1.
  */
 int ahci_setup(struct ahci_dev *d, struct qts *q, struct qpci_bus *bus,
-               int func, unsigned int index, uint64_t seed, struct galloc *g);
+               int func, unsigned int index, uint64_t seed, struct galloc *g,
+               const struct dma_hook *dma);
 
 /* Build every slot's command and issue them all (PxCI).  Returns 0 or -1. */
 int ahci_issue_all(struct ahci_dev *d);

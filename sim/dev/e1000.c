@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dev_e1000: see dev_e1000.h.  Register numbers and descriptor layouts are
- * from Intel's 8254x software developer's manual.
+ * e1000: see e1000.h.  Register numbers and descriptor layouts (e1000_regs.h)
+ * are from Intel's 8254x software developer's manual.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,57 +12,9 @@
 #include <unistd.h>
 
 #include "e1000.h"
-#include "vtd.h"
+#include "e1000_regs.h"
 #include "base/pattern.h"
 #include "pci/pci_regs.h"
-
-/* Registers (BAR0 offsets). */
-#define REG_CTRL    0x0000
-#define REG_ICR     0x00c0
-#define REG_ICS     0x00c8
-#define REG_IMS     0x00d0
-#define REG_IMC     0x00d8
-#define REG_RCTL    0x0100
-#define REG_TCTL    0x0400
-#define REG_TIPG    0x0410
-#define REG_RDBAL   0x2800
-#define REG_RDBAH   0x2804
-#define REG_RDLEN   0x2808
-#define REG_RDH     0x2810
-#define REG_RDT     0x2818
-#define REG_TDBAL   0x3800
-#define REG_TDBAH   0x3804
-#define REG_TDLEN   0x3808
-#define REG_TDH     0x3810
-#define REG_TDT     0x3818
-#define REG_RFCTL   0x5008
-#define REG_RAL0    0x5400
-#define REG_RAH0    0x5404
-
-#define CTRL_SLU        (1u << 6)
-#define CTRL_ASDE       (1u << 5)
-#define RCTL_EN         (1u << 1)
-#define RCTL_UPE        (1u << 3)
-#define RCTL_MPE        (1u << 4)
-#define RCTL_BAM        (1u << 15)
-#define RCTL_BSIZE_1024 (1u << 16)
-#define RCTL_SECRC      (1u << 26)
-#define TCTL_EN         (1u << 1)
-#define TCTL_PSP        (1u << 3)
-#define RAH_AV          (1u << 31)
-
-#define ICR_TXDW        0x01
-#define ICR_LSC         0x04
-#define ICR_RXT0        0x80
-
-#define DESC_LEN        16
-#define RXD_STATUS      12      /* byte offset of status in an RX descriptor */
-#define RXD_LENGTH      8
-#define TXD_STATUS      12
-#define STATUS_DD       0x01
-#define TXD_CMD_EOP     0x01
-#define TXD_CMD_IFCS    0x02
-#define TXD_CMD_RS      0x08
 
 /* How many descriptors one sample reads ahead of the last one done. */
 #define SAMPLE_AHEAD    32
@@ -145,30 +97,33 @@ static void reg_write(struct e1000_dev *d, unsigned int reg, uint32_t v)
 
 static void setup_rx_ring(struct e1000_dev *d)
 {
-    uint8_t desc[DESC_LEN * 16];
+    uint8_t desc[E1000_DESC_LEN * 16];
     unsigned int i, j;
 
     for (i = 0; i < E1000_RX_DESCS; i += 16) {
         memset(desc, 0, sizeof(desc));
         for (j = 0; j < 16; j++) {
-            uint64_t buf = vtd_dma_addr(d->rx_bufs +
+            uint64_t buf = dma_bus_addr(&d->dma, d->rx_bufs +
                                         (uint64_t)(i + j) * E1000_RX_BUF);
 
-            memcpy(desc + j * DESC_LEN, &buf, sizeof(buf));
+            memcpy(desc + j * E1000_DESC_LEN, &buf, sizeof(buf));
         }
-        qts_memwrite(d->qts, d->rx_ring + (uint64_t)i * DESC_LEN, desc,
-                     sizeof(desc));
+        qts_memwrite(d->qts, d->rx_ring + (uint64_t)i * E1000_DESC_LEN,
+                     desc, sizeof(desc));
     }
 }
 
 int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
-                struct galloc *g)
+                struct galloc *g, const struct dma_hook *dma)
 {
     char name[GALLOC_NAME_LEN];
     uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12,
                        (uint8_t)(d->index >> 8), (uint8_t)d->index };
+    uint64_t ring;
 
     d->bus = bus;
+    if (dma)
+        d->dma = *dma;
     d->func = func;
     d->sbdf = bus->func[func].sbdf;
     d->mmio = qpci_bar_addr(bus, func, 0);
@@ -183,41 +138,44 @@ int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
             return qts_fail(d->qts, "%s: guest memory: %s", d->name,       \
                             galloc_error(g));                              \
     } while (0)
-    ALLOC(rx_ring, (uint64_t)E1000_RX_DESCS * DESC_LEN, "rx ring");
+    ALLOC(rx_ring, (uint64_t)E1000_RX_DESCS * E1000_DESC_LEN, "rx ring");
     ALLOC(rx_bufs, (uint64_t)E1000_RX_DESCS * E1000_RX_BUF, "rx buffers");
-    ALLOC(tx_ring, (uint64_t)E1000_TX_DESCS * DESC_LEN, "tx ring");
+    ALLOC(tx_ring, (uint64_t)E1000_TX_DESCS * E1000_DESC_LEN, "tx ring");
     ALLOC(tx_bufs, (uint64_t)E1000_TX_DESCS * E1000_TX_BUF, "tx buffers");
 #undef ALLOC
 
     qpci_enable(bus, d->sbdf, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 
-    reg_write(d, REG_IMC, 0xffffffff);
-    reg_write(d, REG_CTRL, CTRL_SLU | CTRL_ASDE);
-    reg_write(d, REG_RAL0, (uint32_t)mac[0] | mac[1] << 8 | mac[2] << 16 |
+    reg_write(d, E1000_IMC, 0xffffffff);
+    reg_write(d, E1000_CTRL, E1000_CTRL_SLU | E1000_CTRL_ASDE);
+    reg_write(d, E1000_RAL0, (uint32_t)mac[0] | mac[1] << 8 | mac[2] << 16 |
                            (uint32_t)mac[3] << 24);
-    reg_write(d, REG_RAH0, mac[4] | mac[5] << 8 | RAH_AV);
+    reg_write(d, E1000_RAH0, mac[4] | mac[5] << 8 | E1000_RAH_AV);
 
-    qts_memset(d->qts, d->tx_ring, 0, (size_t)E1000_TX_DESCS * DESC_LEN);
-    reg_write(d, REG_TDBAL, (uint32_t)vtd_dma_addr(d->tx_ring));
-    reg_write(d, REG_TDBAH, (uint32_t)(vtd_dma_addr(d->tx_ring) >> 32));
-    reg_write(d, REG_TDLEN, E1000_TX_DESCS * DESC_LEN);
-    reg_write(d, REG_TDH, 0);
-    reg_write(d, REG_TDT, 0);
-    reg_write(d, REG_TIPG, 10 | 10 << 10 | 10 << 20);
-    reg_write(d, REG_TCTL, TCTL_EN | TCTL_PSP);
+    qts_memset(d->qts, d->tx_ring, 0, (size_t)E1000_TX_DESCS * E1000_DESC_LEN);
+    ring = dma_bus_addr(&d->dma, d->tx_ring);
+    reg_write(d, E1000_TDBAL, (uint32_t)ring);
+    reg_write(d, E1000_TDBAH, (uint32_t)(ring >> 32));
+    reg_write(d, E1000_TDLEN, E1000_TX_DESCS * E1000_DESC_LEN);
+    reg_write(d, E1000_TDH, 0);
+    reg_write(d, E1000_TDT, 0);
+    reg_write(d, E1000_TIPG, 10 | 10 << 10 | 10 << 20);
+    reg_write(d, E1000_TCTL, E1000_TCTL_EN | E1000_TCTL_PSP);
 
     setup_rx_ring(d);
-    reg_write(d, REG_RDBAL, (uint32_t)vtd_dma_addr(d->rx_ring));
-    reg_write(d, REG_RDBAH, (uint32_t)(vtd_dma_addr(d->rx_ring) >> 32));
-    reg_write(d, REG_RDLEN, E1000_RX_DESCS * DESC_LEN);
-    reg_write(d, REG_RDH, 0);
-    reg_write(d, REG_RDT, E1000_RX_DESCS - 1);
+    ring = dma_bus_addr(&d->dma, d->rx_ring);
+    reg_write(d, E1000_RDBAL, (uint32_t)ring);
+    reg_write(d, E1000_RDBAH, (uint32_t)(ring >> 32));
+    reg_write(d, E1000_RDLEN, E1000_RX_DESCS * E1000_DESC_LEN);
+    reg_write(d, E1000_RDH, 0);
+    reg_write(d, E1000_RDT, E1000_RX_DESCS - 1);
     if (d->model == E1000_82574L)
-        reg_write(d, REG_RFCTL, 0);     /* EXTEN clear: legacy RX descriptors */
+        reg_write(d, E1000_RFCTL, 0);   /* EXTEN clear: legacy RX descriptors */
 
-    reg_write(d, REG_IMS, ICR_RXT0 | ICR_TXDW | ICR_LSC);
-    reg_write(d, REG_RCTL, RCTL_EN | RCTL_UPE | RCTL_MPE | RCTL_BAM |
-                           RCTL_BSIZE_1024 | RCTL_SECRC);
+    reg_write(d, E1000_IMS, E1000_ICR_RXT0 | E1000_ICR_TXDW | E1000_ICR_LSC);
+    reg_write(d, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_UPE | E1000_RCTL_MPE |
+                             E1000_RCTL_BAM | E1000_RCTL_BSIZE_1024 |
+                             E1000_RCTL_SECRC);
     return qts_error(d->qts) ? -1 : 0;
 }
 
@@ -252,18 +210,20 @@ int e1000_send_frame(struct e1000_dev *d)
 
 int e1000_tx_post(struct e1000_dev *d, unsigned int n)
 {
-    uint8_t desc[DESC_LEN];
+    uint8_t desc[E1000_DESC_LEN];
 
     while (n-- && d->tx_posted < E1000_TX_DESCS - 1) {
-        uint64_t buf = vtd_dma_addr(d->tx_bufs +
+        uint64_t buf = dma_bus_addr(&d->dma, d->tx_bufs +
                                     (uint64_t)d->tx_posted * E1000_TX_BUF);
         uint32_t lower = E1000_TX_BUF |
-                         (uint32_t)(TXD_CMD_EOP | TXD_CMD_IFCS | TXD_CMD_RS) << 24;
+                         (uint32_t)(E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS |
+                                    E1000_TXD_CMD_RS) << 24;
 
         memset(desc, 0, sizeof(desc));
         memcpy(desc, &buf, sizeof(buf));
         memcpy(desc + 8, &lower, sizeof(lower));
-        qts_memwrite(d->qts, d->tx_ring + (uint64_t)d->tx_posted * DESC_LEN,
+        qts_memwrite(d->qts,
+                     d->tx_ring + (uint64_t)d->tx_posted * E1000_DESC_LEN,
                      desc, sizeof(desc));
         d->tx_posted++;
     }
@@ -275,26 +235,26 @@ int e1000_tx_ring(struct e1000_dev *d)
     if (d->tx_rung >= d->tx_posted)
         return 0;
     d->tx_rung++;
-    reg_write(d, REG_TDT, d->tx_rung);
+    reg_write(d, E1000_TDT, d->tx_rung);
     return qts_error(d->qts) ? -1 : 0;
 }
 
 void e1000_ack(struct e1000_dev *d)
 {
     if (d->model == E1000_82574L)
-        reg_write(d, REG_ICR, 0xffffffff);
+        reg_write(d, E1000_ICR, 0xffffffff);
     else
-        (void)qts_readl(d->qts, d->mmio + REG_ICR);
+        (void)qts_readl(d->qts, d->mmio + E1000_ICR);
 }
 
 void e1000_kick_irq(struct e1000_dev *d)
 {
-    reg_write(d, REG_ICS, ICR_LSC);
+    reg_write(d, E1000_ICS, E1000_ICR_LSC);
 }
 
 static void sample_rx(struct e1000_dev *d)
 {
-    uint8_t desc[SAMPLE_AHEAD * DESC_LEN];
+    uint8_t desc[SAMPLE_AHEAD * E1000_DESC_LEN];
     unsigned int first = d->rx_done, count, i;
     uint16_t len;
 
@@ -303,14 +263,15 @@ static void sample_rx(struct e1000_dev *d)
         count = SAMPLE_AHEAD;
     if (!count)
         return;
-    if (qts_memread(d->qts, d->rx_ring + (uint64_t)first * DESC_LEN, desc,
-                    (size_t)count * DESC_LEN))
+    if (qts_memread(d->qts, d->rx_ring + (uint64_t)first * E1000_DESC_LEN,
+                    desc, (size_t)count * E1000_DESC_LEN))
         return;
     /* The NIC fills descriptors in order: stop at the first not done. */
     for (i = 0; i < count; i++) {
-        if (!(desc[i * DESC_LEN + RXD_STATUS] & STATUS_DD))
+        if (!(desc[i * E1000_DESC_LEN + E1000_RXD_STATUS] & E1000_DESC_DD))
             break;
-        memcpy(&len, desc + i * DESC_LEN + RXD_LENGTH, sizeof(len));
+        memcpy(&len, desc + i * E1000_DESC_LEN + E1000_RXD_LENGTH,
+               sizeof(len));
         d->rx_done++;
         d->rx_bytes += len;
     }
@@ -318,16 +279,17 @@ static void sample_rx(struct e1000_dev *d)
 
 static void sample_tx(struct e1000_dev *d)
 {
-    uint8_t desc[E1000_TX_DESCS * DESC_LEN];
+    uint8_t desc[E1000_TX_DESCS * E1000_DESC_LEN];
     unsigned int count = d->tx_rung - d->tx_done, i;
 
     if (!count)
         return;
-    if (qts_memread(d->qts, d->tx_ring + (uint64_t)d->tx_done * DESC_LEN, desc,
-                    (size_t)count * DESC_LEN))
+    if (qts_memread(d->qts,
+                    d->tx_ring + (uint64_t)d->tx_done * E1000_DESC_LEN,
+                    desc, (size_t)count * E1000_DESC_LEN))
         return;
     for (i = 0; i < count; i++) {
-        if (!(desc[i * DESC_LEN + TXD_STATUS] & STATUS_DD))
+        if (!(desc[i * E1000_DESC_LEN + E1000_TXD_STATUS] & E1000_DESC_DD))
             break;
         d->tx_done++;
         d->tx_bytes += E1000_TX_BUF;
@@ -379,11 +341,11 @@ int e1000_sample(struct e1000_dev *d)
 void e1000_ranges(const struct e1000_dev *d, struct e1000_ranges *r)
 {
     r->rx_ring = d->rx_ring;
-    r->rx_ring_len = (uint64_t)E1000_RX_DESCS * DESC_LEN;
+    r->rx_ring_len = (uint64_t)E1000_RX_DESCS * E1000_DESC_LEN;
     r->rx_bufs = d->rx_bufs;
     r->rx_bufs_len = (uint64_t)E1000_RX_DESCS * E1000_RX_BUF;
     r->tx_ring = d->tx_ring;
-    r->tx_ring_len = (uint64_t)E1000_TX_DESCS * DESC_LEN;
+    r->tx_ring_len = (uint64_t)E1000_TX_DESCS * E1000_DESC_LEN;
     r->tx_bufs = d->tx_bufs;
     r->tx_bufs_len = (uint64_t)E1000_TX_DESCS * E1000_TX_BUF;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dev_e1000: a minimal driver for QEMU's e1000 (82540EM) and e1000e
+ * e1000: a minimal driver for QEMU's e1000 (82540EM) and e1000e
  * (82574L) playing the crashed system's network card.
  *
  * The 82574L keeps the 8254x register file and, with RFCTL.EXTEN clear
@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dma.h"
 #include "pci/galloc.h"
 #include "pci/qpci.h"
 #include "qemu/qts.h"
@@ -69,6 +70,7 @@ struct e1000_dev {
                                        netdev id, frame contents */
     uint64_t mmio;                  /* BAR0 */
     uint64_t seed;
+    struct dma_hook dma;            /* device addresses of the buffers */
 
     uint64_t rx_ring, rx_bufs, tx_ring, tx_bufs;
 
@@ -112,10 +114,12 @@ int e1000_open(struct e1000_dev *d, struct qts *q, enum e1000_model model,
  * After qpci_assign(): allocate rings and buffers in g, enable MEM|MASTER
  * (INTx left enabled), program MAC, rings, TX and RX with legacy
  * descriptors (RCTL last: QEMU's e1000 then refuses frames for about one
- * virtual second).  Returns 0 or -1.
+ * virtual second).  Every address the NIC is given, now and later, is
+ * dma's answer for the buffer (dma NULL: the physical address; the hook is
+ * copied).  Returns 0 or -1.
  */
 int e1000_setup(struct e1000_dev *d, struct qpci_bus *bus, int func,
-                struct galloc *g);
+                struct galloc *g, const struct dma_hook *dma);
 
 /* Send one frame (sequence number seq) to the NIC.  Returns 0 or -1. */
 int e1000_send_frame(struct e1000_dev *d);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vtd: the hypervisor's side of QEMU's Intel IOMMU model.  See dev_vtd.h.
+ * vtd: the hypervisor's side of QEMU's Intel IOMMU model (see vtd.h):
+ * registers, capability checks, the unit's set-up, translation on and off,
+ * fault records.  The tables are vtd_tables.c's.
  */
 #define _GNU_SOURCE
 #include "vtd.h"
@@ -9,18 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "pci/galloc.h"
-#include "pci/qpci.h"
-
-#define ENTRIES_PER_TABLE   512
-#define LEVELS              3
-#define LEVEL_BITS          9
-#define PAGE_SHIFT          12
+#include "vtd_unit.h"
 
 /* CAP fields */
-#define CAP_ND(c)           ((unsigned int)((c) & 0x7))
 #define CAP_RWBF            (1ULL << 4)
 #define CAP_CM              (1ULL << 7)
 #define CAP_SAGAW(c)        ((unsigned int)(((c) >> 8) & 0x1f))
@@ -53,54 +47,9 @@
 
 #define FECTL_IM            (1u << 31)
 
-/* Table entries (legacy mode) */
-#define ENTRY_PRESENT       0x1ULL
-#define ADDR_MASK           0x000ffffffffff000ULL
-#define CTX_AW_39BIT        0x1ULL
-#define CTX_DID_SHIFT       8
-
-/* PCIe capability device/port types */
-#define PCIE_TYPE_ROOT_PORT     0x4
-#define PCIE_TYPE_UPSTREAM      0x5
-#define PCIE_TYPE_DOWNSTREAM    0x6
-#define PCIE_TYPE_PCI_BRIDGE    0x7     /* PCIe-to-PCI/PCI-X bridge */
-#define PCIE_TYPE_PCIE_BRIDGE   0x8     /* PCI/PCI-X-to-PCIe bridge */
-
 /* How often a GSTS / CCMD / IOTLB bit is polled before giving up. */
 #define POLL_LIMIT          1000
 
-struct vtd_page {
-    uint64_t gpa;
-    uint64_t entry[ENTRIES_PER_TABLE];
-};
-
-struct vtd_domain {
-    uint16_t did;
-    int top;                    /* page index of the level-3 table */
-};
-
-struct vtd {
-    struct qts *qts;
-    uint64_t base;
-    uint64_t cap;
-    uint64_t ecap;
-    unsigned int fro;           /* byte offset of fault record 0 */
-    unsigned int nfr;
-    unsigned int iotlb_reg;     /* byte offset of the IOTLB register */
-
-    uint64_t table_base;
-    unsigned int max_pages;
-    unsigned int nr_pages;      /* page 0: root table */
-    struct vtd_page **page;
-
-    int ctx_page[256];          /* bus -> context table page, -1: none */
-    int ctx_domain[256][256];   /* bus, devfn -> domain handle, -1: none */
-
-    unsigned int nr_domains;
-    struct vtd_domain domain[VTD_MAX_DOMAINS];
-
-    bool live;                  /* root pointer set: changes need flushing */
-};
 
 /* --- registers ---------------------------------------------------------- */
 
@@ -124,11 +73,6 @@ static int reg_write64(struct vtd *v, unsigned int reg, uint64_t val)
     return qts_writeq(v->qts, v->base + reg, val);
 }
 
-static bool failed(const struct vtd *v)
-{
-    return qts_error(v->qts) != NULL;
-}
-
 /*
  * Issue one GCMD command: GSTS's persistent bits with cmd set (on) or
  * cleared, then wait until GSTS's status bit equals want.
@@ -145,7 +89,7 @@ static int gcmd(struct vtd *v, uint32_t cmd, bool on, uint32_t status,
     for (i = 0; i < POLL_LIMIT; i++) {
         uint32_t now = reg_read32(v, VTD_REG_GSTS);
 
-        if (failed(v))
+        if (vtd_failed(v))
             return -1;
         if (!!(now & status) == want)
             return 0;
@@ -166,7 +110,7 @@ static int invalidate(struct vtd *v, unsigned int reg, uint64_t cmd,
     for (i = 0; i < POLL_LIMIT; i++) {
         uint64_t now = reg_read64(v, reg);
 
-        if (failed(v))
+        if (vtd_failed(v))
             return -1;
         if (!(now & busy))
             return 0;
@@ -176,7 +120,7 @@ static int invalidate(struct vtd *v, unsigned int reg, uint64_t cmd,
 
 int vtd_invalidate_all(struct vtd *v)
 {
-    if (failed(v))
+    if (vtd_failed(v))
         return -1;
     if (invalidate(v, VTD_REG_CCMD, CCMD_ICC | CCMD_GLOBAL, CCMD_ICC,
                    "context-cache"))
@@ -195,7 +139,7 @@ static int flush_write_buffer(struct vtd *v)
 
 uint32_t vtd_gsts(struct vtd *v)
 {
-    if (failed(v))
+    if (vtd_failed(v))
         return 0;
     return reg_read32(v, VTD_REG_GSTS);
 }
@@ -247,7 +191,7 @@ static int check_initial_state(struct vtd *v)
     uint32_t gsts = reg_read32(v, VTD_REG_GSTS);
     uint32_t fectl = reg_read32(v, VTD_REG_FECTL);
 
-    if (failed(v))
+    if (vtd_failed(v))
         return -1;
     if (gsts & VTD_GSTS_TES)
         return qts_fail(v->qts, "vtd: translation already on at start "
@@ -259,49 +203,6 @@ static int check_initial_state(struct vtd *v)
     if (!(fectl & FECTL_IM))
         return reg_write32(v, VTD_REG_FECTL, FECTL_IM);
     return 0;
-}
-
-/* --- table pages --------------------------------------------------------- */
-
-static int page_take(struct vtd *v)
-{
-    struct vtd_page *p;
-    int idx;
-
-    if (failed(v))
-        return -1;
-    if (v->nr_pages == v->max_pages)
-        return qts_fail(v->qts, "vtd: table region at 0x%" PRIx64
-                        " full (%u pages)", v->table_base, v->max_pages);
-    p = calloc(1, sizeof(*p));
-    if (p == NULL)
-        return qts_fail(v->qts, "vtd: out of memory");
-    p->gpa = v->table_base + (uint64_t)v->nr_pages * VTD_PAGE;
-    if (qts_memset(v->qts, p->gpa, 0, VTD_PAGE)) {
-        free(p);
-        return -1;
-    }
-    idx = (int)v->nr_pages++;
-    v->page[idx] = p;
-    return idx;
-}
-
-/* Page index of the table at gpa (an address this driver put in an entry). */
-static int page_index(const struct vtd *v, uint64_t gpa)
-{
-    uint64_t idx = (gpa - v->table_base) / VTD_PAGE;
-
-    if (gpa < v->table_base || idx >= v->nr_pages)
-        return -1;
-    return (int)idx;
-}
-
-static int entry_set(struct vtd *v, int pg, unsigned int i, uint64_t val)
-{
-    struct vtd_page *p = v->page[pg];
-
-    p->entry[i] = val;
-    return qts_writeq(v->qts, p->gpa + 8ULL * i, val);
 }
 
 /* --- construction -------------------------------------------------------- */
@@ -340,8 +241,8 @@ struct vtd *vtd_new(struct qts *q, uint64_t base, uint64_t table_base,
 
     v->cap = reg_read64(v, VTD_REG_CAP);
     v->ecap = reg_read64(v, VTD_REG_ECAP);
-    if (failed(v) || check_caps(v) || check_initial_state(v)
-        || page_take(v) != 0) {
+    if (vtd_failed(v) || check_caps(v) || check_initial_state(v)
+        || vtd_page_take(v) != 0) {
         vtd_free(v);
         return NULL;
     }
@@ -385,10 +286,9 @@ uint64_t vtd_table_bytes(const struct vtd *v)
     return (uint64_t)v->nr_pages * VTD_PAGE;
 }
 
-/* Changes to tables the unit may have cached need a flush. */
-static int after_change(struct vtd *v)
+int vtd_after_change(struct vtd *v)
 {
-    if (failed(v))
+    if (vtd_failed(v))
         return -1;
     if (!v->live)
         return 0;
@@ -397,264 +297,11 @@ static int after_change(struct vtd *v)
     return vtd_invalidate_all(v);
 }
 
-/* --- domains and page tables -------------------------------------------- */
-
-static bool domain_ok(const struct vtd *v, int dom)
-{
-    return dom >= 0 && (unsigned int)dom < v->nr_domains;
-}
-
-int vtd_domain_new(struct vtd *v, uint16_t did)
-{
-    unsigned int nd_bits = 4 + 2 * CAP_ND(v->cap);
-    unsigned int i;
-    int top;
-
-    if (failed(v))
-        return -1;
-    if (did == 0 || (nd_bits < 16 && did >= (1u << nd_bits)))
-        return qts_fail(v->qts, "vtd: domain id %u out of range 1..%u", did,
-                        nd_bits < 16 ? (1u << nd_bits) - 1 : 0xffffu);
-    for (i = 0; i < v->nr_domains; i++)
-        if (v->domain[i].did == did)
-            return qts_fail(v->qts, "vtd: domain id %u used twice", did);
-    if (v->nr_domains == VTD_MAX_DOMAINS)
-        return qts_fail(v->qts, "vtd: more than %d domains", VTD_MAX_DOMAINS);
-    top = page_take(v);
-    if (top < 0)
-        return -1;
-    v->domain[v->nr_domains].did = did;
-    v->domain[v->nr_domains].top = top;
-    return (int)v->nr_domains++;
-}
-
-static unsigned int level_index(uint64_t iova, unsigned int level)
-{
-    return (iova >> (PAGE_SHIFT + LEVEL_BITS * (level - 1)))
-           & (ENTRIES_PER_TABLE - 1);
-}
-
-/*
- * The level-1 table for iova in dom: its page index, or -1.  With create,
- * missing level-2 and level-1 tables are taken (non-leaf entries carry
- * R and W: QEMU checks the permission at every level).
- */
-static int leaf_table(struct vtd *v, int dom, uint64_t iova, bool create)
-{
-    int pg = v->domain[dom].top;
-    unsigned int level;
-
-    for (level = LEVELS; level > 1; level--) {
-        unsigned int i = level_index(iova, level);
-        uint64_t e = v->page[pg]->entry[i];
-
-        if (!(e & VTD_PERM_RW)) {
-            int next;
-
-            if (!create)
-                return -1;
-            next = page_take(v);
-            if (next < 0)
-                return -1;
-            e = v->page[next]->gpa | VTD_PERM_RW;
-            if (entry_set(v, pg, i, e))
-                return -1;
-        }
-        pg = page_index(v, e & ADDR_MASK);
-        if (pg < 0)
-            return qts_fail(v->qts, "vtd: corrupt host copy of the tables");
-    }
-    return pg;
-}
-
-static int check_range(struct vtd *v, int dom, uint64_t iova, uint64_t len)
-{
-    if (failed(v))
-        return -1;
-    if (!domain_ok(v, dom))
-        return qts_fail(v->qts, "vtd: no domain %d", dom);
-    if (iova % VTD_PAGE || len % VTD_PAGE || len == 0
-        || iova >= (1ULL << VTD_IOVA_BITS)
-        || len > (1ULL << VTD_IOVA_BITS) - iova)
-        return qts_fail(v->qts, "vtd: bad IOVA range 0x%" PRIx64 "+0x%"
-                        PRIx64 " (page-aligned, below 2^%d)", iova, len,
-                        VTD_IOVA_BITS);
-    return 0;
-}
-
-int vtd_map(struct vtd *v, int dom, uint64_t iova, uint64_t phys,
-            uint64_t len, unsigned int perm)
-{
-    uint64_t off;
-
-    if (check_range(v, dom, iova, len))
-        return -1;
-    if (phys % VTD_PAGE || (phys & ~ADDR_MASK) || perm == 0
-        || (perm & ~VTD_PERM_RW))
-        return qts_fail(v->qts, "vtd: bad mapping to 0x%" PRIx64
-                        " perm 0x%x", phys, perm);
-    for (off = 0; off < len; off += VTD_PAGE) {
-        int pt = leaf_table(v, dom, iova + off, true);
-
-        if (pt < 0 || entry_set(v, pt, level_index(iova + off, 1),
-                                (phys + off) | perm))
-            return -1;
-    }
-    return after_change(v);
-}
-
-int vtd_unmap(struct vtd *v, int dom, uint64_t iova, uint64_t len)
-{
-    uint64_t off;
-
-    if (check_range(v, dom, iova, len))
-        return -1;
-    for (off = 0; off < len; off += VTD_PAGE) {
-        int pt = leaf_table(v, dom, iova + off, false);
-
-        if (pt >= 0 && entry_set(v, pt, level_index(iova + off, 1), 0))
-            return -1;
-    }
-    return after_change(v);
-}
-
-uint64_t vtd_translate(const struct vtd *v, int dom, uint64_t iova,
-                       unsigned int *perm)
-{
-    uint64_t e;
-    int pg;
-    unsigned int level;
-
-    if (!domain_ok(v, dom) || iova >= (1ULL << VTD_IOVA_BITS))
-        return VTD_NO_MAPPING;
-    pg = v->domain[dom].top;
-    for (level = LEVELS; ; level--) {
-        e = v->page[pg]->entry[level_index(iova, level)];
-        if (!(e & VTD_PERM_RW))
-            return VTD_NO_MAPPING;
-        if (level == 1)
-            break;
-        pg = page_index(v, e & ADDR_MASK);
-        if (pg < 0)
-            return VTD_NO_MAPPING;
-    }
-    if (perm != NULL)
-        *perm = (unsigned int)(e & VTD_PERM_RW);
-    return (e & ADDR_MASK) | (iova & (VTD_PAGE - 1));
-}
-
-/* --- root and context entries -------------------------------------------- */
-
-static int context_table(struct vtd *v, unsigned int bus)
-{
-    int pg;
-
-    if (v->ctx_page[bus] >= 0)
-        return v->ctx_page[bus];
-    pg = page_take(v);
-    if (pg < 0)
-        return -1;
-    /* Root entry: context-table pointer | present (upper qword 0). */
-    if (entry_set(v, 0, 2 * bus + 1, 0)
-        || entry_set(v, 0, 2 * bus, v->page[pg]->gpa | ENTRY_PRESENT))
-        return -1;
-    v->ctx_page[bus] = pg;
-    return pg;
-}
-
-int vtd_attach(struct vtd *v, uint16_t rid, int dom)
-{
-    unsigned int bus = rid >> 8, devfn = rid & 0xff;
-    uint64_t lo, hi;
-    int pg;
-
-    if (failed(v))
-        return -1;
-    if (!domain_ok(v, dom))
-        return qts_fail(v->qts, "vtd: no domain %d", dom);
-    pg = context_table(v, bus);
-    if (pg < 0)
-        return -1;
-    /* TT 0 (untranslated requests through second-level tables). */
-    lo = v->page[v->domain[dom].top]->gpa | ENTRY_PRESENT;
-    hi = CTX_AW_39BIT | (uint64_t)v->domain[dom].did << CTX_DID_SHIFT;
-    /* Upper half first: the entry becomes present with the lower one. */
-    if (entry_set(v, pg, 2 * devfn + 1, hi)
-        || entry_set(v, pg, 2 * devfn, lo))
-        return -1;
-    v->ctx_domain[bus][devfn] = dom;
-    return after_change(v);
-}
-
-int vtd_attached(const struct vtd *v, uint16_t rid)
-{
-    return v->ctx_domain[rid >> 8][rid & 0xff];
-}
-
-/* Does QEMU model the bus behind this bridge as PCI Express? */
-static bool secondary_is_express(const struct qpci_func *br)
-{
-    if (!br->pcie)
-        return false;
-    switch (br->pcie_type) {
-    case PCIE_TYPE_ROOT_PORT:
-    case PCIE_TYPE_UPSTREAM:
-    case PCIE_TYPE_DOWNSTREAM:
-    case PCIE_TYPE_PCIE_BRIDGE:
-        return true;
-    default:
-        return false;
-    }
-}
-
-uint16_t vtd_requester_id(const struct qpci_bus *bus, int idx)
-{
-    const struct qpci_func *f = &bus->func[idx];
-    uint16_t rid = (uint16_t)(f->sbdf & 0xffff);
-    int up;
-
-    /* Walk up; every conventional bus crossed re-aliases the ID. */
-    for (up = f->parent; up >= 0; up = bus->func[up].parent) {
-        const struct qpci_func *br = &bus->func[up];
-
-        if (secondary_is_express(br))
-            continue;
-        if (br->pcie && br->pcie_type == PCIE_TYPE_PCI_BRIDGE)
-            rid = (uint16_t)(br->secondary << 8);
-        else
-            rid = (uint16_t)(br->sbdf & 0xffff);
-    }
-    return rid;
-}
-
-int vtd_attach_func(struct vtd *v, const struct qpci_bus *bus, int idx,
-                    int dom)
-{
-    uint16_t own = (uint16_t)(bus->func[idx].sbdf & 0xffff);
-    uint16_t alias = vtd_requester_id(bus, idx);
-
-    if (vtd_attach(v, own, dom))
-        return -1;
-    if (alias != own)
-        return vtd_attach(v, alias, dom);
-    return 0;
-}
-
-int vtd_attach_all(struct vtd *v, const struct qpci_bus *bus, int dom)
-{
-    unsigned int i;
-
-    for (i = 0; i < bus->nr; i++)
-        if (vtd_attach_func(v, bus, (int)i, dom))
-            return -1;
-    return 0;
-}
-
 /* --- translation on and off ---------------------------------------------- */
 
 int vtd_enable(struct vtd *v)
 {
-    if (failed(v))
+    if (vtd_failed(v))
         return -1;
     if (flush_write_buffer(v))
         return -1;
@@ -670,7 +317,7 @@ int vtd_enable(struct vtd *v)
 
 int vtd_disable_translation(struct vtd *v)
 {
-    if (failed(v))
+    if (vtd_failed(v))
         return -1;
     return gcmd(v, GCMD_TE, false, VTD_GSTS_TES, false, "translation off");
 }
@@ -679,7 +326,7 @@ int vtd_crash_shutdown(struct vtd *v)
 {
     uint32_t gsts;
 
-    if (failed(v))
+    if (vtd_failed(v))
         return -1;
     if (v->live && (flush_write_buffer(v) || vtd_invalidate_all(v)))
         return -1;
@@ -692,7 +339,7 @@ int vtd_crash_shutdown(struct vtd *v)
     if ((gsts & VTD_GSTS_QIES)
         && gcmd(v, GCMD_QIE, false, VTD_GSTS_QIES, false, "qinval off"))
         return -1;
-    return failed(v) ? -1 : 0;
+    return vtd_failed(v) ? -1 : 0;
 }
 
 /* --- faults --------------------------------------------------------------- */
@@ -705,7 +352,7 @@ int vtd_faults_collect(struct vtd *v, struct vtd_fault *out,
 
     if (overflow != NULL)
         *overflow = false;
-    if (failed(v))
+    if (vtd_failed(v))
         return -1;
     fsts = reg_read32(v, VTD_REG_FSTS);
     for (i = 0; i < v->nfr; i++) {
@@ -732,7 +379,7 @@ int vtd_faults_collect(struct vtd *v, struct vtd_fault *out,
         if (reg_write32(v, VTD_REG_FSTS, VTD_FSTS_PFO))
             return -1;
     }
-    return failed(v) ? -1 : (int)found;
+    return vtd_failed(v) ? -1 : (int)found;
 }
 
 const char *vtd_fault_reason_name(uint8_t reason)
@@ -766,291 +413,4 @@ char *vtd_fault_format(const struct vtd_fault *f, char *buf, size_t len)
              f->source_id & 0x7, f->reason,
              vtd_fault_reason_name(f->reason));
     return buf;
-}
-
-/* --- the simulator's IOMMU rig ---------------------------------------------- */
-
-struct vtd_rig {
-    struct qts *qts;
-    struct vtd *v;
-    int dom;
-    struct galloc *g;
-    uint64_t tables;
-
-    unsigned int nr_windows;
-    struct vtd_window window[VTD_RIG_WINDOWS];
-    uint64_t window_next[VTD_RIG_WINDOWS];  /* first free IOVA */
-
-    unsigned int preferred;                 /* window of the current device */
-    int owner;                              /* engine index of that device */
-
-    unsigned int nr_blocks;
-    struct vtd_block block[VTD_RIG_MAX_BLOCKS];
-
-    unsigned long nr_faults;
-    bool fault_overflow;
-    struct vtd_fault fault[VTD_RIG_MAX_FAULTS];
-};
-
-static struct vtd_rig *dma_view;
-
-static int check_windows(struct qts *q, const struct vtd_window *win,
-                         unsigned int nwin)
-{
-    unsigned int i;
-
-    if (nwin == 0 || nwin > VTD_RIG_WINDOWS)
-        return qts_fail(q, "vtd: %u IOVA windows (1..%d)", nwin,
-                        VTD_RIG_WINDOWS);
-    for (i = 0; i < nwin; i++)
-        if (win[i].start % VTD_PAGE || win[i].end % VTD_PAGE ||
-            win[i].start == 0 || win[i].start >= win[i].end ||
-            win[i].end > (1ULL << VTD_IOVA_BITS))
-            return qts_fail(q, "vtd: bad IOVA window %s 0x%" PRIx64
-                            "..0x%" PRIx64, win[i].name, win[i].start,
-                            win[i].end);
-    return 0;
-}
-
-struct vtd_rig *vtd_rig_new(struct qts *q, const struct qpci_bus *bus,
-                            struct galloc *g, const struct vtd_window *win,
-                            unsigned int nwin)
-{
-    uint64_t len = VTD_RIG_TABLE_PAGES * VTD_PAGE;
-    struct vtd_rig *r;
-    unsigned int i;
-
-    if (qts_error(q) || check_windows(q, win, nwin))
-        return NULL;
-    r = calloc(1, sizeof(*r));
-    if (!r) {
-        qts_fail(q, "vtd: out of memory");
-        return NULL;
-    }
-    r->qts = q;
-    r->g = g;
-    r->owner = -1;
-    r->nr_windows = nwin;
-    for (i = 0; i < nwin; i++) {
-        r->window[i] = win[i];
-        r->window_next[i] = win[i].start;
-    }
-    r->tables = galloc_alloc(g, len, VTD_PAGE, "vtd tables");
-    if (!r->tables) {
-        qts_fail(q, "vtd: guest memory for the tables: %s", galloc_error(g));
-        free(r);
-        return NULL;
-    }
-    r->v = vtd_new(q, VTD_BASE, r->tables, len);
-    if (r->v)
-        r->dom = vtd_domain_new(r->v, 1);
-    if (!r->v || r->dom < 0 || vtd_attach_all(r->v, bus, r->dom) ||
-        vtd_enable(r->v)) {
-        vtd_rig_free(r);
-        return NULL;
-    }
-    dma_view = r;
-    return r;
-}
-
-void vtd_rig_free(struct vtd_rig *r)
-{
-    if (!r)
-        return;
-    if (dma_view == r)
-        dma_view = NULL;
-    vtd_free(r->v);
-    free(r);
-}
-
-struct vtd *vtd_rig_unit(struct vtd_rig *r)
-{
-    return r->v;
-}
-
-uint64_t vtd_rig_tables(const struct vtd_rig *r, uint64_t *len)
-{
-    if (len)
-        *len = VTD_RIG_TABLE_PAGES * VTD_PAGE;
-    return r->tables;
-}
-
-void vtd_rig_device(struct vtd_rig *r, const int *devs, unsigned int n,
-                    int func, int owner)
-{
-    unsigned int i, rank = 0;
-
-    for (i = 0; i < n; i++)
-        if (devs[i] < func)
-            rank++;
-    r->preferred = r->nr_windows > 1 ? rank % 2 : 0;
-    r->owner = owner;
-}
-
-/* Take len bytes of IOVA in window w, or return 0. */
-static uint64_t window_take(struct vtd_rig *r, unsigned int w, uint64_t len)
-{
-    uint64_t at = r->window_next[w];
-
-    if (len > r->window[w].end - at)
-        return 0;
-    r->window_next[w] = at + len;
-    return at;
-}
-
-/* A new block for the galloc region holding phys, mapped; NULL on error. */
-static const struct vtd_block *block_new(struct vtd_rig *r, uint64_t phys)
-{
-    const struct galloc_region *reg = galloc_lookup(r->g, phys);
-    struct vtd_block *b;
-    unsigned int k, w = 0;
-    uint64_t iova = 0;
-
-    if (!reg) {
-        qts_fail(r->qts, "vtd: a device address was asked for 0x%" PRIx64
-                 ", outside every allocation", phys);
-        return NULL;
-    }
-    if (r->nr_blocks == VTD_RIG_MAX_BLOCKS) {
-        qts_fail(r->qts, "vtd: more than %d IOVA blocks", VTD_RIG_MAX_BLOCKS);
-        return NULL;
-    }
-    /* The preferred window, then every window in order. */
-    for (k = 0; k <= r->nr_windows && !iova; k++) {
-        w = k == 0 ? r->preferred : k - 1;
-        iova = window_take(r, w, reg->size);
-    }
-    if (!iova) {
-        qts_fail(r->qts, "vtd: IOVA windows full (%s: %" PRIu64 " bytes)",
-                 reg->name, reg->size);
-        return NULL;
-    }
-    if (vtd_map(r->v, r->dom, iova, reg->addr, reg->size, VTD_PERM_RW))
-        return NULL;
-    b = &r->block[r->nr_blocks++];
-    snprintf(b->name, sizeof(b->name), "%s", reg->name);
-    b->phys = reg->addr;
-    b->iova = iova;
-    b->len = reg->size;
-    b->owner = r->owner;
-    b->window = w;
-    return b;
-}
-
-uint64_t vtd_dma_addr(uint64_t phys)
-{
-    struct vtd_rig *r = dma_view;
-    const struct vtd_block *b = NULL;
-    unsigned int i;
-
-    if (!r || qts_error(r->qts))
-        return phys;
-    for (i = 0; i < r->nr_blocks && !b; i++)
-        if (phys >= r->block[i].phys &&
-            phys - r->block[i].phys < r->block[i].len)
-            b = &r->block[i];
-    if (!b)
-        b = block_new(r, phys);
-    return b ? b->iova + (phys - b->phys) : phys;
-}
-
-void vtd_rig_device_end(struct vtd_rig *r)
-{
-    unsigned int i;
-
-    for (i = 0; i < galloc_count(r->g) && !qts_error(r->qts); i++) {
-        const struct galloc_region *reg = galloc_region_at(r->g, i);
-
-        if (!reg->fixed && reg->addr != r->tables)
-            (void)vtd_dma_addr(reg->addr);
-    }
-}
-
-const struct vtd_block *vtd_rig_block_at(const struct vtd_rig *r,
-                                         uint64_t iova)
-{
-    unsigned int i;
-
-    for (i = 0; i < r->nr_blocks; i++)
-        if (iova >= r->block[i].iova && iova - r->block[i].iova < r->block[i].len)
-            return &r->block[i];
-    return NULL;
-}
-
-unsigned int vtd_rig_nr_blocks(const struct vtd_rig *r)
-{
-    return r->nr_blocks;
-}
-
-const struct vtd_block *vtd_rig_block(const struct vtd_rig *r, unsigned int i)
-{
-    return i < r->nr_blocks ? &r->block[i] : NULL;
-}
-
-const struct vtd_window *vtd_rig_window(const struct vtd_rig *r,
-                                        unsigned int i)
-{
-    return i < r->nr_windows ? &r->window[i] : NULL;
-}
-
-int vtd_rig_crash(struct vtd_rig *r)
-{
-    return vtd_crash_shutdown(r->v);
-}
-
-int vtd_rig_poll_faults(struct vtd_rig *r)
-{
-    struct vtd_fault f[8];
-    bool overflow;
-    int n, i;
-
-    n = vtd_faults_collect(r->v, f, 8, &overflow);
-    if (n < 0)
-        return -1;
-    for (i = 0; i < n && i < 8; i++) {
-        if (r->nr_faults < VTD_RIG_MAX_FAULTS)
-            r->fault[r->nr_faults] = f[i];
-        r->nr_faults++;
-    }
-    r->fault_overflow |= overflow;
-    return n;
-}
-
-void vtd_rig_clear_faults(struct vtd_rig *r)
-{
-    r->nr_faults = 0;
-    r->fault_overflow = false;
-}
-
-unsigned long vtd_rig_nr_faults(const struct vtd_rig *r)
-{
-    return r->nr_faults;
-}
-
-bool vtd_rig_fault_overflow(const struct vtd_rig *r)
-{
-    return r->fault_overflow;
-}
-
-const struct vtd_fault *vtd_rig_fault(const struct vtd_rig *r,
-                                      unsigned int i)
-{
-    return i < r->nr_faults && i < VTD_RIG_MAX_FAULTS ? &r->fault[i] : NULL;
-}
-
-int vtd_rig_map_identity(struct vtd_rig *r, uint64_t phys, uint64_t len)
-{
-    unsigned int w;
-
-    for (w = 0; w < r->nr_windows; w++)
-        if (phys < r->window[w].end && r->window[w].start < phys + len)
-            return qts_fail(r->qts, "vtd: identity map 0x%" PRIx64
-                            " overlaps IOVA window %s", phys,
-                            r->window[w].name);
-    return vtd_map(r->v, r->dom, phys, phys, len, VTD_PERM_RW);
-}
-
-int vtd_rig_unmap_page(struct vtd_rig *r, uint64_t iova)
-{
-    return vtd_unmap(r->v, r->dom, iova & ~(VTD_PAGE - 1), VTD_PAGE);
 }

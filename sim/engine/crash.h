@@ -23,7 +23,7 @@
  *   7. compare every guarded byte and count what devices did after the
  *      crash path returned.
  *
- * Interpretation rules (docs/device-behaviour.md says what QEMU does):
+ * Interpretation rules:
  *  - inflight_bytes: changed bytes that belong to AHCI requests seen started
  *    (PRDBC 0) right after the device's own disconnect write (or after the
  *    crash path, when the policy does not write the device).  They are part
@@ -37,7 +37,8 @@
  *    not guarded and their DMA is reported apart (preserved_dma_bytes).
  *
  * Everything here runs in one process and one thread (the user port's bus
- * is a global); crashsim forks one process per policy.
+ * is a global); crashsim forks one process per policy.  engine.h says which
+ * file does what.
  */
 #ifndef SIM_CRASH_H
 #define SIM_CRASH_H
@@ -64,15 +65,23 @@ const char *crash_policy_name(enum crash_policy p);
  * Parse "all" (alone) or a comma-separated list of policy names into
  * want[]; a name given twice counts once.  Empty lists and items, unknown
  * names and "all" inside a list are errors.  Returns 0, or -1 with a
- * one-line reason in err (want[] then undefined).  (crash_policy.c, like
- * the other pure helpers here: crash_policy_fits, crash_spec_has_iommu,
- * crash_sbdf_str.)
+ * one-line reason in err (want[] then undefined).  (policy_list.c, like
+ * crash_policy_name, crash_policy_fits and crash_spec_has_iommu: no QEMU.)
  */
 int crash_policy_parse(const char *list, bool want[CRASH_NR_POLICIES],
                        char *err, size_t errlen);
 
 /* true when the topology has an iommu item. */
 bool crash_spec_has_iommu(const struct spec *s);
+
+/*
+ * The AHCI workload: every disk's CRASH_AHCI_SLOTS command slots are kept
+ * issued until the crash, each a read of CRASH_AHCI_CMD_BYTES.
+ */
+#define CRASH_AHCI_SLOTS        32
+#define CRASH_AHCI_CMD_BYTES    (64 * 1024)
+#define CRASH_AHCI_QUEUE_BYTES  ((uint64_t)CRASH_AHCI_SLOTS * \
+                                 CRASH_AHCI_CMD_BYTES)
 
 #define CRASH_DEFAULT_WINDOW_MS 1000
 #define CRASH_MAX_WINDOW_MS     60000
@@ -120,11 +129,13 @@ struct crash_range {
 };
 
 #define CRASH_MAX_FAULTS    16
+#define CRASH_REASON_LEN    32
 
 /* A VT-d fault record read during or after the window. */
 struct crash_fault {
     uint16_t source_id;         /* requester ID: bus << 8 | devfn */
     uint8_t reason;             /* VT-d fault reason code */
+    char reason_name[CRASH_REASON_LEN];     /* "write not permitted", ... */
     bool is_read;
     uint64_t iova;              /* faulting page */
     int dev;                    /* device owning that IOVA, -1: none */
@@ -157,6 +168,7 @@ struct crash_dev_result {
                                    (1) plus raises after that */
     bool msi_enabled;           /* signals by MSI (AHCI), not INTx */
     unsigned int queued_at_crash;   /* AHCI commands pending at path return */
+    uint64_t queued_bytes_at_crash; /* ... their bytes */
     unsigned int throttle_bps;      /* AHCI disk throttle */
     unsigned long msi;          /* MSIs that reached memory after the path
                                    (polls that found the word written) */
@@ -238,8 +250,5 @@ int crash_run(const struct crash_opts *opts, enum crash_policy policy,
 int crash_plan_only(const struct crash_opts *opts,
                     const bool want[CRASH_NR_POLICIES], FILE *out,
                     char *err, size_t errlen);
-
-/* "0000:00:03.0" */
-char *crash_sbdf_str(uint32_t sbdf, char *buf, size_t len);
 
 #endif /* SIM_CRASH_H */

@@ -5,8 +5,7 @@
 #include <string.h>
 
 #include "report.h"
-#include "dev/ahci.h"
-#include "dev/vtd.h"
+#include "base/sbdf.h"
 
 static json_t *hex16(uint16_t v)
 {
@@ -18,9 +17,9 @@ static json_t *hex16(uint16_t v)
 
 static json_t *sbdf_json(uint32_t sbdf)
 {
-    char buf[16];
+    char buf[SBDF_STR_LEN];
 
-    return json_string(crash_sbdf_str(sbdf, buf, sizeof(buf)));
+    return json_string(sbdf_str(sbdf, buf, sizeof(buf)));
 }
 
 static json_t *plan_json(const struct crash_result *r)
@@ -61,7 +60,7 @@ static json_t *dma_json(const struct crash_result *r)
 {
     json_t *dma = json_object();
     unsigned int i;
-    char sbdf[16];
+    char sbdf[SBDF_STR_LEN];
 
     for (i = 0; i < r->nr_devs; i++) {
         const struct crash_dev_result *d = &r->dev[i];
@@ -89,12 +88,12 @@ static json_t *dma_json(const struct crash_result *r)
             json_object_set_new(o, "queued_commands_at_crash",
                                 json_integer(d->queued_at_crash));
             json_object_set_new(o, "queued_bytes_at_crash",
-                                json_integer((json_int_t)d->queued_at_crash *
-                                             AHCI_CMD_BYTES));
+                                json_integer((json_int_t)
+                                             d->queued_bytes_at_crash));
             json_object_set_new(o, "throttle_bps",
                                 json_integer(d->throttle_bps));
         }
-        json_object_set_new(dma, crash_sbdf_str(d->sbdf, sbdf, sizeof(sbdf)), o);
+        json_object_set_new(dma, sbdf_str(d->sbdf, sbdf, sizeof(sbdf)), o);
     }
     return dma;
 }
@@ -104,16 +103,16 @@ static json_t *faults_json(const struct crash_result *r)
 {
     json_t *faults = json_array();
     unsigned int i;
-    char sbdf[16];
+    char sbdf[SBDF_STR_LEN];
 
     for (i = 0; i < r->nr_faults; i++) {
         const struct crash_fault *f = &r->fault[i];
 
         json_array_append_new(faults, json_pack(
             "{s:s, s:i, s:s, s:s, s:I, s:o}",
-            "source", crash_sbdf_str(f->source_id, sbdf, sizeof(sbdf)),
+            "source", sbdf_str(f->source_id, sbdf, sizeof(sbdf)),
             "reason", f->reason,
-            "reason_name", vtd_fault_reason_name(f->reason),
+            "reason_name", f->reason_name,
             "type", f->is_read ? "read" : "write",
             "iova", (json_int_t)f->iova,
             "iova_owner", f->dev >= 0 ? json_string(r->dev[f->dev].name)
@@ -362,8 +361,8 @@ static void report_markdown_ahci(const json_t *report, FILE *out)
                 "reads at that rate). "
                 "Queued when the crash path returned / bytes written in the "
                 "%lld ms window:", str(d, "device"), key,
-                AHCI_CMD_BYTES / 1024, AHCI_SLOTS, bps / 1024,
-                (double)AHCI_QUEUE_BYTES / (double)bps,
+                CRASH_AHCI_CMD_BYTES / 1024, CRASH_AHCI_SLOTS, bps / 1024,
+                (double)CRASH_AHCI_QUEUE_BYTES / (double)bps,
                 num(report, "window_ms"));
         sep = "";
         json_array_foreach((json_t *)runs, i, run) {

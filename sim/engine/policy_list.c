@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * crash_policy: the crash engine's pure helpers -- policy names, the
- * --policy / --require-clean list parser, which policies a topology can
- * run, sbdf text.  No QEMU here: unit-tested in tests/test_crash_policy.c.
+ * policy_list: the policies by name -- their names, the --policy /
+ * --require-clean list parser, which policies a topology can run.  No QEMU
+ * here: unit-tested in tests/test_crash_policy.c.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "crash.h"
-#include "pci/qpci.h"
 
 #define SHOWN_MAX   40      /* characters of a bad item quoted in an error */
 
@@ -103,12 +102,4 @@ bool crash_spec_has_iommu(const struct spec *s)
 bool crash_policy_fits(enum crash_policy p, const struct spec *s)
 {
     return p != CRASH_IOMMU_ON || crash_spec_has_iommu(s);
-}
-
-char *crash_sbdf_str(uint32_t sbdf, char *buf, size_t len)
-{
-    snprintf(buf, len, "%04x:%02x:%02x.%u", (unsigned int)(sbdf >> 16),
-             (unsigned int)QPCI_BUS(sbdf), (unsigned int)QPCI_DEV(sbdf),
-             (unsigned int)QPCI_FN(sbdf));
-    return buf;
 }

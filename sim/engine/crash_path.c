@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * crash_path: what each policy does on the crash path.
+ *
+ *   none         nothing
+ *   seed, pcidc  the core's plan (seed's policy or the default one) over
+ *                the functions in Xen's order, run by pcidc_crash_disconnect
+ *   linux-kexec  Linux's kexec shutdown: Bus Master cleared by a
+ *                read-modify-write of COMMAND, children first
+ *   iommu-on     nothing here (run.c leaves VT-d translation on)
+ *
+ * Config cycles go through the user port, whose write hook samples the
+ * devices after every write (workload.c).
+ */
+#include <stdlib.h>
+
+#include "engine.h"
+#include "base/sbdf.h"
+#include "port/pcidc_port_user.h"
+
+static int cmp_sbdf_desc(const void *a, const void *b)
+{
+    const struct pcidc_func *x = a, *y = b;
+
+    return x->sbdf < y->sbdf ? 1 : x->sbdf > y->sbdf ? -1 : 0;
+}
+
+/*
+ * The functions as Xen's alldevs_list holds them: discovered bus by bus,
+ * devfn by devfn, each new pci_dev added at the head (list_add), so the
+ * list runs from the last discovered to the first.  The seed walks it in
+ * that order; pcidc gets the same input.  Each is described by the core's
+ * pcidc_describe() from QEMU's config space, as the Xen port does.
+ */
+static int xen_order(struct crash_machine *m, struct pcidc_func *out,
+                     unsigned int max)
+{
+    char sbdf[SBDF_STR_LEN];
+    unsigned int i;
+
+    if (m->bus->nr > max)
+        return qts_fail(m->q, "too many PCI functions for a plan");
+    pcidc_port_user_set_bus(m->bus);
+    for (i = 0; i < m->bus->nr; i++) {
+        const struct qpci_func *f = &m->bus->func[i];
+
+        if (pcidc_describe(&out[i], f->sbdf,
+                           f->preserve ? PCIDC_FUNC_PRESERVE : 0) != PCIDC_OK)
+            return qts_fail(m->q, "%s does not answer config reads",
+                            sbdf_str(f->sbdf, sbdf, sizeof(sbdf)));
+    }
+    if (qts_error(m->q))
+        return -1;
+    qsort(out, m->bus->nr, sizeof(*out), cmp_sbdf_desc);
+    return (int)m->bus->nr;
+}
+
+int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy)
+{
+    const struct pcidc_policy seed = PCIDC_POLICY_SEED;
+    const struct pcidc_policy dflt = PCIDC_POLICY_DEFAULT;
+    struct core_input *in;
+    int n, rc;
+
+    free(m->core);
+    m->core = in = calloc(1, sizeof(*in));
+    if (!in)
+        return qts_fail(m->q, "out of memory");
+    in->policy = policy == CRASH_SEED ? seed : dflt;
+    n = xen_order(m, in->func, QPCI_MAX_FUNCS);
+    if (n < 0)
+        return -1;
+    rc = pcidc_plan_build(&in->dc, in->func, (unsigned int)n, &in->policy);
+    if (rc)
+        return qts_fail(m->q, "plan building failed: %s", pcidc_strerror(rc));
+    return 0;
+}
+
+/* Linux's kexec shutdown: clear Bus Master only, children first. */
+static void linux_kexec_path(struct crash_machine *m)
+{
+    unsigned int i;
+    uint32_t cmd;
+
+    for (i = m->bus->nr; i-- > 0;) {
+        uint32_t sbdf = m->bus->func[i].sbdf;
+
+        cmd = pcidc_port_conf_read32(sbdf, PCIDC_COMMAND) & 0xffff;
+        pcidc_port_conf_write16(sbdf, PCIDC_COMMAND,
+                                (uint16_t)(cmd & ~PCIDC_COMMAND_MASTER));
+    }
+}
+
+unsigned int crash_path_kexec_steps(struct crash_machine *m,
+                                    struct crash_step *step, unsigned int max)
+{
+    unsigned int i, n = 0;
+
+    for (i = m->bus->nr; i-- > 0 && n < max;) {
+        uint16_t cmd = qpci_cfg_read16(m->bus, m->bus->func[i].sbdf,
+                                       PCIDC_COMMAND);
+
+        step[n].sbdf = m->bus->func[i].sbdf;
+        step[n++].value = cmd & ~PCIDC_COMMAND_MASTER;
+    }
+    return n;
+}
+
+void crash_path_run(struct crash_machine *m)
+{
+    struct pcidc_port_user_counts c;
+
+    pcidc_port_user_set_bus(m->bus);
+    pcidc_port_user_reset_counts();
+    pcidc_port_user_set_write_hook(workload_on_crash_write, m);
+    m->in_crash = true;
+    m->writes = 0;
+
+    switch (m->policy) {
+    case CRASH_SEED:
+    case CRASH_PCIDC:
+        pcidc_crash_disconnect(&m->core->dc);
+        break;
+    case CRASH_LINUX_KEXEC:
+        linux_kexec_path(m);
+        break;
+    default:
+        break;
+    }
+    pcidc_port_user_set_write_hook(NULL, NULL);
+    pcidc_port_user_get_counts(&c);
+    m->res->config_writes = c.conf_writes;
+    m->res->config_reads = c.conf_reads;
+}
