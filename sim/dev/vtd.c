@@ -342,7 +342,7 @@ int vtd_crash_shutdown(struct vtd *v)
     return vtd_failed(v) ? -1 : 0;
 }
 
-/* --- faults --------------------------------------------------------------- */
+/* --- faults -------------------------------------------------------------- */
 
 int vtd_faults_collect(struct vtd *v, struct vtd_fault *out,
                        unsigned int max, bool *overflow)
