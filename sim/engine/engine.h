@@ -84,7 +84,6 @@ struct dma_endpoint {
     bool new_after_path;                /* non-in-flight DMA after the path */
     bool inflight_known;
     bool inflight[AHCI_SLOTS];
-    unsigned long inflight_done_after;  /* in-flight slots completed later */
 
     /* Baseline when the crash path returned. */
     unsigned int base_rx_done, base_tx_done;
