@@ -10,7 +10,7 @@
 #     before iommu_crash_shutdown() on every path (control-flow check on
 #     the disassembly, see ci/xen/disasm_check.py);
 #  5. the crash path and the port's crash-time write reach no lock function;
-#  6. the core object, compiled by Xen's build with Xen's flags, needs no
+#  6. each core object, compiled by Xen's build with Xen's flags, needs no
 #     symbol outside pcidc_port_* (and the thunks Xen's own flags ask for).
 # Every check that could pass vacuously is paired with a control that must
 # fail.  Output: one line per check, then "xen-check: N passed, M failed".
@@ -90,7 +90,7 @@ run_py hooks "$WORK/on.dis"
 run_py order "$WORK/on.dis" "$WORK/off.dis"
 run_py locks "$WORK/on.dis"
 
-# --- 6. the core object, as Xen's build compiled it ------------------------------
+# --- 6. the core's objects, as Xen's build compiled them ---------------------
 OBJ_DIR=$ON/drivers/passthrough/pcidc
 
 # Symbols the object may need besides pcidc_port_*: only the thunks that
@@ -115,22 +115,26 @@ outside_port() {
     nm -u "$obj" | awk '{print $2}' | grep -Ev "$pattern" | words
 }
 
-core_obj=$OBJ_DIR/pcidc.o
-if [ -f "$core_obj" ]; then
+# One object per C file of the core (src/*.c, copied by ci/xen/series).
+for src in "$ROOT"/src/*.c; do
+    obj=$(basename "$src" .c).o
+    core_obj=$OBJ_DIR/$obj
+    if [ ! -f "$core_obj" ]; then
+        fail "no core object at $core_obj"
+        continue
+    fi
     bad=$(outside_port "$core_obj")
     thunks=$(nm -u "$core_obj" | awk '{print $2}' | grep '^__x86_' | words)
     mandated=""
     [ -z "$thunks" ] || mandated=" and the flag-mandated $thunks"
     check "core object $core_obj needs only pcidc_port_*$mandated${bad:+ (also: $bad)}" \
         test -z "$bad"
-    check "core object was built with Xen's flags (-D__XEN__ -nostdinc in its .cmd)" \
-        grep -q -- '-D__XEN__.*-nostdinc\|-nostdinc.*-D__XEN__' "$OBJ_DIR/.pcidc.o.cmd"
-    port_bad=$(outside_port "$OBJ_DIR/xen-port.o")
-    check "control: the same test flags the port object, which needs Xen ($port_bad)" \
-        test -n "$port_bad"
-else
-    fail "no core object at $core_obj"
-fi
+    check "core object $obj was built with Xen's flags (-D__XEN__ -nostdinc in its .cmd)" \
+        grep -q -- '-D__XEN__.*-nostdinc\|-nostdinc.*-D__XEN__' "$OBJ_DIR/.$obj.cmd"
+done
+port_bad=$(outside_port "$OBJ_DIR/xen-port.o")
+check "control: the same test flags the port object, which needs Xen ($port_bad)" \
+    test -n "$port_bad"
 
 echo "xen-check: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -2,56 +2,66 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Write the negative controls of `make prove`: broken copies of the core.
 
-  controls.py SRC OUTDIR
+  controls.py OUTDIR CORE.c...
 
-For every control, OUTDIR/NAME.c is SRC with one exact, unique piece of code
-replaced (annotations untouched), and OUTDIR/controls.tsv lists
+For every control, OUTDIR/NAME/ holds a copy of every CORE.c, one of them
+(the control's FILE, named by its base name) with one exact, unique piece
+of code replaced (annotations untouched).  OUTDIR/controls.tsv lists
 NAME <tab> FUNCTIONS <tab> SELECT <tab> REGEX <tab> WHAT: WP is run on the
 properties SELECT (WP options) of FUNCTIONS of the copy, and must leave
 unproved at least one goal whose name matches REGEX.  Each control targets
 the property that is meant to catch it: a false goal costs a full prover
 time-out, so running every goal of the copy would only add time.
-A pattern that no longer occurs exactly once in SRC is an error, so a
+A pattern that no longer occurs exactly once in FILE is an error, so a
 control cannot silently stop being a mutation when the core changes.
 """
 import os
 import sys
 
 CRASH = "pcidc_crash_disconnect"
+CRASH_C = "crash.c"      # the crash path
+PLAN_C = "plan.c"        # plan building
 
 LOOP = """    for ( i = 0; i < nr; i++ )
         pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
                                 plan->step[i].value);"""
 
-# name, functions, WP selection, goal regex, what it breaks, old, new code
+# name, functions, WP selection, goal regex, what it breaks, file, old code,
+# new code
 CONTROLS = [
     ("off_by_one", CRASH, "-wp-prop=bound",
      r"invariant_bound",
      "loop runs to i <= nr: one step past the plan",
+     CRASH_C,
      LOOP, LOOP.replace("i < nr", "i <= nr")),
     ("other_register", CRASH, "-wp-prop=@assigns",
      r"assigns",
      "writes the register after COMMAND (STATUS, offset 6)",
+     CRASH_C,
      LOOP, LOOP.replace("PCIDC_COMMAND,", "PCIDC_COMMAND + 2,")),
     ("outside_plan", CRASH, "-wp-prop=in_order",
      r"in_order",
      "writes the neighbouring device (sbdf ^ 8), not the plan's",
+     CRASH_C,
      LOOP, LOOP.replace("(plan->step[i].sbdf,", "(plan->step[i].sbdf ^ 8,")),
     ("no_once_check", CRASH, "-wp-prop=no_write",
      r"later_call_ensures_no_write",
      "ignores test-and-set: a second crashing CPU writes again",
+     CRASH_C,
      """    if ( pcidc_port_test_and_set(&dc->crashed) )
         return 0;""",
      """    (void)pcidc_port_test_and_set(&dc->crashed);"""),
     ("no_clamp", CRASH, "-wp-prop=count",
      r"first_call_ensures_count",
      "trusts nr_steps: a corrupted count walks off the array",
+     CRASH_C,
      """    if ( nr > PCIDC_PLAN_CAPACITY )
         nr = PCIDC_PLAN_CAPACITY;""",
      """    /* no clamp */"""),
     ("reads_at_crash", CRASH, "-wp-prop=not_at_crash",
      r"requires_not_at_crash",
      "reads config space on the crash path",
+     CRASH_C,
      """    plan = read_published(dc);
     if ( !plan )
         return 0;""",
@@ -67,24 +77,29 @@ CONTROLS = [
 RUNTIME_CONTROLS = [
     ("children_first",
      "orders by depth from the deepest: functions before their bridges",
+     PLAN_C,
      """        dc->key[i] = dc->depth[i] * 2 +""",
      """        dc->key[i] = (255 - dc->depth[i]) * 2 +"""),
     ("seed_reordered",
      "the seed policy's input order ignored: bridges first instead",
+     PLAN_C,
      """    if ( policy->flags & PCIDC_POLICY_INPUT_ORDER )
         order_by_input(dc, nr);""",
      """    if ( 0 )
         order_by_input(dc, nr);"""),
     ("upstream_planned",
      "a preserved function's bridges are not kept: they are planned",
+     PLAN_C,
      """            dc->keep[up - 1] = 1;""",
      """            dc->keep[up - 1] = 0;"""),
     ("duplicates_accepted",
      "duplicate detection broken: a function listed twice is planned twice",
+     PLAN_C,
      """            return PCIDC_E_DUPLICATE;""",
      """            break;"""),
     ("misses_last",
      "the last function in plan order is left out",
+     PLAN_C,
      """    for ( i = 0; i < nr; i++ )
     {
         if ( dc->keep[dc->order[i]] )""",
@@ -94,35 +109,45 @@ RUNTIME_CONTROLS = [
 ]
 
 
-def write_copy(text, src, outdir, name, old, new):
+def write_copy(sources, outdir, name, target, old, new):
+    """OUTDIR/NAME/: every core file, TARGET mutated."""
+    if target not in sources:
+        print(f"controls: {name}: no core file {target} among "
+              f"{', '.join(sorted(sources))}", file=sys.stderr)
+        return False
+    text = sources[target]
     n = text.count(old)
     if n != 1:
         print(f"controls: {name}: the code to mutate occurs {n} times in "
-              f"{src} (expected once); update proofs/controls.py",
+              f"{target} (expected once); update proofs/controls.py",
               file=sys.stderr)
         return False
     mutant = text.replace(old, new)
     assert mutant != text
-    with open(os.path.join(outdir, name + ".c"), "w", encoding="utf-8") as f:
-        f.write(mutant)
+    copy = os.path.join(outdir, name)
+    os.makedirs(copy, exist_ok=True)
+    for base, body in sources.items():
+        with open(os.path.join(copy, base), "w", encoding="utf-8") as f:
+            f.write(mutant if base == target else body)
     return True
 
 
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) < 3:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    src, outdir = argv[1], argv[2]
-    with open(src, encoding="utf-8") as f:
-        text = f.read()
+    outdir, sources = argv[1], {}
+    for path in argv[2:]:
+        with open(path, encoding="utf-8") as f:
+            sources[os.path.basename(path)] = f.read()
     os.makedirs(outdir, exist_ok=True)
     rows = []
-    for name, fcts, select, regex, what, old, new in CONTROLS:
-        if not write_copy(text, src, outdir, name, old, new):
+    for name, fcts, select, regex, what, target, old, new in CONTROLS:
+        if not write_copy(sources, outdir, name, target, old, new):
             return 1
         rows.append("\t".join((name, fcts, select, regex, what)))
-    for name, what, old, new in RUNTIME_CONTROLS:
-        if not write_copy(text, src, outdir, name, old, new):
+    for name, what, target, old, new in RUNTIME_CONTROLS:
+        if not write_copy(sources, outdir, name, target, old, new):
             return 1
     with open(os.path.join(outdir, "controls.tsv"), "w",
               encoding="utf-8") as f:

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The ghost machine that pcidc's ACSL contracts talk about.  Frama-C only:
- * proofs/prove.sh and the E-ACSL build force-include this file ahead of
- * src/pcidc.h (cpp -include); the C compiler never sees it, and Xen's build
- * is untouched.
+ * The vocabulary of pcidc's ACSL contracts: the ghost machine they talk
+ * about, and the predicates, logic functions and lemmas they use.  Frama-C
+ * only: proofs/prove.sh and the E-ACSL build force-include this file ahead
+ * of the core's sources (cpp -include); the C compiler never sees it, and
+ * Xen's build is untouched.
  *
  * What is modelled:
  *  - pcidc_g_config[sbdf][reg]: config space, one 16-bit cell per even
@@ -15,14 +16,15 @@
  *  - pcidc_g_crash_mode: set by the environment (a ghost statement) when the
  *    machine is crashing; the config read's precondition forbids it.
  *
- * Contracts that need the core's own types (struct pcidc, the plan) sit in
- * src/pcidc.h right after those types: ACSL has no include, and a logic
- * definition must follow the types it reads.
+ * Then the words of the contracts over the core's own structures (struct
+ * pcidc, the plan, the function list).  A logic definition must follow the
+ * types it reads, so this file includes src/pcidc_types.h first; src/pcidc.h
+ * includes it again (a no-op) and its contracts use these definitions.
  */
 #ifndef PCIDC_MODEL_H
 #define PCIDC_MODEL_H
 
-#include <stdint.h>
+#include "pcidc_types.h"
 
 /*
  * Sizes of the ghost arrays.  For WP they are logical: every sbdf a
@@ -50,7 +52,7 @@
 /*
  * Provenance of the plan built last: step k of it was made from input
  * function pcidc_g_step_input[k].  0x10000 bounds every plan capacity
- * (src/pcidc.c checks PCIDC_PLAN_CAPACITY <= 0xffff).
+ * (src/plan.c checks PCIDC_PLAN_CAPACITY <= 0xffff).
  */
 /*@ ghost unsigned int pcidc_g_step_input[0x10000]; */
 
@@ -63,7 +65,7 @@
 */
 
 /*
- * Counting sort (src/pcidc.c's radix_pass) over index arrays.  Input k of a
+ * Counting sort (src/plan.c's radix_pass) over index arrays.  Input k of a
  * pass is src[k]; its digit is byte 'shift' of key[src[k]].  pcidc_cnt is
  * recursive on the length m, so each loop step unfolds it once; everything
  * else about the sort is carried by ghost arrays in radix_pass.
@@ -100,6 +102,71 @@
 
   predicate pcidc_zero256{L}(unsigned int *a) =
       \forall integer d; 0 <= d < 256 ==> a[d] == 0;
+*/
+
+/*
+ * The core's structures, as the contracts of src/pcidc.h and of the static
+ * functions of src/crash.c and src/plan.c speak of them.
+ */
+/*@
+  // The plan the crash path walks: none yet, or one of the core's two.
+  predicate pcidc_published_ok{L}(struct pcidc *dc) =
+      dc->published == \null || dc->published == &dc->plan[0] ||
+      dc->published == &dc->plan[1];
+
+  // How many steps the crash path walks in plan p: its count, clamped.
+  logic integer pcidc_plan_len{L}(struct pcidc_plan *p) =
+      p == \null ? 0 :
+      p->nr_steps <= PCIDC_PLAN_CAPACITY ? p->nr_steps : PCIDC_PLAN_CAPACITY;
+
+  // Every function those steps name has ghost config space.
+  predicate pcidc_plan_modelled{L}(struct pcidc_plan *p) =
+      \forall integer k; 0 <= k < pcidc_plan_len(p) ==>
+          p->step[k].sbdf < PCIDC_G_SBDFS;
+
+  // One of the first n steps of p writes function sbdf.
+  predicate pcidc_in_steps{L}(struct pcidc_plan *p, integer n, integer sbdf) =
+      \exists integer k; 0 <= k < n && p->step[k].sbdf == sbdf;
+
+  // No step after k, among the first n, writes step k's function again.
+  predicate pcidc_last_write{L}(struct pcidc_plan *p, integer n, integer k) =
+      \forall integer j; k < j < n ==> p->step[j].sbdf != p->step[k].sbdf;
+
+  // Writes from number 'base' on are steps 0 .. n-1 of p, in that order,
+  // each to COMMAND.
+  predicate pcidc_steps_logged{L}(struct pcidc_plan *p, integer n,
+                                  integer base) =
+      \forall integer k; 0 <= k < n ==>
+          pcidc_logged(base + k, p->step[k].sbdf, PCIDC_COMMAND,
+                       p->step[k].value);
+
+  // The COMMAND register of each function among steps 0 .. n-1 holds the
+  // value of its last step.
+  predicate pcidc_steps_applied{L}(struct pcidc_plan *p, integer n) =
+      \forall integer k; 0 <= k < n ==> pcidc_last_write(p, n, k) ==>
+          pcidc_g_config[p->step[k].sbdf][PCIDC_COMMAND] == p->step[k].value;
+
+  // What plan building accepts of one function (see check_func()).
+  predicate pcidc_func_ok{L}(struct pcidc_func *f) =
+      (f->flags & 0xfc) == 0 &&  // no flag but BRIDGE, PRESERVE
+      ((f->flags & PCIDC_FUNC_BRIDGE) != 0 ==>
+          f->secondary > PCIDC_SBDF_BUS(f->sbdf) &&
+          f->subordinate >= f->secondary);
+
+  // The plan plan building fills: never the one the crash path may walk.
+  logic struct pcidc_plan *pcidc_spare{L}(struct pcidc *dc) =
+      dc->published == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
+
+  // What plan building keeps true of its scratch between calls; a
+  // zero-filled struct pcidc satisfies it.
+  predicate pcidc_paint_ok{L}(struct pcidc *dc) =
+      \forall integer b; 0 <= b < 256 ==> dc->paint_stamp[b] <= dc->stamp;
+  predicate pcidc_parents_ok{L}(struct pcidc *dc) =
+      \forall integer k; 0 <= k < PCIDC_PLAN_CAPACITY ==>
+          dc->parent[k] <= PCIDC_PLAN_CAPACITY;
+  predicate pcidc_core_ok{L}(struct pcidc *dc) =
+      pcidc_zero256(&dc->count[0]) && pcidc_paint_ok(dc) &&
+      pcidc_parents_ok(dc);
 */
 
 #endif /* PCIDC_MODEL_H */

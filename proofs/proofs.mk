@@ -21,13 +21,14 @@
 # For other programs: $(EACSL_LIB) is the core instrumented by E-ACSL, with
 # the checked entry points and main of proofs/eacsl/shim.c and the E-ACSL
 # runtime.  Compile the program's own sources with $(EACSL_APP_CFLAGS), keep
-# the plain core (src/pcidc.c) out of the link, put $(EACSL_LIB) before the
+# the plain core ($(CORE_SRC)) out of the link, put $(EACSL_LIB) before the
 # program's libraries and end with $(EACSL_LDLIBS).  Give the core heap
 # memory only (calloc the struct pcidc, the function list, the policy):
 # E-ACSL does not see static variables of uninstrumented code.
 #
 # Every ACSL line is a comment to the C compiler; proofs/pcidc_model.h (the
-# ghost machine) is force-included by Frama-C only.
+# contracts' vocabulary: ghost machine, predicates, lemmas) is force-included
+# by Frama-C only.  The scripts take the core's sources from CORE_SRC.
 
 PROVE_DEPS := proofs/prove.sh proofs/wp_summary.py proofs/controls.py \
               proofs/pcidc_model.h $(CORE_SRC) $(CORE_HDR)
@@ -46,16 +47,16 @@ deps-prove:
 	@ci/deps.sh prove
 
 prove: $(PROVE_DEPS) | deps-prove
-	@BUILD=$(BUILD) proofs/prove.sh
+	@BUILD=$(BUILD) CORE_SRC="$(CORE_SRC)" proofs/prove.sh
 
 prove-build: $(PROVE_DEPS) | deps-prove
-	@BUILD=$(BUILD) proofs/prove.sh --build
+	@BUILD=$(BUILD) CORE_SRC="$(CORE_SRC)" proofs/prove.sh --build
 
 eacsl: $(EACSL_DEPS) | deps-prove
-	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh check
+	@BUILD=$(BUILD) CORE_SRC="$(CORE_SRC)" proofs/eacsl/eacsl.sh check
 
 $(EACSL_LIB): $(EACSL_DEPS) | deps-prove
-	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle $(CORE_SRC) $(EACSL_DIR)
+	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle $(EACSL_DIR) $(CORE_SRC)
 
 # Plan building's proof (make prove-build, about 2 minutes of two busy
 # CPUs, goals within a few seconds of their time-out) stays out of
@@ -88,8 +89,9 @@ $(SIM_CONTRACTS): $(SIM_CONTRACTS_OBJS) $(EACSL_LIB) | $(HALT_BIOS)
 
 crashsim-contracts: $(SIM_CONTRACTS) $(CRASHSIM)
 
-# Negative controls: the same program on controls.py's broken copy NAME,
-# build/eacsl/control-NAME/crashsim-contracts, which E-ACSL must stop:
+# Negative controls: the same program on controls.py's broken copy NAME (the
+# core with one file broken), build/eacsl/control-NAME/crashsim-contracts,
+# which E-ACSL must stop:
 # outside_plan (each write to the neighbouring device, sbdf ^ 8) on the
 # crash path, children_first (functions before their bridges) in plan
 # building.  The instrumented copies are those 'make eacsl' makes (same
@@ -100,9 +102,9 @@ SIM_BROKEN_PLAN  := $(BUILD)/eacsl/control-children_first/crashsim-contracts
 .PRECIOUS: $(BUILD)/eacsl/control-%/libpcidc_eacsl.a
 
 $(BUILD)/eacsl/control-%/libpcidc_eacsl.a: $(EACSL_DEPS) | deps-prove
-	@python3 proofs/controls.py $(CORE_SRC) $(BUILD)/eacsl/controls >/dev/null
-	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle \
-	    $(BUILD)/eacsl/controls/$*.c $(@D)
+	@python3 proofs/controls.py $(BUILD)/eacsl/controls $(CORE_SRC) >/dev/null
+	@BUILD=$(BUILD) proofs/eacsl/eacsl.sh bundle $(@D) \
+	    $(addprefix $(BUILD)/eacsl/controls/$*/,$(notdir $(CORE_SRC)))
 
 $(BUILD)/eacsl/control-%/crashsim-contracts: $(SIM_CONTRACTS_OBJS) \
                                          $(BUILD)/eacsl/control-%/libpcidc_eacsl.a \

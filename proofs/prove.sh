@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Frama-C/WP proofs of src/pcidc.c.
+# Frama-C/WP proofs of the core (src/crash.c, src/plan.c).
 #
 #   proofs/prove.sh           make prove: the crash path, the port contracts
 #                             and accessors, the ACSL lemmas, then the
@@ -12,7 +12,8 @@
 # Exit 0 only if every goal is proved and every control fails as intended;
 # non-zero also when a tool is missing.  Environment: BUILD (default build),
 # WP_TIMEOUT (s per goal and prover, default 5), WP_JOBS (Frama-C processes
-# at once, default 2; each runs one prover process at a time).
+# at once, default 2; each runs one prover process at a time), CORE_SRC
+# (the core's sources, default src/*.c; the Makefile passes its list).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -24,13 +25,18 @@ WP_JOBS=${WP_JOBS:-2}
 # under 0.6 s each; a broken copy gets 2 s per goal and prover to fail.
 CONTROL_TIMEOUT=${CONTROL_TIMEOUT:-2}
 WHY3CONFIG=$OUT/why3.conf
-export WHY3CONFIG BUILD WP_TIMEOUT CONTROL_TIMEOUT
+CORE_SRC=${CORE_SRC:-$(echo src/*.c)}
+export WHY3CONFIG BUILD WP_TIMEOUT CONTROL_TIMEOUT CORE_SRC
 
 CRASH_FCTS=pcidc_crash_disconnect,read_published,pcidc_plan_published,pcidc_describe,pcidc_strerror
 BUILD_JOBS="build-sort build-paint build-plan"
 
-# The ghost machine (proofs/pcidc_model.h) is force-included ahead of
-# src/pcidc.h; the C compiler never sees it.
+# The contracts' vocabulary (proofs/pcidc_model.h) is force-included ahead
+# of the core's sources; the C compiler never sees it.  Every job reads the
+# whole core (every file of CORE_SRC, linked by Frama-C), so that a call
+# into another file is checked against the contract WP proves there.
+# -aggressive-merging: the static inline read_published() of
+# src/pcidc_internal.h is one function, not one renamed copy per file.
 #
 # -wp-no-volatile: the core reads and stores dc->published through volatile
 # casts, because another CPU may publish a plan while one crashes.  WP's
@@ -46,7 +52,7 @@ BUILD_JOBS="build-sort build-paint build-plan"
 wp_opts()
 {
     printf '%s\n' "-machdep gcc_x86_64
- -cpp-extra-args=-include,proofs/pcidc_model.h,-Isrc
+ -cpp-extra-args=-include,proofs/pcidc_model.h,-Isrc -aggressive-merging
  -warn-unsigned-overflow -warn-signed-downcast
  -wp -wp-rte -wp-no-volatile -wp-prover cvc4,z3
  -wp-timeout $WP_TIMEOUT -wp-par 1"
@@ -56,19 +62,24 @@ wp_opts()
 job_args()
 {
     case "$1" in
-    lemma-byte)   echo "src/pcidc.c -wp-prop=pcidc_byte" ;;
-    lemma-bits)   echo "src/pcidc.c -wp-prop=pcidc_byte_bits -wp-auto wp:bitrange" ;;
-    lemma-shifts) echo "src/pcidc.c -wp-prop=pcidc_shl9,pcidc_shr16 -wp-auto wp:bitshift" ;;
-    crash)        echo "src/pcidc.c -wp-fct $CRASH_FCTS" ;;
-    build-sort)   echo "src/pcidc.c -wp-fct radix_pass,sort_by_key,order_by_input" ;;
-    build-paint)  echo "src/pcidc.c -wp-fct paint_get,paint_bridge,find_parents,mark_preserved,check_duplicates" ;;
-    build-plan)   echo "src/pcidc.c -wp-fct check_func,check_funcs,check_policy,order_bridges_first,fill_plan,build_order,pcidc_plan_build" ;;
+    lemma-byte)   echo "$CORE_SRC -wp-prop=pcidc_byte" ;;
+    lemma-bits)   echo "$CORE_SRC -wp-prop=pcidc_byte_bits -wp-auto wp:bitrange" ;;
+    lemma-shifts) echo "$CORE_SRC -wp-prop=pcidc_shl9,pcidc_shr16 -wp-auto wp:bitshift" ;;
+    crash)        echo "$CORE_SRC -wp-fct $CRASH_FCTS" ;;
+    build-sort)   echo "$CORE_SRC -wp-fct radix_pass,sort_by_key,order_by_input" ;;
+    build-paint)  echo "$CORE_SRC -wp-fct paint_get,paint_bridge,find_parents,mark_preserved,check_duplicates" ;;
+    build-plan)   echo "$CORE_SRC -wp-fct check_func,check_funcs,check_policy,order_bridges_first,fill_plan,build_order,pcidc_plan_build" ;;
     control-*)
+        # The copy of the whole core in which controls.py broke one file.
         name=${1#control-}
         sel=$(awk -F'\t' -v n="$name" '$1 == n { print "-wp-fct", $2, $3 }' \
                   "$OUT/controls/controls.tsv")
         [ -n "$sel" ] || return 1
-        echo "$OUT/controls/$name.c $sel -wp-timeout $CONTROL_TIMEOUT" ;;
+        copy=
+        for f in $CORE_SRC; do
+            copy="$copy $OUT/controls/$name/$(basename "$f")"
+        done
+        echo "$copy $sel -wp-timeout $CONTROL_TIMEOUT" ;;
     *) return 1 ;;
     esac
 }
@@ -130,7 +141,8 @@ for p in cvc4 z3; do
 done
 
 if [ "$what" = prove ]; then
-    python3 proofs/controls.py src/pcidc.c "$OUT/controls" || exit 1
+    # shellcheck disable=SC2086
+    python3 proofs/controls.py "$OUT/controls" $CORE_SRC || exit 1
     controls=$(cut -f1 "$OUT/controls/controls.tsv" | sed 's/^/control-/')
     # Longest first, so that the job slots finish together.
     jobs="lemma-shifts crash lemma-bits $controls lemma-byte"
@@ -143,7 +155,7 @@ else
     title="plan building"
 fi
 
-echo "prove: WP on src/pcidc.c ($title): CVC4 + Z3, $WP_TIMEOUT s per goal, $WP_JOBS jobs"
+echo "prove: WP on $CORE_SRC ($title): CVC4 + Z3, $WP_TIMEOUT s per goal, $WP_JOBS jobs"
 # shellcheck disable=SC2086
 if ! printf '%s\n' $jobs | xargs -P "$WP_JOBS" -n 1 proofs/prove.sh --job; then
     echo "prove: FAIL: a Frama-C run did not complete"

@@ -34,7 +34,7 @@ SIM_LIB_ASAN := $(BUILD)/sim-asan/libsim.a
 HALT_BIOS    := $(BUILD)/halt-bios.bin
 CRASHSIM     := $(BUILD)/crashsim
 
-# sim/pci/qpci.c -> build/sim/obj/sim/pci/qpci.o, src/pcidc.c -> build/sim/obj/src/pcidc.o
+# sim/pci/qpci.c -> build/sim/obj/sim/pci/qpci.o, src/crash.c -> build/sim/obj/src/crash.o
 sim_objs = $(patsubst %.c,$(1)/obj/%.o,$(SIM_OWN_SRC) $(CORE_SRC))
 SIM_OBJS      := $(call sim_objs,$(BUILD)/sim)
 SIM_OBJS_ASAN := $(call sim_objs,$(BUILD)/sim-asan)

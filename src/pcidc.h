@@ -4,14 +4,15 @@
  *
  * Two phases:
  *
- *  - plan building (pcidc_plan_build), whenever the set of PCI functions
- *    changes.  It may take locks, read config space and take its time.  It
- *    validates the topology and writes a flat disconnect plan: one
- *    { sbdf, COMMAND value } step per function, bridges before the functions
- *    they forward for.
+ *  - plan building (pcidc_plan_build, plan.c), whenever the set of PCI
+ *    functions changes.  It may take locks, read config space and take its
+ *    time.  It validates the topology and writes a flat disconnect plan:
+ *    one { sbdf, COMMAND value } step per function, bridges before the
+ *    functions they forward for.
  *
- *  - the crash path (pcidc_crash_disconnect).  It only walks the published
- *    plan: one config write per step, no lock, no read, no allocation.
+ *  - the crash path (pcidc_crash_disconnect, crash.c).  It only walks the
+ *    published plan: one config write per step, no lock, no read, no
+ *    allocation.
  *
  * Everything the core needs from its environment is a pcidc_port_*()
  * function declared at the end of this file.  Nothing else is called.
@@ -19,167 +20,14 @@
 #ifndef PCIDC_H
 #define PCIDC_H
 
-#ifdef __XEN__
-#include <xen/types.h>
-#else
-#include <stdbool.h>
-#include <stdint.h>
-#endif
-
-/* Steps a plan can hold; the input may not have more functions either. */
-#ifndef PCIDC_PLAN_CAPACITY
-#define PCIDC_PLAN_CAPACITY 4096
-#endif
-
-#define PCIDC_COMMAND               0x04    /* PCI_COMMAND */
-#define PCIDC_COMMAND_IO            0x0001
-#define PCIDC_COMMAND_MEMORY        0x0002
-#define PCIDC_COMMAND_MASTER        0x0004
-#define PCIDC_COMMAND_INTX_DISABLE  0x0400
-
-/* sbdf: segment << 16 | bus << 8 | device << 3 | function. */
-#define PCIDC_SBDF(seg, bus, devfn) \
-    (((uint32_t)(seg) << 16) | ((uint32_t)(bus) << 8) | (uint32_t)(devfn))
-#define PCIDC_SBDF_SEG(sbdf)   ((uint32_t)(sbdf) >> 16)
-#define PCIDC_SBDF_BUS(sbdf)   (((uint32_t)(sbdf) >> 8) & 0xff)
-#define PCIDC_SBDF_DEVFN(sbdf) ((uint32_t)(sbdf) & 0xff)
-
-/* Errors: plan building reports every problem; the crash path has none. */
-#define PCIDC_OK            0
-#define PCIDC_E_CAPACITY  (-1)  /* more functions than PCIDC_PLAN_CAPACITY */
-#define PCIDC_E_DUPLICATE (-2)  /* the same sbdf twice */
-#define PCIDC_E_BUS_ORDER (-3)  /* bridge's secondary bus <= its own bus */
-#define PCIDC_E_RANGE     (-4)  /* bridge's subordinate < secondary */
-#define PCIDC_E_OVERLAP   (-5)  /* bridge ranges overlap but do not nest */
-#define PCIDC_E_VALUE     (-6)  /* value would leave I/O, memory or BME on */
-#define PCIDC_E_ABSENT    (-7)  /* config space reads 0xffff: no function */
-#define PCIDC_E_INVAL     (-8)  /* unknown flags */
-
-/* struct pcidc_func.flags */
-#define PCIDC_FUNC_BRIDGE    0x01   /* secondary/subordinate are valid */
-#define PCIDC_FUNC_PRESERVE  0x02   /* keep it and its upstream bridges on */
-
-/* One PCI function, as the port describes it to plan building. */
-struct pcidc_func {
-    uint32_t sbdf;
-    uint8_t flags;
-    uint8_t secondary;      /* bridges: first bus behind the bridge */
-    uint8_t subordinate;    /* bridges: last bus behind the bridge */
-};
-
-/* struct pcidc_policy.flags */
-#define PCIDC_POLICY_INPUT_ORDER      0x01  /* write in input order (seed) */
-#define PCIDC_POLICY_IGNORE_PRESERVE  0x02  /* every function (seed) */
-
-struct pcidc_policy {
-    uint16_t value;         /* written to COMMAND */
-    unsigned int flags;
-};
-
-/* Bridges first, INTx masked: Bus Master, memory and I/O decode off. */
-#define PCIDC_POLICY_DEFAULT { PCIDC_COMMAND_INTX_DISABLE, 0 }
-/* The 2011 patch: every function, in list order, COMMAND = 0. */
-#define PCIDC_POLICY_SEED \
-    { 0, PCIDC_POLICY_INPUT_ORDER | PCIDC_POLICY_IGNORE_PRESERVE }
-
-struct pcidc_step {
-    uint32_t sbdf;
-    uint16_t value;
-};
-
-struct pcidc_plan {
-    unsigned int nr_steps;
-    struct pcidc_step step[PCIDC_PLAN_CAPACITY];
-};
+#include "pcidc_types.h"
 
 /*
- * All of the core's state.  A zero-filled struct pcidc is ready for use
- * (no plan published, crash path not run).  It is large (about 117 KiB):
- * give it static storage.  Fields are private to pcidc.c.
+ * Each declaration below carries its ACSL contract, a comment to the C
+ * compiler.  The words the contracts use (pcidc_published_ok() and the
+ * other predicates, the ghost config space pcidc_g_config[] and write log)
+ * are defined in proofs/pcidc_model.h, which only Frama-C reads.
  */
-struct pcidc {
-    struct pcidc_plan plan[2];          /* published one, and the spare */
-    struct pcidc_plan *published;       /* NULL until the first build */
-    unsigned long crashed;              /* bit 0: crash path has run */
-
-    /* Plan-building scratch, indexed by input position. */
-    uint32_t key[PCIDC_PLAN_CAPACITY];
-    uint16_t order[PCIDC_PLAN_CAPACITY];
-    uint16_t tmp[PCIDC_PLAN_CAPACITY];
-    uint16_t parent[PCIDC_PLAN_CAPACITY];   /* input index + 1, 0: none */
-    uint8_t depth[PCIDC_PLAN_CAPACITY];
-    uint8_t keep[PCIDC_PLAN_CAPACITY];
-    unsigned int count[256];                /* all zero between sort passes */
-    unsigned int start[256];
-    uint16_t paint[256];                    /* bus -> deepest bridge + 1 */
-    uint64_t paint_stamp[256];              /* paint[b] valid iff == stamp */
-    uint64_t stamp;
-};
-
-/*
- * ACSL vocabulary over the core's structures, for the contracts below
- * (Frama-C only; the ghost machine is proofs/pcidc_model.h).
- */
-/*@
-  // The plan the crash path walks: none yet, or one of the core's two.
-  predicate pcidc_published_ok{L}(struct pcidc *dc) =
-      dc->published == \null || dc->published == &dc->plan[0] ||
-      dc->published == &dc->plan[1];
-
-  // How many steps the crash path walks in plan p: its count, clamped.
-  logic integer pcidc_plan_len{L}(struct pcidc_plan *p) =
-      p == \null ? 0 :
-      p->nr_steps <= PCIDC_PLAN_CAPACITY ? p->nr_steps : PCIDC_PLAN_CAPACITY;
-
-  // Every function those steps name has ghost config space.
-  predicate pcidc_plan_modelled{L}(struct pcidc_plan *p) =
-      \forall integer k; 0 <= k < pcidc_plan_len(p) ==>
-          p->step[k].sbdf < PCIDC_G_SBDFS;
-
-  // One of the first n steps of p writes function sbdf.
-  predicate pcidc_in_steps{L}(struct pcidc_plan *p, integer n, integer sbdf) =
-      \exists integer k; 0 <= k < n && p->step[k].sbdf == sbdf;
-
-  // No step after k, among the first n, writes step k's function again.
-  predicate pcidc_last_write{L}(struct pcidc_plan *p, integer n, integer k) =
-      \forall integer j; k < j < n ==> p->step[j].sbdf != p->step[k].sbdf;
-
-  // Writes from number 'base' on are steps 0 .. n-1 of p, in that order,
-  // each to COMMAND.
-  predicate pcidc_steps_logged{L}(struct pcidc_plan *p, integer n,
-                                  integer base) =
-      \forall integer k; 0 <= k < n ==>
-          pcidc_logged(base + k, p->step[k].sbdf, PCIDC_COMMAND,
-                       p->step[k].value);
-
-  // The COMMAND register of each function among steps 0 .. n-1 holds the
-  // value of its last step.
-  predicate pcidc_steps_applied{L}(struct pcidc_plan *p, integer n) =
-      \forall integer k; 0 <= k < n ==> pcidc_last_write(p, n, k) ==>
-          pcidc_g_config[p->step[k].sbdf][PCIDC_COMMAND] == p->step[k].value;
-
-  // What plan building accepts of one function (see check_func()).
-  predicate pcidc_func_ok{L}(struct pcidc_func *f) =
-      (f->flags & 0xfc) == 0 &&  // no flag but BRIDGE, PRESERVE
-      ((f->flags & PCIDC_FUNC_BRIDGE) != 0 ==>
-          f->secondary > PCIDC_SBDF_BUS(f->sbdf) &&
-          f->subordinate >= f->secondary);
-
-  // The plan plan building fills: never the one the crash path may walk.
-  logic struct pcidc_plan *pcidc_spare{L}(struct pcidc *dc) =
-      dc->published == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
-
-  // What plan building keeps true of its scratch between calls; a
-  // zero-filled struct pcidc satisfies it.
-  predicate pcidc_paint_ok{L}(struct pcidc *dc) =
-      \forall integer b; 0 <= b < 256 ==> dc->paint_stamp[b] <= dc->stamp;
-  predicate pcidc_parents_ok{L}(struct pcidc *dc) =
-      \forall integer k; 0 <= k < PCIDC_PLAN_CAPACITY ==>
-          dc->parent[k] <= PCIDC_PLAN_CAPACITY;
-  predicate pcidc_core_ok{L}(struct pcidc *dc) =
-      pcidc_zero256(&dc->count[0]) && pcidc_paint_ok(dc) &&
-      pcidc_parents_ok(dc);
-*/
 
 /*
  * Build a plan for functions func[0 .. nr-1] under the given policy and, on

@@ -2,16 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The core's ACSL contracts checked at run time with E-ACSL (Frama-C 25).
 #
-#   proofs/eacsl/eacsl.sh bundle CORE.c DIR
-#       instrument CORE.c with proofs/eacsl/shim.c in one Frama-C run and
-#       write DIR/libpcidc_eacsl.a: the instrumented core, the shim (checked
-#       entry points, main) and the E-ACSL runtime.  An application compiles
-#       its own code with 'eacsl.sh app-cflags' and links the library ahead
-#       of its other objects and libraries, then 'eacsl.sh ldlibs'.
+#   proofs/eacsl/eacsl.sh bundle DIR CORE.c...
+#       instrument the core's files CORE.c... with proofs/eacsl/shim.c in
+#       one Frama-C run and write DIR/libpcidc_eacsl.a: the instrumented
+#       core, the shim (checked entry points, main) and the E-ACSL runtime.
+#       An application compiles its own code with 'eacsl.sh app-cflags' and
+#       links the library ahead of its other objects and libraries, then
+#       'eacsl.sh ldlibs'.
 #   proofs/eacsl/eacsl.sh check
-#       bundle src/pcidc.c, run the driver's crash-path scenarios (every
-#       contract must hold), then bundle broken copies of the core and run
-#       the driver on each: every one must be stopped by an E-ACSL violation.
+#       bundle the core (CORE_SRC, default src/*.c), run the driver's
+#       crash-path scenarios (every contract must hold), then bundle broken
+#       copies of the core and run the driver on each: every one must be
+#       stopped by an E-ACSL violation.
 #
 # e-acsl-gcc.sh is not packaged in Debian 12: this is its work done by hand.
 set -eu
@@ -20,6 +22,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 OUT=$BUILD/eacsl
 CC=${CC:-gcc}
+CORE_SRC=${CORE_SRC:-$(echo src/*.c)}
 # Where frama-c-base keeps the E-ACSL runtime (asked only when building).
 ea_share() { echo "$(frama-c -print-share-path)/e-acsl"; }
 ea_lib() { echo "$(frama-c -print-lib-path)/e-acsl/libeacsl-dlmalloc.a"; }
@@ -51,21 +54,24 @@ LIBS="-lgmp -lm -lpthread"
 
 die() { echo "eacsl: FAIL: $*" >&2; exit 1; }
 
-# bundle CORE.c DIR
+# bundle DIR CORE.c...
 bundle()
 {
-    core=$1 dir=$2
+    dir=$1
+    shift
     EA_SHARE=$(ea_share)
     mkdir -p "$dir"
     python3 proofs/eacsl/acsl2macros.py "$dir/acsl_macros.h" \
-        proofs/pcidc_model.h src/pcidc.h proofs/eacsl/shim.c
+        proofs/pcidc_model.h proofs/eacsl/shim.c
+    # -aggressive-merging: one read_published(), not a renamed copy per
+    # file (it is static inline in src/pcidc_internal.h).
     # shellcheck disable=SC2086
     frama-c -machdep gcc_x86_64 \
         -cpp-extra-args="-include $dir/acsl_macros.h -include proofs/pcidc_model.h -Isrc $GHOST $(echo $RENAME_PORT)" \
-        "$core" proofs/eacsl/shim.c \
+        -aggressive-merging "$@" proofs/eacsl/shim.c \
         -e-acsl -e-acsl-functions "$CHECKED" \
         -then-last -print -ocode "$dir/pcidc_eacsl.c" >"$dir/frama-c.log" 2>&1 ||
-        die "E-ACSL instrumentation of $core (see $dir/frama-c.log)"
+        die "E-ACSL instrumentation of $* (see $dir/frama-c.log)"
     # Annotations E-ACSL cannot translate are listed, not hidden.
     grep -A2 'Warning' "$dir/frama-c.log" | grep -E 'not yet supported|invalid' |
         sort | uniq -c >"$dir/ignored.txt" || true
@@ -111,7 +117,8 @@ check()
     start=$(date +%s.%N)
     status=0
 
-    bundle src/pcidc.c "$OUT/core"
+    # shellcheck disable=SC2086
+    bundle "$OUT/core" $CORE_SRC
     driver "$OUT/core"
     run_driver "$OUT/core" "$OUT/core/run.log"
     if [ $rc -eq 0 ]; then
@@ -128,7 +135,8 @@ check()
 
     # Broken copies (proofs/controls.py): each must be stopped by E-ACSL,
     # with the property that catches it named in the message.
-    python3 proofs/controls.py src/pcidc.c "$OUT/controls" >/dev/null ||
+    # shellcheck disable=SC2086
+    python3 proofs/controls.py "$OUT/controls" $CORE_SRC >/dev/null ||
         die "generating the broken copies"
     for c in off_by_one:bound other_register:in_order outside_plan:in_order \
              no_once_check:later_call reads_at_crash:not_at_crash \
@@ -137,7 +145,12 @@ check()
              duplicates_accepted:distinct; do
         name=${c%%:*} expect=${c#*:}
         dir=$OUT/control-$name
-        bundle "$OUT/controls/$name.c" "$dir"
+        copy=
+        for f in $CORE_SRC; do
+            copy="$copy $OUT/controls/$name/$(basename "$f")"
+        done
+        # shellcheck disable=SC2086
+        bundle "$dir" $copy
         driver "$dir"
         run_driver "$dir" "$dir/run.log"
         if [ $rc -ne 0 ] && grep -q 'failed' "$dir/run.log" &&
@@ -163,11 +176,12 @@ check()
 
 case "${1:-}" in
 bundle)
-    [ $# -eq 3 ] || die "usage: eacsl.sh bundle CORE.c DIR"
-    bundle "$2" "$3" ;;
+    [ $# -ge 3 ] || die "usage: eacsl.sh bundle DIR CORE.c..."
+    shift
+    bundle "$@" ;;
 check) check ;;
 app-cflags) echo $APP_CFLAGS ;;
 ldlibs) echo "$(ea_lib) $LIBS" ;;
-*) echo "usage: eacsl.sh bundle CORE.c DIR | check | app-cflags | ldlibs" >&2
+*) echo "usage: eacsl.sh bundle DIR CORE.c... | check | app-cflags | ldlibs" >&2
    exit 2 ;;
 esac

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The E-ACSL bundle: instrumented in one Frama-C run together with
- * src/pcidc.c (proofs/eacsl/eacsl.sh), so that the core's ACSL contracts are
- * checked while it runs.  It holds:
+ * The E-ACSL bundle: instrumented in one Frama-C run together with the
+ * core, src/crash.c and src/plan.c (proofs/eacsl/eacsl.sh), so that the
+ * core's ACSL contracts are checked while it runs.  It holds:
  *
  *  - pcidc_eacsl_conf_write16(): the bundle is built with
  *    -Dpcidc_port_conf_write16=pcidc_eacsl_conf_write16, so the core's config

@@ -13,8 +13,8 @@
 void pci_crash_plan_update(void);
 
 /*
- * Crash path, once the other CPUs are stopped: disconnect the planned
- * functions, return how many were written.  Takes no lock.
+ * Crash path, after the NMI shootdown of the other CPUs: disconnect the
+ * planned functions, return how many were written.  Takes no lock.
  */
 unsigned int pci_crash_disconnect(void);
 

@@ -10,9 +10,10 @@
  * numbers, from config space (an endpoint is read once, a bridge every
  * time) -- and the core publishes a new disconnect plan.
  *
- * Crash path: crash.c calls pci_crash_disconnect() once the other CPUs have
- * been shot down and before the IOMMU is shut down.  It walks the published
- * plan; each step is a single config write that takes no lock.
+ * Crash path: crash.c calls pci_crash_disconnect() after the NMI shootdown
+ * of the other CPUs, whether or not each of them stopped in time, and
+ * before the IOMMU is shut down.  It walks the published plan; each step is
+ * a single config write that takes no lock.
  */
 
 #include <xen/bitops.h>
@@ -234,13 +235,13 @@ unsigned int pci_crash_disconnect(void)
  * MMCFG, where Xen has the segment and bus mapped, is one uncached store and
  * needs no lock at all.  Otherwise the write goes through 0xCF8/0xCFC
  * directly.  That pair of port accesses is only atomic because of the lock;
- * it is safe without it here because every other CPU has been stopped by
- * the NMI shootdown before crash.c calls us (and this CPU runs with
- * interrupts off), so nobody can move 0xCF8 between our two accesses.  An
- * access the stopped CPUs had under way is never resumed.  If the shootdown
- * failed (crash.c reports "Failed to shoot down CPUs"), a CPU still running
- * could tear one of our writes; we accept that, as the alternative is not
- * writing at all.
+ * it is safe without it here because crash.c calls us after the NMI
+ * shootdown: every other CPU that answered the NMI has stopped (and this
+ * CPU runs with interrupts off), so nobody can move 0xCF8 between our two
+ * accesses.  An access the stopped CPUs had under way is never resumed.  If
+ * the shootdown failed (crash.c reports "Failed to shoot down CPUs"), a CPU
+ * still running could tear one of our writes; we accept that, as the
+ * alternative is not writing at all.
  */
 void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value)
 {

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * pcidc: disconnect every PCI function from the bus on the crash path.
+ * pcidc's plan building: check the functions a port describes, order them
+ * and publish the disconnect plan that crash.c walks.  Also the port's
+ * helpers for it: pcidc_describe() reads a function's description from
+ * config space, pcidc_strerror() names an error code.
  *
  * See pcidc.h for the two phases.  This file is freestanding: it includes
- * nothing but pcidc.h and calls nothing but pcidc_port_*().  Loops that
+ * only the core's headers and calls nothing but pcidc_port_*().  Loops that
  * merely clear or copy an array are avoided on purpose: compilers turn them
  * into memset()/memcpy() calls, which a freestanding object cannot make.
  * Tables that would need clearing are either cleared element by element as
@@ -11,6 +14,7 @@
  */
 
 #include "pcidc.h"
+#include "pcidc_internal.h"
 
 /* Input indices are stored in uint16_t. */
 typedef char pcidc_capacity_fits_u16[(PCIDC_PLAN_CAPACITY <= 0xffff) ? 1 : -1];
@@ -641,15 +645,6 @@ static int build_order(struct pcidc *dc, const struct pcidc_func *func,
     return PCIDC_OK;
 }
 
-/*@ requires valid_core: \valid_read(&dc->published);
-    assigns \result \from dc->published;
-    ensures published: \result == dc->published;
-*/
-static struct pcidc_plan *read_published(const struct pcidc *dc)
-{
-    return *(struct pcidc_plan *const volatile *)&dc->published;
-}
-
 int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
                      unsigned int nr, const struct pcidc_policy *policy)
 {
@@ -704,53 +699,6 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags)
         func->subordinate = (buses >> 16) & 0xff;
     }
     return PCIDC_OK;
-}
-
-unsigned int pcidc_crash_disconnect(struct pcidc *dc)
-{
-    const struct pcidc_plan *plan;
-    unsigned int i, nr;
-    /*@ ghost unsigned int g_log0 = pcidc_g_nr_writes; */
-
-    if ( pcidc_port_test_and_set(&dc->crashed) )
-        return 0;
-
-    plan = read_published(dc);
-    if ( !plan )
-        return 0;
-
-    /* Read once; a count corrupted by the crash must not leave the array. */
-    nr = plan->nr_steps;
-    if ( nr > PCIDC_PLAN_CAPACITY )
-        nr = PCIDC_PLAN_CAPACITY;
-
-    /*
-     * g_log0 (the log length at entry) stands for \at(.., Pre): E-ACSL 25
-     * evaluates \at(x, Pre) in the current state inside loop invariants.
-     * That makes its check of 'frame' below vacuous; the function's own
-     * 'frame' postcondition (\old) is checked at run time instead.
-     */
-    /*@ loop invariant bound: 0 <= i <= nr;
-        loop invariant counted: pcidc_g_nr_writes == g_log0 + i;
-        loop invariant in_order: pcidc_steps_logged(plan, i, g_log0);
-        loop invariant values: pcidc_steps_applied(plan, i);
-        loop invariant frame: \forall integer s; 0 <= s < PCIDC_G_SBDFS ==>
-            !pcidc_in_steps(plan, i, s) ==>
-            pcidc_g_config[s][PCIDC_COMMAND] ==
-                \at(pcidc_g_config[s][PCIDC_COMMAND], Pre);
-        loop assigns i,
-                     pcidc_g_config[plan->step[0 .. nr - 1].sbdf]
-                                   [PCIDC_COMMAND],
-                     pcidc_g_log_sbdf[..],
-                     pcidc_g_log_reg[..],
-                     pcidc_g_log_value[..],
-                     pcidc_g_nr_writes;
-        loop variant nr - i;
-    */
-    for ( i = 0; i < nr; i++ )
-        pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
-                                plan->step[i].value);
-    return nr;
 }
 
 const char *pcidc_strerror(int err)
