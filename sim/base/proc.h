@@ -58,9 +58,10 @@ int proc_fork(struct proc *p, const struct proc_opts *o,
 
 /*
  * Start a child running the program at path (no $PATH search) with argv.
- * The program starts with every signal at its default action and none
- * blocked.  If exec fails the child exits with status 127 and
- * p->exec_errno says why (proc_exec() still returns 0: reap the child).
+ * The program starts with no signal blocked and every signal at its
+ * default action (but those the C library reserves for itself).  If exec
+ * fails the child exits with status 127 and p->exec_errno says why
+ * (proc_exec() still returns 0: reap the child).
  */
 int proc_exec(struct proc *p, const struct proc_opts *o, const char *path,
               char *const argv[], char *err, size_t errlen);

@@ -32,7 +32,7 @@
 #define SOCK_NAME       "qtest.sock"
 #define LOG_NAME        "qemu.log"
 
-/* --- QEMU's state ------------------------------------------------------------ */
+/* --- QEMU's state -------------------------------------------------------- */
 
 static bool qemu_running(const struct qts *q)
 {
@@ -137,7 +137,7 @@ bool qts_qemu_exited(struct qts *q, const char *when)
     return true;
 }
 
-/* --- instance ---------------------------------------------------------------- */
+/* --- instance ------------------------------------------------------------ */
 
 unsigned int qts_timeout_ms(unsigned int ms)
 {
@@ -531,7 +531,7 @@ int qts_start(struct qts *q, const char *const *extra)
     return rc;
 }
 
-/* --- version ------------------------------------------------------------------ */
+/* --- version ------------------------------------------------------------- */
 
 /* Run "exe --version" and collect its output until the deadline. */
 static int run_version(const char *qemu, const char *exe,

@@ -23,7 +23,7 @@
 #define MAX_LINE        (1u << 20)      /* longest reply line accepted */
 #define IO_CHUNK        (1u << 18)      /* bytes per read/write command */
 
-/* --- errors ---------------------------------------------------------------- */
+/* --- errors -------------------------------------------------------------- */
 
 static void set_error(struct qts *q, const char *fmt, va_list ap)
 {
@@ -81,7 +81,7 @@ unsigned long qts_nr_commands(const struct qts *q)
     return q->nr_commands;
 }
 
-/* --- line protocol ------------------------------------------------------------ */
+/* --- line protocol ------------------------------------------------------- */
 
 static int send_all(struct qts *q, const char *buf, size_t len,
                     uint64_t deadline)
@@ -277,7 +277,7 @@ static int transact(struct qts *q, const char *cmd, size_t cmd_len,
     return rc;
 }
 
-/* --- commands ------------------------------------------------------------------ */
+/* --- commands ------------------------------------------------------------ */
 
 static int simple(struct qts *q, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -473,7 +473,7 @@ int qts_memset(struct qts *q, uint64_t addr, uint8_t v, size_t len)
                   len, v);
 }
 
-/* --- interrupts --------------------------------------------------------------- */
+/* --- interrupts ---------------------------------------------------------- */
 
 int qts_irq_intercept_in(struct qts *q, const char *qom_path)
 {

@@ -47,7 +47,7 @@ struct qts {
     unsigned long nr_commands;
 };
 
-/* --- qemu_proc.c ---------------------------------------------------------- */
+/* --- qemu_proc.c --------------------------------------------------------- */
 
 /*
  * QEMU has exited?  Then reap it, record how (sticky error, with the tail
@@ -61,7 +61,7 @@ bool qts_qemu_exited(struct qts *q, const char *when);
  */
 int qts_qemu_gone(struct qts *q, const char *when);
 
-/* --- qemu_live.c ------------------------------------------------------------ */
+/* --- qemu_live.c --------------------------------------------------------- */
 
 /* A slot for a new instance's temporary directory, or -1 when full. */
 int qts_live_add(const char *tmpdir);
@@ -74,7 +74,7 @@ void qts_live_install_handlers(void);
  * Async-signal-safe. */
 void qts_remove_flat_dir(const char *dir);
 
-/* --- qts.c ----------------------------------------------------------------- */
+/* --- qts.c --------------------------------------------------------------- */
 
 /* Printable copy of s[0..n), at most max bytes with the NUL, "..." when
  * cut. */
