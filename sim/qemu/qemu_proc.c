@@ -489,14 +489,14 @@ static int spawn_qemu(struct qts *q, const char *exe,
 }
 
 /* What qts_start() needs before anything runs; the socket and log paths. */
-static int check_start(struct qts *q, char *exe, char *sock, char *logpath,
-                       size_t len)
+static int check_start(struct qts *q, char *exe, size_t exe_len, char *sock,
+                       char *logpath, size_t len)
 {
     if (q->failed)
         return -1;
     if (qemu_running(q))
         return qts_fail(q, "QEMU already started");
-    if (!resolve_exe(q->qemu, exe, PATH_MAX))
+    if (!resolve_exe(q->qemu, exe, exe_len))
         return qts_fail(q, "QEMU binary '%s' not found or not executable",
                         q->qemu);
     if (!q->no_bios && access(q->bios, R_OK) != 0)
@@ -515,7 +515,7 @@ int qts_start(struct qts *q, const char *const *extra)
     struct qemu_cmdline cmd;
     int lfd = -1, rc;
 
-    if (check_start(q, exe, sock, logpath, sizeof(sock)) < 0 ||
+    if (check_start(q, exe, sizeof(exe), sock, logpath, sizeof(sock)) < 0 ||
         build_cmdline(q, sock, extra, &cmd) < 0)
         return -1;
     if (!q->qemu_listens) {
