@@ -5,8 +5,9 @@
 #                        on iommu,e1000,ahci,bridge(e1000) (VT-d table)
 #   make sim             build/crashsim, build/sim/libsim.a, build/halt-bios.bin
 #   make check-sim-unit  unit tests of the qtest reply parser, the SPEC parser,
-#                        galloc, the policy list parser and the report
-#                        renderer, plain and under ASan/UBSan (make check)
+#                        galloc, the policy list parser, the report renderer
+#                        and the child-process helper, plain and under
+#                        ASan/UBSan (make check)
 #   make bench-sim-transport  QEMU start time, config round trip (make bench)
 #   make bench-sim-vtd   bytes landing in kdump / low memory / crash state per
 #                        policy with the IOMMU (make bench)
@@ -83,7 +84,7 @@ $(BUILD)/sim/%: sim/prog/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 # --- unit tests (no QEMU) -------------------------------------------------------
 
 SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc test_crash_policy \
-                  test_report
+                  test_report test_proc
 SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qemu/qts_parse.c
 SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c
 SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/pci/galloc.c
@@ -92,6 +93,7 @@ SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
 SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
                                sim/engine/policy_list.c
 SIM_UNIT_LIBS_test_report   := -ljansson
+SIM_UNIT_SRC_test_proc      := tests/test_proc.c sim/base/proc.c
 SIM_UNIT_DEPS := $(SIM_HDR) $(sort $(foreach t,$(SIM_UNIT_TESTS),$(SIM_UNIT_SRC_$(t))))
 
 $(BUILD)/sim-unit/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test

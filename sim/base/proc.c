@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * proc: child processes with a deadline.  See proc.h.
+ *
+ * Between fork and exec (and before proc_fork's function) the child calls
+ * async-signal-safe functions only: the parent may have other threads.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,7 +20,10 @@
 #include "clock.h"
 #include "proc.h"
 
-#define POLL_SLICE_MS   20
+#define POLL_SLICE_MS       200
+#define REAP_POLL_MS        5
+/* How long proc_exec() waits to learn whether exec worked. */
+#define EXEC_REPORT_MS      5000
 
 enum { STREAM_IN, STREAM_OUT, STREAM_ERR, NR_STREAMS };
 
@@ -25,6 +31,16 @@ enum { STREAM_IN, STREAM_OUT, STREAM_ERR, NR_STREAMS };
 struct pipes {
     int fd[NR_STREAMS][2];
 };
+
+/* A poll() time-out: whole ms until deadline_ms, rounded up, at most cap. */
+static int ms_until(double deadline_ms, int cap)
+{
+    double left = deadline_ms - clock_ms();
+
+    if (left <= 0)
+        return 0;
+    return left < cap ? (int)left + 1 : cap;
+}
 
 static void close_fd(int *fd)
 {
@@ -43,14 +59,26 @@ static void close_pipes(struct pipes *pp)
     }
 }
 
+/* stdin cannot be a pipe or follow stdout; stdout cannot follow itself. */
+static bool streams_valid(const struct proc_opts *o)
+{
+    return o->in != PROC_PIPE && o->in != PROC_STDOUT &&
+           o->out != PROC_STDOUT;
+}
+
 static int open_pipes(struct pipes *pp, const struct proc_opts *o,
                       char *err, size_t errlen)
 {
-    const int want[NR_STREAMS] = { PROC_NULL, o->out, o->err };
+    const int want[NR_STREAMS] = { o->in, o->out, o->err };
     unsigned int s;
 
     for (s = 0; s < NR_STREAMS; s++)
         pp->fd[s][0] = pp->fd[s][1] = -1;
+    if (!streams_valid(o)) {
+        snprintf(err, errlen, "proc: unsupported stream redirection");
+        errno = EINVAL;
+        return -1;
+    }
     for (s = STREAM_OUT; s < NR_STREAMS; s++) {
         if (want[s] != PROC_PIPE)
             continue;
@@ -74,6 +102,9 @@ static void child_stream(int spec, int pipe_write_end, int target)
     case PROC_PIPE:
         fd = pipe_write_end;
         break;
+    case PROC_STDOUT:
+        fd = STDOUT_FILENO;
+        break;
     case PROC_NULL:
         fd = open("/dev/null", target == STDIN_FILENO ? O_RDONLY : O_WRONLY);
         if (fd < 0)
@@ -83,14 +114,39 @@ static void child_stream(int spec, int pipe_write_end, int target)
         fd = spec;
         break;
     }
-    if (fd != target && dup2(fd, target) < 0)
+    /* dup2() clears close-on-exec on the copy; a descriptor already in
+     * place keeps its flags, so clear it there. */
+    if (fd == target ? fcntl(fd, F_SETFD, 0) < 0 : dup2(fd, target) < 0)
         _exit(127);
 }
 
-static void child_setup(const struct proc_opts *o, struct pipes *pp)
+/* In an exec child: the program gets default actions and no mask. */
+static void child_default_signals(void)
 {
-    if (o->death_signal)
+    static const struct sigaction dfl = { .sa_handler = SIG_DFL };
+    sigset_t none;
+    int sig;
+
+    /* SIGKILL, SIGSTOP and the C library's own signals are refused. */
+    for (sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void child_setup(const struct proc_opts *o, struct pipes *pp,
+                        pid_t parent, bool fresh_signals)
+{
+    if (fresh_signals)
+        child_default_signals();
+    if (o->death_signal) {
         prctl(PR_SET_PDEATHSIG, o->death_signal);
+        /* The parent died before prctl(): act as if the signal came. */
+        if (getppid() != parent) {
+            raise(o->death_signal);
+            _exit(127);
+        }
+    }
     child_stream(o->in, -1, STDIN_FILENO);
     child_stream(o->out, pp->fd[STREAM_OUT][1], STDOUT_FILENO);
     child_stream(o->err, pp->fd[STREAM_ERR][1], STDERR_FILENO);
@@ -99,26 +155,30 @@ static void child_setup(const struct proc_opts *o, struct pipes *pp)
 /* Fork with the streams of o; returns the child's pid in the parent, 0 in
  * the child (streams set up), -1 on failure. */
 static pid_t start(struct proc *p, const struct proc_opts *o,
-                   char *err, size_t errlen)
+                   bool fresh_signals, char *err, size_t errlen)
 {
+    pid_t parent = getpid(), pid;
     struct pipes pp;
-    pid_t pid;
+    int saved;
 
     p->pid = 0;
     p->out = p->err = -1;
     p->status = 0;
     p->reaped = false;
+    p->exec_errno = 0;
     if (open_pipes(&pp, o, err, errlen))
         return -1;
     fflush(NULL);
     pid = fork();
     if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
+        saved = errno;
+        snprintf(err, errlen, "fork: %s", strerror(saved));
         close_pipes(&pp);
+        errno = saved;
         return -1;
     }
     if (pid == 0) {
-        child_setup(o, &pp);
+        child_setup(o, &pp, parent, fresh_signals);
         return 0;
     }
     p->pid = pid;
@@ -132,7 +192,7 @@ static pid_t start(struct proc *p, const struct proc_opts *o,
 int proc_fork(struct proc *p, const struct proc_opts *o,
               int (*fn)(void *arg), void *arg, char *err, size_t errlen)
 {
-    pid_t pid = start(p, o, err, errlen);
+    pid_t pid = start(p, o, false, err, errlen);
 
     if (pid < 0)
         return -1;
@@ -141,18 +201,55 @@ int proc_fork(struct proc *p, const struct proc_opts *o,
     return 0;
 }
 
+/*
+ * The errno a failed exec wrote into fd, or 0 when exec closed it (or
+ * nothing came in time).
+ */
+static int exec_report(int fd)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    double deadline = clock_ms() + EXEC_REPORT_MS;
+    int child_errno = 0, r;
+    ssize_t n;
+
+    for (;;) {
+        r = poll(&pfd, 1, ms_until(deadline, EXEC_REPORT_MS));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return 0;
+        n = read(fd, &child_errno, sizeof(child_errno));
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n == (ssize_t)sizeof(child_errno) ? child_errno : 0;
+    }
+}
+
 int proc_exec(struct proc *p, const struct proc_opts *o, const char *path,
               char *const argv[], char *err, size_t errlen)
 {
-    pid_t pid = start(p, o, err, errlen);
+    int report[2], child_errno, saved;
+    pid_t pid;
 
-    if (pid < 0)
+    if (pipe2(report, O_CLOEXEC)) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
+    }
+    pid = start(p, o, true, err, errlen);
     if (pid == 0) {
         execv(path, argv);
+        child_errno = errno;
+        if (write(report[1], &child_errno, sizeof(child_errno)) < 0)
+            _exit(127);
         _exit(127);
     }
-    return 0;
+    saved = errno;
+    close(report[1]);
+    if (pid > 0)
+        p->exec_errno = exec_report(report[0]);
+    close(report[0]);
+    errno = saved;
+    return pid < 0 ? -1 : 0;
 }
 
 static int reap_now(struct proc *p)
@@ -161,7 +258,7 @@ static int reap_now(struct proc *p)
 
     if (p->reaped)
         return 1;
-    if (!p->pid) {
+    if (p->pid <= 0) {
         errno = ECHILD;
         return -1;
     }
@@ -184,21 +281,24 @@ int proc_wait(struct proc *p, double deadline_ms)
         rc = reap_now(p);
         if (rc || clock_ms() >= deadline_ms)
             return rc;
-        clock_sleep_ms(5);
+        clock_sleep_ms(REAP_POLL_MS);
     }
 }
 
 void proc_stop(struct proc *p, unsigned int grace_ms)
 {
-    if (p->pid && !p->reaped && reap_now(p) == 0) {
-        kill(p->pid, SIGTERM);
-        if (proc_wait(p, clock_ms() + grace_ms) == 0) {
-            kill(p->pid, SIGKILL);
-            while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
-                ;
-            p->reaped = true;
+    /* Only a child known to be ours and running is signalled: a pid
+     * reaped elsewhere may belong to another process by now. */
+    if (p->pid > 0 && reap_now(p) == 0) {
+        if (grace_ms) {
+            kill(p->pid, SIGTERM);
+            if (proc_wait(p, clock_ms() + grace_ms) != 0)
+                goto close;
         }
+        kill(p->pid, SIGKILL);
+        proc_wait(p, clock_ms() + PROC_KILL_WAIT_MS);
     }
+close:
     close_fd(&p->out);
     close_fd(&p->err);
 }
@@ -235,41 +335,49 @@ void proc_buf_free(struct proc_buf *b)
     b->len = b->cap = 0;
 }
 
+/* Poll the open pipes of p once (at most until the deadline) and read
+ * what came; a pipe at end of file is closed.  -1 on error. */
+static int collect_once(struct proc *p, struct proc_buf *buf[2],
+                        double deadline_ms)
+{
+    int *fd[2] = { &p->out, &p->err };
+    unsigned int i, n, which[2];
+    struct pollfd pfd[2];
+    int rc;
+
+    for (i = 0, n = 0; i < 2; i++) {
+        if (*fd[i] < 0)
+            continue;
+        pfd[n].fd = *fd[i];
+        pfd[n].events = POLLIN;
+        which[n++] = i;
+    }
+    if (poll(pfd, n, ms_until(deadline_ms, POLL_SLICE_MS)) < 0)
+        return errno == EINTR ? 0 : -1;
+    for (i = 0; i < n; i++) {
+        if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        rc = proc_buf_read(buf[which[i]], *fd[which[i]]);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            close_fd(fd[which[i]]);
+    }
+    return 0;
+}
+
 int proc_collect(struct proc *p, struct proc_buf *out, struct proc_buf *err,
                  double deadline_ms)
 {
     struct proc_buf *buf[2] = { out, err };
-    int *fd[2] = { &p->out, &p->err };
-    struct pollfd pfd[2];
-    unsigned int i, n, which[2];
-    int rc;
 
-    for (;;) {
-        for (i = 0, n = 0; i < 2; i++) {
-            if (*fd[i] < 0)
-                continue;
-            pfd[n].fd = *fd[i];
-            pfd[n].events = POLLIN;
-            which[n++] = i;
-        }
-        if (!n)
-            break;
+    while (p->out >= 0 || p->err >= 0) {
         if (clock_ms() >= deadline_ms)
             return 0;
-        if (poll(pfd, n, POLL_SLICE_MS) < 0 && errno != EINTR)
+        if (collect_once(p, buf, deadline_ms) < 0)
             return -1;
-        for (i = 0; i < n; i++) {
-            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            rc = proc_buf_read(buf[which[i]], *fd[which[i]]);
-            if (rc < 0)
-                return -1;
-            if (rc == 0)
-                close_fd(fd[which[i]]);
-        }
     }
-    rc = proc_wait(p, deadline_ms);
-    return rc;
+    return proc_wait(p, deadline_ms);
 }
 
 char *proc_status_str(int status, char *buf, size_t len)

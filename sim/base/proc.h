@@ -7,9 +7,10 @@
  * A child is started by proc_fork() (it runs a function and exits with its
  * return value) or proc_exec() (it runs a program).  Its standard streams
  * are each inherited, /dev/null, a given descriptor, or a pipe whose read
- * end the parent gets in p->out / p->err.  proc_wait() waits until an
- * absolute deadline on clock_ms(); proc_stop() ends a child that is still
- * running (SIGTERM, a grace period, SIGKILL) and reaps it.
+ * end the parent gets in p->out / p->err; stderr may also go wherever
+ * stdout goes.  proc_wait() waits until an absolute deadline on
+ * clock_ms(); proc_stop() ends a child that is still running (SIGTERM, a
+ * grace period, SIGKILL) and reaps it.
  *
  * Errors: functions returning int return -1 with errno set and, where
  * they take one, a one-line reason in err.
@@ -25,11 +26,16 @@
 #define PROC_INHERIT    (-1)    /* the parent's own stream */
 #define PROC_NULL       (-2)    /* /dev/null */
 #define PROC_PIPE       (-3)    /* a pipe; the parent reads p->out / p->err */
+#define PROC_STDOUT     (-4)    /* err only: wherever out goes (2>&1) */
+
+/* How long proc_stop() waits for a child to go after SIGKILL. */
+#define PROC_KILL_WAIT_MS   5000
 
 struct proc_opts {
     int in, out, err;           /* PROC_* or a descriptor >= 0 */
     int death_signal;           /* delivered to the child when the
-                                   forking thread exits; 0: none */
+                                   forking thread exits (at once if the
+                                   parent is already gone); 0: none */
 };
 
 struct proc {
@@ -37,6 +43,7 @@ struct proc {
     int out, err;               /* read ends of PROC_PIPE streams, else -1 */
     int status;                 /* wait status, once reaped */
     bool reaped;
+    int exec_errno;             /* proc_exec: why exec failed, else 0 */
 };
 
 /* A growing, NUL-terminated buffer for a child's output. */
@@ -51,7 +58,10 @@ int proc_fork(struct proc *p, const struct proc_opts *o,
 
 /*
  * Start a child running the program at path (no $PATH search) with argv.
- * If exec fails the child exits with status 127.
+ * The program starts with no signal blocked and every signal at its
+ * default action (but those the C library reserves for itself).  If exec
+ * fails the child exits with status 127 and p->exec_errno says why
+ * (proc_exec() still returns 0: reap the child).
  */
 int proc_exec(struct proc *p, const struct proc_opts *o, const char *path,
               char *const argv[], char *err, size_t errlen);
@@ -59,14 +69,15 @@ int proc_exec(struct proc *p, const struct proc_opts *o, const char *path,
 /*
  * Wait until the child has exited or clock_ms() reaches deadline_ms
  * (0: do not wait).  Returns 1 when it has exited (p->status valid),
- * 0 when it is still running, -1 on error.
+ * 0 when it is still running, -1 on error.  Async-signal-safe.
  */
 int proc_wait(struct proc *p, double deadline_ms);
 
 /*
  * End the child if it still runs: SIGTERM, up to grace_ms for it to exit,
- * then SIGKILL; reap it and close the parent's pipe ends.  Safe to call on
- * a child already reaped, or on none.
+ * then SIGKILL (grace_ms 0: SIGKILL at once); reap it, waiting at most
+ * PROC_KILL_WAIT_MS after SIGKILL, and close the parent's pipe ends.  Safe
+ * to call on a child already reaped, or on none.  Async-signal-safe.
  */
 void proc_stop(struct proc *p, unsigned int grace_ms);
 

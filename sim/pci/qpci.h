@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * qpci: the bus layer over a qts instance.  Config access (ECAM or
- * 0xCF8/0xCFC), enumeration with depth-first bus numbering of bridges,
- * BAR sizing and assignment, bridge windows, and a table of functions.
+ * 0xCF8/0xCFC; qpci.c), enumeration with depth-first bus numbering of
+ * bridges and BAR sizing (qpci_enum.c), BAR assignment and bridge windows
+ * (qpci_assign.c), and a table of functions.  Register names are
+ * pciutils' (pci_regs.h); functions are sbdf values (base/sbdf.h).
  *
  * Guest-physical layout on q35 as qpci leaves it (halt firmware: nothing
  * else programs anything):
  *
- *   0x00000000 .. RAM (-m, below QPCI_ECAM_BASE)
+ *   0x00000000 .. RAM (-m, below Q35_ECAM_BASE)
  *   0xb0000000 .. 0xbfffffff  ECAM (MCH PCIEXBAR, 256 buses), when enabled
  *   0xc0000000 .. 0xdfffffff  memory BARs and bridge memory windows
  *   0xe0000000 .. 0xfebfffff  left unassigned on purpose: accesses there hit
@@ -16,10 +18,11 @@
  *   I/O ports 0x1000 .. 0xffff: I/O BARs and bridge I/O windows
  *
  * Config access: qpci_init() enables ECAM by programming the MCH's
- * PCIEXBAR (00:00.0, 0x60) with QEMU 7.2 q35's default base 0xb0000000 and
- * 256 MiB, which the halt firmware never does; then every config access is
- * a single qtest MMIO command.  QPCI_CF8 keeps the legacy 0xCF8/0xCFC
- * mechanism instead (two qtest commands per access, registers < 256 only).
+ * PCIEXBAR (00:00.0, Q35_MCH_PCIEXBAR) with QEMU 7.2 q35's default base
+ * Q35_ECAM_BASE and 256 MiB, which the halt firmware never does; then
+ * every config access is a single qtest MMIO command.  QPCI_CF8 keeps the
+ * legacy 0xCF8/0xCFC mechanism instead (two qtest commands per access,
+ * registers < 256 only).
  *
  * Errors: qpci functions record their errors in the qts instance (see
  * qts.h, "sticky error") and return -1; check qts_error(bus->qts).
@@ -31,11 +34,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/sbdf.h"
 #include "qemu/qts.h"
 
-
-#define QPCI_ECAM_BASE      0xb0000000ULL
-#define QPCI_ECAM_SIZE      0x10000000ULL
 #define QPCI_MMIO_BASE      0xc0000000ULL
 #define QPCI_MMIO_END       0xe0000000ULL     /* exclusive */
 #define QPCI_UNASSIGNED     0xe0000000ULL     /* first address nothing decodes */
@@ -48,12 +49,10 @@
 /* qpci_init() flags */
 #define QPCI_CF8            0x01    /* legacy config mechanism, no ECAM */
 
-/* sbdf as in pcidc.h: seg << 16 | bus << 8 | dev << 3 | fn (seg 0 here). */
-#define QPCI_SBDF(bus, dev, fn) \
-    ((uint32_t)(bus) << 8 | (uint32_t)(dev) << 3 | (uint32_t)(fn))
-#define QPCI_BUS(sbdf)  (((sbdf) >> 8) & 0xff)
-#define QPCI_DEV(sbdf)  (((sbdf) >> 3) & 0x1f)
-#define QPCI_FN(sbdf)   ((sbdf) & 0x7)
+/* Old names of sbdf.h's SBDF_BUS / SBDF_DEV / SBDF_FN (segment 0 here). */
+#define QPCI_BUS(sbdf)  SBDF_BUS(sbdf)
+#define QPCI_DEV(sbdf)  SBDF_DEV(sbdf)
+#define QPCI_FN(sbdf)   SBDF_FN(sbdf)
 
 struct qpci_bar {
     uint64_t size;          /* 0: BAR not implemented */
@@ -145,7 +144,7 @@ int qpci_enumerate(struct qpci_bus *bus);
  */
 int qpci_assign(struct qpci_bus *bus);
 
-/* OR bits (PCIDC_COMMAND_*: 0x1 IO, 0x2 MEM, 0x4 MASTER) into COMMAND. */
+/* OR bits (PCI_COMMAND_IO, _MEMORY, _MASTER, ...) into PCI_COMMAND. */
 int qpci_enable(struct qpci_bus *bus, uint32_t sbdf, uint16_t bits);
 
 /* Index in bus->func[] of sbdf, or -1. */
@@ -166,9 +165,6 @@ unsigned int qpci_find_cap(struct qpci_bus *bus, uint32_t sbdf, uint8_t id);
 
 /* Assigned address of BAR n of func[idx], 0 if unassigned. */
 uint64_t qpci_bar_addr(const struct qpci_bus *bus, int idx, unsigned int n);
-
-/* "0000:00:03.0" into buf (>= 13 bytes); returns buf. */
-char *qpci_sbdf_str(uint32_t sbdf, char *buf);
 
 /* The table, one function a line (sbdf, ids, class, buses, BARs). */
 void qpci_print(const struct qpci_bus *bus, FILE *out);

@@ -27,13 +27,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "base/clock.h"
+#include "base/proc.h"
 #include "engine/crash.h"
 #include "qemu/qts.h"
 #include "report/report.h"
@@ -43,6 +43,7 @@
 #define DEFAULT_SEED        1
 #define DEFAULT_JOBS        2
 #define WORKER_SLACK_MS     20000
+#define WORKER_GRACE_MS     500     /* SIGTERM to SIGKILL for a hung worker */
 #define CONTRACTS_PROGRAM   "crashsim-contracts"
 #define EXIT_VIOLATION      3
 
@@ -183,149 +184,128 @@ static void parse_args(int argc, char **argv, struct args *a)
 
 struct worker {
     enum crash_policy policy;
-    pid_t pid;
-    int fd;
-    char *out;
-    size_t len, cap;
+    const struct crash_opts *opts;
+    struct proc proc;           /* proc.out: the worker's report */
+    struct proc_buf report;
     double deadline;
-    int status;                 /* from waitpid */
     bool done, hung;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* When a worker (or a child) must have finished. */
 static double worker_deadline(const struct crash_opts *o)
 {
-    return now_ms() + o->window_ms +
+    return clock_ms() + o->window_ms +
            4.0 * qts_timeout_ms(o->timeout_ms) +
            WORKER_SLACK_MS;
 }
 
-static void worker_main(const struct crash_opts *o, enum crash_policy p, int fd)
+/*
+ * In the worker: run one policy and send the run as one JSON document
+ * through stdout, a pipe to the parent.  Anything else the worker or its
+ * children print to stdout goes to stderr instead.
+ */
+static int worker_main(void *arg)
 {
     static struct crash_result res;
+    const struct worker *w = arg;
+    int report = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3), rc;
     json_t *run;
     char *text;
-    int rc;
 
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    rc = crash_run(o, p, &res);
-    run = rc ? report_error_json(p, res.error) : report_run_json(&res);
+    if (report < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+        return 2;
+    rc = crash_run(w->opts, w->policy, &res);
+    run = rc ? report_error_json(w->policy, res.error)
+             : report_run_json(&res);
     text = json_dumps(run, JSON_COMPACT);
     if (text) {
         size_t off = 0, len = strlen(text);
 
         while (off < len) {
-            ssize_t n = write(fd, text + off, len - off);
+            ssize_t n = write(report, text + off, len - off);
 
             if (n <= 0)
                 break;
             off += (size_t)n;
         }
     }
-    close(fd);
-    _exit(rc ? 2 : 0);
+    close(report);
+    return rc ? 2 : 0;
 }
 
 static void start_worker(struct worker *w, const struct crash_opts *o)
 {
-    int pfd[2];
+    const struct proc_opts po = { PROC_INHERIT, PROC_PIPE, PROC_INHERIT,
+                                  SIGTERM };
+    char err[256];
 
-    if (pipe2(pfd, O_CLOEXEC))
-        die("pipe: %s", strerror(errno));
-    fflush(NULL);
-    w->pid = fork();
-    if (w->pid < 0)
-        die("fork: %s", strerror(errno));
-    if (w->pid == 0) {
-        close(pfd[0]);
-        worker_main(o, w->policy, pfd[1]);
-    }
-    close(pfd[1]);
-    w->fd = pfd[0];
+    w->opts = o;
+    if (proc_fork(&w->proc, &po, worker_main, w, err, sizeof(err)))
+        die("%s", err);
     w->deadline = worker_deadline(o);
 }
 
-static void read_worker(struct worker *w)
-{
-    char buf[65536];
-    ssize_t n = read(w->fd, buf, sizeof(buf));
-
-    if (n > 0) {
-        if (w->len + (size_t)n + 1 > w->cap) {
-            w->cap = (w->len + (size_t)n + 1) * 2;
-            w->out = realloc(w->out, w->cap);
-            if (!w->out)
-                die("out of memory");
-        }
-        memcpy(w->out + w->len, buf, (size_t)n);
-        w->len += (size_t)n;
-        w->out[w->len] = '\0';
-        return;
-    }
-    if (n < 0 && errno == EINTR)
-        return;
-    close(w->fd);
-    w->fd = -1;
-    waitpid(w->pid, &w->status, 0);
-    w->done = true;
-}
-
+/* A worker past its deadline: stopped, its partial report dropped. */
 static void kill_worker(struct worker *w)
 {
-    kill(w->pid, SIGTERM);
-    usleep(500000);
-    kill(w->pid, SIGKILL);
-    waitpid(w->pid, &w->status, 0);
-    close(w->fd);
-    w->fd = -1;
+    proc_stop(&w->proc, WORKER_GRACE_MS);
     w->done = w->hung = true;
-    free(w->out);
-    w->out = NULL;
+    proc_buf_free(&w->report);
+}
+
+/* Read what the worker sent; at the end of its report, reap it. */
+static void read_worker(struct worker *w)
+{
+    if (proc_buf_read(&w->report, w->proc.out) > 0)
+        return;
+    close(w->proc.out);
+    w->proc.out = -1;
+    if (proc_wait(&w->proc, w->deadline) == 1)
+        w->done = true;
+    else
+        kill_worker(w);
+}
+
+/* Poll the running workers' pipes once; returns how many are running. */
+static unsigned int poll_workers(struct worker *w, unsigned int started)
+{
+    struct pollfd pfd[CRASH_NR_POLICIES];
+    unsigned int idx[CRASH_NR_POLICIES], i, k;
+
+    for (i = 0, k = 0; i < started; i++) {
+        if (w[i].done)
+            continue;
+        if (clock_ms() > w[i].deadline) {
+            kill_worker(&w[i]);
+            continue;
+        }
+        pfd[k].fd = w[i].proc.out;
+        pfd[k].events = POLLIN;
+        idx[k++] = i;
+    }
+    if (!k)
+        return 0;
+    if (poll(pfd, k, 200) < 0 && errno != EINTR)
+        die("poll: %s", strerror(errno));
+    for (i = 0; i < k; i++)
+        if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+            read_worker(&w[idx[i]]);
+    for (i = 0, k = 0; i < started; i++)
+        k += !w[i].done;
+    return k;
 }
 
 static void run_workers(struct worker *w, unsigned int n,
                         const struct crash_opts *o, unsigned int jobs)
 {
-    unsigned int next = 0, running = 0, i, k;
-    struct pollfd pfd[CRASH_NR_POLICIES];
-    unsigned int idx[CRASH_NR_POLICIES];
+    unsigned int next = 0, running = 0;
 
     while (next < n || running) {
         while (running < jobs && next < n) {
             start_worker(&w[next++], o);
             running++;
         }
-        for (i = 0, k = 0; i < next; i++) {
-            if (w[i].done)
-                continue;
-            if (now_ms() > w[i].deadline) {
-                kill_worker(&w[i]);
-                running--;
-                continue;
-            }
-            pfd[k].fd = w[i].fd;
-            pfd[k].events = POLLIN;
-            idx[k++] = i;
-        }
-        if (!k)
-            continue;
-        if (poll(pfd, k, 200) < 0 && errno != EINTR)
-            die("poll: %s", strerror(errno));
-        for (i = 0; i < k; i++) {
-            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            read_worker(&w[idx[i]]);
-            if (w[idx[i]].done)
-                running--;
-        }
+        running = poll_workers(w, next);
     }
 }
 
@@ -337,23 +317,23 @@ static void run_workers(struct worker *w, unsigned int n,
 static const char *worker_failure(const struct worker *w, bool *violation)
 {
     static char line[128];
-    int sig;
+    int status = w->proc.status;
+    char how[96];
 
     if (w->hung)
         return "worker hung (killed at its deadline)";
-    if (!WIFSIGNALED(w->status)) {
+    if (!WIFSIGNALED(status)) {
         snprintf(line, sizeof(line), "worker exited (%d) without a report",
-                 WIFEXITED(w->status) ? WEXITSTATUS(w->status) : -1);
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return line;
     }
-    sig = WTERMSIG(w->status);
-    if (CONTRACTS_CHECKED && sig == SIGABRT) {
+    if (CONTRACTS_CHECKED && WTERMSIG(status) == SIGABRT) {
         *violation = true;
         return "contract violated: E-ACSL stopped the run (its message, "
                "with the failing predicate, is on stderr)";
     }
-    snprintf(line, sizeof(line), "worker killed by signal %d (%s)", sig,
-             strsignal(sig));
+    snprintf(line, sizeof(line), "worker %s",
+             proc_status_str(status, how, sizeof(how)));
     return line;
 }
 
@@ -362,18 +342,19 @@ static json_t *collect(struct worker *w, unsigned int n,
 {
     static char line[600];
     json_t *runs = json_array(), *run;
+    const char *text;
     json_error_t jerr;
     unsigned int i;
 
     for (i = 0; i < n; i++) {
         bool violated = false;
 
-        run = w[i].out ? json_loads(w[i].out, 0, &jerr) : NULL;
+        text = w[i].report.data;
+        run = text ? json_loads(text, 0, &jerr) : NULL;
         if (!run)
             run = report_error_json(w[i].policy,
-                                    w[i].out ? "worker sent malformed output"
-                                             : worker_failure(&w[i],
-                                                              &violated));
+                                    text ? "worker sent malformed output"
+                                         : worker_failure(&w[i], &violated));
         /* The error told is the first one, or the first violation. */
         if (json_object_get(run, "error") &&
             (!*first_error || (violated && !*violation))) {
@@ -384,7 +365,7 @@ static json_t *collect(struct worker *w, unsigned int n,
         }
         *violation = *violation || violated;
         json_array_append_new(runs, run);
-        free(w[i].out);
+        proc_buf_free(&w[i].report);
     }
     return runs;
 }
@@ -451,6 +432,24 @@ static void check_timeout_env(void)
         die("%s: 0 is not a time-out (1 to 3600000 ms)", QTS_TIMEOUT_ENV);
 }
 
+struct plan_job {
+    const struct crash_opts *opts;
+    const bool *want;
+};
+
+static int plan_main(void *arg)
+{
+    const struct plan_job *job = arg;
+    char err[512];
+    int status;
+
+    status = crash_plan_only(job->opts, job->want, stdout, err, sizeof(err));
+    if (status)
+        fprintf(stderr, "crashsim: %s\n", err);
+    fflush(NULL);
+    return status ? 2 : 0;
+}
+
 /*
  * --plan-only in the E-ACSL build: the plans are built in a child, so that
  * a violated contract (E-ACSL aborts) ends in exit 3 as in a full run.
@@ -458,38 +457,26 @@ static void check_timeout_env(void)
 static int plan_only_in_child(const struct crash_opts *o,
                               const bool want[CRASH_NR_POLICIES])
 {
+    const struct proc_opts po = { PROC_INHERIT, PROC_INHERIT, PROC_INHERIT,
+                                  SIGTERM };
+    struct plan_job job = { o, want };
     double deadline = worker_deadline(o);
-    char err[512];
-    int status;
-    pid_t pid;
+    struct proc p;
+    char err[256];
 
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0)
-        die("fork: %s", strerror(errno));
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        status = crash_plan_only(o, want, stdout, err, sizeof(err));
-        if (status)
-            fprintf(stderr, "crashsim: %s\n", err);
-        fflush(NULL);
-        _exit(status ? 2 : 0);
+    if (proc_fork(&p, &po, plan_main, &job, err, sizeof(err)))
+        die("%s", err);
+    if (proc_wait(&p, deadline) != 1) {
+        proc_stop(&p, 0);
+        die("--plan-only: no answer in time (killed)");
     }
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_ms() > deadline) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            die("--plan-only: no answer in time (killed)");
-        }
-        usleep(20000);
-    }
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) {
+    if (WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGABRT) {
         fprintf(stderr, "crashsim: contract violated: E-ACSL stopped plan "
                 "building (its message, with the failing predicate, is on "
                 "stderr)\n");
         return EXIT_VIOLATION;
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+    return WIFEXITED(p.status) ? WEXITSTATUS(p.status) : 2;
 }
 
 /*
@@ -523,50 +510,113 @@ static void dump_json(const json_t *report, FILE *f)
     fputc('\n', f);
 }
 
-int main(int argc, char **argv)
+/*
+ * The policies to run (want) and those that must stay clean, from the
+ * command line and what the topology (parsed into spec) can run.
+ */
+static void select_policies(const struct args *a, struct spec *spec,
+                            bool want[CRASH_NR_POLICIES],
+                            bool clean[CRASH_NR_POLICIES])
 {
-    static struct spec spec;
-    struct args a = { 0 };
-    struct crash_opts o = { 0 };
-    bool want[CRASH_NR_POLICIES], clean[CRASH_NR_POLICIES];
-    struct worker w[CRASH_NR_POLICIES];
-    const char *error = NULL, *jobs_env = getenv("PCIDC_SIM_JOBS");
-    char err[512], version[256];
-    json_t *runs, *report;
-    unsigned int p, n = 0, jobs = DEFAULT_JOBS;
-    int status = 0;
-    bool violation = false;
+    char err[512];
+    unsigned int p;
 
-    parse_args(argc, argv, &a);
-    if (a.contracts && !CONTRACTS_CHECKED)
-        exec_contracts_build(argv);
-    if (crash_policy_parse(a.policy, want, err, sizeof(err)))
+    if (crash_policy_parse(a->policy, want, err, sizeof(err)))
         die("--policy: %s", err);
-    memset(clean, 0, sizeof(clean));
-    if (a.require_clean &&
-        crash_policy_parse(a.require_clean, clean, err, sizeof(err)))
+    memset(clean, 0, CRASH_NR_POLICIES * sizeof(clean[0]));
+    if (a->require_clean &&
+        crash_policy_parse(a->require_clean, clean, err, sizeof(err)))
         die("--require-clean: %s", err);
-    if (spec_parse(&spec, a.topology))
-        die("%s", spec.err);
+    if (spec_parse(spec, a->topology))
+        die("%s", spec->err);
     /* "all" means every policy the topology can run. */
     for (p = 0; p < CRASH_NR_POLICIES; p++)
-        if (want[p] && !crash_policy_fits((enum crash_policy)p, &spec)) {
-            if (strcmp(a.policy, "all"))
+        if (want[p] && !crash_policy_fits((enum crash_policy)p, spec)) {
+            if (strcmp(a->policy, "all"))
                 die("--policy: %s needs an iommu in the topology",
                     crash_policy_name((enum crash_policy)p));
             want[p] = false;
         }
     /* Checked before any QEMU runs; "all" is every policy that runs. */
     for (p = 0; p < CRASH_NR_POLICIES; p++) {
-        if (clean[p] && !want[p] && strcmp(a.require_clean, "all"))
+        if (clean[p] && !want[p] && strcmp(a->require_clean, "all"))
             die("--require-clean: policy %s is not run (see --policy)",
                 crash_policy_name((enum crash_policy)p));
         clean[p] = clean[p] && want[p];
     }
-    if (jobs_env && *jobs_env)
-        jobs = (unsigned int)parse_number("PCIDC_SIM_JOBS", jobs_env, 16);
-    if (!jobs)
-        jobs = 1;
+}
+
+/* Workers at a time: $PCIDC_SIM_JOBS (0 counts as 1), else 2. */
+static unsigned int jobs_from_env(void)
+{
+    const char *env = getenv("PCIDC_SIM_JOBS");
+    unsigned int jobs = DEFAULT_JOBS;
+
+    if (env && *env)
+        jobs = (unsigned int)parse_number("PCIDC_SIM_JOBS", env, 16);
+    return jobs ? jobs : 1;
+}
+
+/* Run every wanted policy in workers, print and write the report; the
+ * exit status. */
+static int run_policies(const struct args *a, const struct crash_opts *o,
+                        const bool want[CRASH_NR_POLICIES],
+                        const bool clean[CRASH_NR_POLICIES],
+                        const char *version, unsigned int jobs)
+{
+    struct worker w[CRASH_NR_POLICIES];
+    const char *error = NULL;
+    json_t *runs, *report;
+    unsigned int p, n = 0;
+    bool violation = false;
+    int status = 0;
+
+    memset(w, 0, sizeof(w));
+    for (p = 0; p < CRASH_NR_POLICIES; p++)
+        if (want[p])
+            w[n++].policy = (enum crash_policy)p;
+    run_workers(w, n, o, jobs);
+    runs = collect(w, n, &error, &violation);
+    report = report_json(a->topology, a->seed, a->window_ms, version, runs);
+    json_decref(runs);
+    if (error && !violation)
+        die("%s", error);
+    if (CONTRACTS_CHECKED)
+        json_object_set_new(report, "contracts",
+                            json_string(violation ? violated_note
+                                                  : contracts_note));
+
+    report_markdown(report, stdout);
+    if (a->json)
+        write_file(a->json, dump_json, report);
+    if (a->markdown)
+        write_file(a->markdown, report_markdown, report);
+    if (a->svg)
+        write_file(a->svg, report_svg, report);
+    if (!violation)
+        status = check_clean(clean, report);
+    json_decref(report);
+    if (violation) {
+        fprintf(stderr, "crashsim: %s\n", error);
+        return EXIT_VIOLATION;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static struct spec spec;
+    struct args a = { 0 };
+    struct crash_opts o = { 0 };
+    bool want[CRASH_NR_POLICIES], clean[CRASH_NR_POLICIES];
+    char err[512], version[256];
+    unsigned int jobs;
+
+    parse_args(argc, argv, &a);
+    if (a.contracts && !CONTRACTS_CHECKED)
+        exec_contracts_build(argv);
+    select_policies(&a, &spec, want, clean);
+    jobs = jobs_from_env();
 
     o.spec = &spec;
     o.topology = a.topology;
@@ -588,38 +638,5 @@ int main(int argc, char **argv)
             die("%s", err);
         return 0;
     }
-
-    memset(w, 0, sizeof(w));
-    for (p = 0; p < CRASH_NR_POLICIES; p++)
-        if (want[p]) {
-            w[n].policy = (enum crash_policy)p;
-            w[n].fd = -1;
-            n++;
-        }
-    run_workers(w, n, &o, jobs);
-    runs = collect(w, n, &error, &violation);
-    report = report_json(a.topology, a.seed, a.window_ms, version, runs);
-    json_decref(runs);
-    if (error && !violation)
-        die("%s", error);
-    if (CONTRACTS_CHECKED)
-        json_object_set_new(report, "contracts",
-                            json_string(violation ? violated_note
-                                                  : contracts_note));
-
-    report_markdown(report, stdout);
-    if (a.json)
-        write_file(a.json, dump_json, report);
-    if (a.markdown)
-        write_file(a.markdown, report_markdown, report);
-    if (a.svg)
-        write_file(a.svg, report_svg, report);
-    if (!violation)
-        status = check_clean(clean, report);
-    json_decref(report);
-    if (violation) {
-        fprintf(stderr, "crashsim: %s\n", error);
-        return EXIT_VIOLATION;
-    }
-    return status;
+    return run_policies(&a, &o, want, clean, version, jobs);
 }

@@ -149,7 +149,7 @@ const char *qts_qemu_version(struct qts *q);
 
 /*
  * Same, standalone: returns 0 or -1 with a message in err.  qemu NULL and
- * timeout_ms 0 mean the defaults qts_open() uses.
+ * timeout_ms 0 mean the defaults qts_new() uses.
  */
 int qts_query_version(const char *qemu, unsigned int timeout_ms,
                       char *buf, size_t len, char *err, size_t errlen);
