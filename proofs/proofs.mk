@@ -117,10 +117,11 @@ $(BUILD)/eacsl/control-%/crashsim-contracts: $(SIM_CONTRACTS_OBJS) \
 # copy caught.
 SIM_CONTRACTS_TEST := $(BUILD)/qtest-contracts/test_contracts
 
-$(SIM_CONTRACTS_TEST): qtest/test_contracts.c $(QTEST_HDR) $(SIM_HDR) \
-                       $(SIM_LIB) | deps-test deps-sim
+$(SIM_CONTRACTS_TEST): qtest/test_contracts.c $(QTEST_HDR) $(QTEST_RUN_OBJ) \
+                       $(SIM_HDR) $(SIM_LIB) | deps-test deps-sim
 	@mkdir -p $(@D)
-	$(CC) $(SIM_CFLAGS) -Iqtest $< $(SIM_LIB) -lcmocka $(SIM_LDLIBS) -o $@
+	$(CC) $(SIM_CFLAGS) -Iqtest $< $(QTEST_RUN_OBJ) $(SIM_LIB) -lcmocka \
+	    $(SIM_LDLIBS) -o $@
 
 .PHONY: check-sim-contracts
 check-sim-contracts: $(SIM_CONTRACTS_TEST) $(SIM_CONTRACTS) \

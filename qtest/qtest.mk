@@ -4,8 +4,9 @@
 #   make check-qtest   every qtest/test_*.c against real QEMU, two suites at
 #                      a time (qtest/run-suite.sh); part of make check
 #
-# qtest/test_*.c link build/sim/libsim.a (sim.mk); build/qtest/fake_qemu is
-# the stand-in QEMU of the fault scenarios.  Suites find build/crashsim and
+# qtest/test_*.c link build/sim/libsim.a (sim.mk) and the shared helpers of
+# qtest/crashsim_run.c (running crashsim, reading its report);
+# build/qtest/fake_qemu is the stand-in QEMU of the fault scenarios.  Suites find build/crashsim and
 # the stand-in through $PCIDC_CRASHSIM / $PCIDC_FAKE_QEMU (defaults under
 # build/), and must leave no QEMU running.
 
@@ -15,6 +16,7 @@ QTEST_SRC  := $(filter-out qtest/test_contracts.c,$(wildcard qtest/test_*.c))
 QTEST_HDR  := $(wildcard qtest/*.h)
 QTEST_BINS := $(patsubst qtest/%.c,$(BUILD)/qtest/%,$(QTEST_SRC))
 QTEST_FAKE := $(BUILD)/qtest/fake_qemu
+QTEST_RUN_OBJ := $(BUILD)/qtest/crashsim_run.o
 
 .PHONY: check-qtest qtest
 
@@ -22,9 +24,15 @@ $(QTEST_FAKE): qtest/fake_qemu.c | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(SIM_CFLAGS) $< -o $@
 
-$(BUILD)/qtest/test_%: qtest/test_%.c $(QTEST_HDR) $(SIM_HDR) $(SIM_LIB) | deps-test deps-sim
+$(QTEST_RUN_OBJ): qtest/crashsim_run.c $(QTEST_HDR) $(SIM_HDR) | deps-test deps-sim
 	@mkdir -p $(@D)
-	$(CC) $(SIM_CFLAGS) -Iqtest $< $(SIM_LIB) -lcmocka $(SIM_LDLIBS) -o $@
+	$(CC) $(SIM_CFLAGS) -Iqtest -c $< -o $@
+
+$(BUILD)/qtest/test_%: qtest/test_%.c $(QTEST_HDR) $(QTEST_RUN_OBJ) $(SIM_HDR) \
+                       $(SIM_LIB) | deps-test deps-sim
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) -Iqtest $< $(QTEST_RUN_OBJ) $(SIM_LIB) -lcmocka \
+	    $(SIM_LDLIBS) -o $@
 
 qtest check-qtest: $(QTEST_BINS) $(QTEST_FAKE) $(CRASHSIM) $(HALT_BIOS)
 	@qtest/run-suite.sh $(BUILD)

@@ -62,13 +62,13 @@ static void assert_checked_and_clean(const json_t *run)
 {
     assert_checked(run);
     assert_int_equal(run_beyond(run), 0);
-    assert_true(json_is_true(json_object_get(run, "dma_stopped")));
+    assert_true(run_flag(run, "dma_stopped"));
 }
 
 static void assert_none_corrupts(const json_t *none)
 {
     assert_true(run_beyond(none) > 0);
-    assert_false(json_is_true(json_object_get(none, "dma_stopped")));
+    assert_false(run_flag(none, "dma_stopped"));
 }
 
 static struct run *checked(const char *topology, const char *policies)
@@ -80,7 +80,9 @@ static struct run *checked(const char *topology, const char *policies)
     return run_completed(argv);
 }
 
-static void test_demo_topology(void **state)
+/* The demo topology under E-ACSL: seed and pcidc stop every new DMA. */
+static void test_checked_core_clean_on_demo_topology_where_none_corrupts(
+    void **state)
 {
     struct run *r = checked("e1000,ahci,bridge(e1000,e1000)",
                             "none,seed,pcidc");
@@ -99,7 +101,8 @@ static void test_demo_topology(void **state)
  * switched off, so its descriptor write-backs may land in low memory: every
  * range beyond in-flight reads must be that NIC's, none a planned device's.
  */
-static void test_odd_topology(void **state)
+static void test_checked_core_plans_around_kept_nic_on_odd_topology(
+    void **state)
 {
     struct run *r = checked("iommu,keep:e1000,bridge(ahci,bridge(e1000)),"
                             "rootport(e1000e)", "none,pcidc");
@@ -112,9 +115,7 @@ static void test_odd_topology(void **state)
     pcidc = run_policy_ok(r, "pcidc");
     assert_checked(pcidc);
     json_array_foreach(json_object_get(pcidc, "plan"), i, step)
-        assert_string_not_equal(json_string_value(json_object_get(step,
-                                                                  "sbdf")),
-                                "0000:00:02.0");
+        assert_string_not_equal(run_str(step, "sbdf"), "0000:00:02.0");
     run_assert_beyond_only_from(pcidc, "e1000_0");
     run_free(r);
 }
@@ -165,7 +166,9 @@ static void assert_violation(const struct run *r, const char *kind,
     assert_int_equal(leftovers(r->tmpdir, "report.json"), 0);
 }
 
-static void test_broken_core_caught(void **state)
+/* A core that writes the neighbouring function (sbdf ^ 8): stopped. */
+static void test_eacsl_stops_a_core_writing_a_function_outside_its_plan(
+    void **state)
 {
     const char *argv[] = { "--contracts", "--topology", "e1000,bridge(e1000)",
                            "--policy", "none,pcidc", "--window-ms", "200",
@@ -182,19 +185,17 @@ static void test_broken_core_caught(void **state)
     assert_non_null(strstr(r.err, "crashsim: pcidc: contract violated"));
     /* The report is still written, with the stopped run marked. */
     assert_non_null(r.report);
-    assert_non_null(strstr(json_string_value(json_object_get(r.report,
-                                                             "contracts")),
-                           "VIOLATED"));
+    assert_non_null(strstr(run_str(r.report, "contracts"), "VIOLATED"));
     pcidc = run_policy(&r, "pcidc");
     assert_non_null(pcidc);
-    assert_non_null(strstr(json_string_value(json_object_get(pcidc, "error")),
-                           "contract violated"));
+    assert_non_null(strstr(run_str(pcidc, "error"), "contract violated"));
     assert_none_corrupts(run_policy_ok(&r, "none"));
     run_cleanup(&r);
 }
 
 /* Plan building under the contract: --plan-only builds in a child. */
-static void test_broken_plan_caught(void **state)
+static void test_eacsl_stops_a_plan_putting_functions_before_their_bridge(
+    void **state)
 {
     const char *argv[] = { "--contracts", "--plan-only", "--topology",
                            "bridge(e1000)", "--policy", "pcidc", NULL };
@@ -207,7 +208,7 @@ static void test_broken_plan_caught(void **state)
     run_cleanup(&r);
 }
 
-static void test_contracts_build_missing(void **state)
+static void test_contracts_without_eacsl_build_exits_2(void **state)
 {
     const char *argv[] = { "--contracts", NULL };
     char copy[128], cmd[400];
@@ -228,11 +229,15 @@ static void test_contracts_build_missing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_demo_topology),
-        cmocka_unit_test(test_odd_topology),
-        cmocka_unit_test(test_broken_core_caught),
-        cmocka_unit_test(test_broken_plan_caught),
-        cmocka_unit_test(test_contracts_build_missing),
+        cmocka_unit_test(
+            test_checked_core_clean_on_demo_topology_where_none_corrupts),
+        cmocka_unit_test(
+            test_checked_core_plans_around_kept_nic_on_odd_topology),
+        cmocka_unit_test(
+            test_eacsl_stops_a_core_writing_a_function_outside_its_plan),
+        cmocka_unit_test(
+            test_eacsl_stops_a_plan_putting_functions_before_their_bridge),
+        cmocka_unit_test(test_contracts_without_eacsl_build_exits_2),
     };
 
     return cmocka_run_group_tests_name("contracts", tests, NULL, NULL);

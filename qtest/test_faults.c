@@ -29,7 +29,7 @@ static void run_args(struct run *r, const char *const *argv,
     assert_int_equal(run_crashsim(r, argv, env, on_start), 0);
 }
 
-static void test_missing_qemu(void **state)
+static void test_missing_qemu_binary_exits_2_at_once(void **state)
 {
     const char *argv[] = { "--qemu", "/nonexistent/qemu-system-x86_64", NULL };
     static struct run r;
@@ -41,7 +41,8 @@ static void test_missing_qemu(void **state)
     run_cleanup(&r);
 }
 
-static void test_impossible_topology(void **state)
+static void test_bad_topology_or_policy_refused_before_qemu_starts(
+    void **state)
 {
     const char *too_many[] = { "--topology", "e1000*30", NULL };
     const char *garbled[] = { "--topology", "e1000,bridge(ahci", NULL };
@@ -65,7 +66,8 @@ static void test_impossible_topology(void **state)
  * QEMU starts; one that runs and corrupts memory ends in exit 1 (with the
  * figure on stderr), the report still written.
  */
-static void test_require_clean(void **state)
+static void test_require_clean_refuses_unrun_policy_and_fails_on_corruption(
+    void **state)
 {
     const char *not_run[] = { "--policy", "none", "--require-clean", "pcidc",
                               NULL };
@@ -105,7 +107,8 @@ static void kill_qemu_when_up(struct run *r, pid_t crashsim)
         fprintf(stderr, "no QEMU found to kill under %s\n", r->tmpdir);
 }
 
-static void test_qemu_killed(void **state)
+static void test_qemu_killed_mid_scenario_exits_2_leaving_nothing(
+    void **state)
 {
     const char *argv[] = { "--policy", "none", "--window-ms", "8000", NULL };
     static struct run r;
@@ -116,7 +119,7 @@ static void test_qemu_killed(void **state)
     run_cleanup(&r);
 }
 
-static void test_never_answers(void **state)
+static void test_silent_qemu_times_out_with_exit_2(void **state)
 {
     const char *argv[] = { "--policy", "none", "--qemu", run_fake_qemu_path(),
                            NULL };
@@ -131,7 +134,7 @@ static void test_never_answers(void **state)
     run_cleanup(&r);
 }
 
-static void test_malformed_replies(void **state)
+static void test_malformed_replies_end_with_exit_2(void **state)
 {
     const char *argv[] = { "--policy", "pcidc", "--qemu", run_fake_qemu_path(),
                            NULL };
@@ -148,12 +151,15 @@ static void test_malformed_replies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_missing_qemu),
-        cmocka_unit_test(test_impossible_topology),
-        cmocka_unit_test(test_require_clean),
-        cmocka_unit_test(test_never_answers),
-        cmocka_unit_test(test_malformed_replies),
-        cmocka_unit_test(test_qemu_killed),
+        cmocka_unit_test(test_missing_qemu_binary_exits_2_at_once),
+        cmocka_unit_test(
+            test_bad_topology_or_policy_refused_before_qemu_starts),
+        cmocka_unit_test(
+            test_require_clean_refuses_unrun_policy_and_fails_on_corruption),
+        cmocka_unit_test(test_silent_qemu_times_out_with_exit_2),
+        cmocka_unit_test(test_malformed_replies_end_with_exit_2),
+        cmocka_unit_test(
+            test_qemu_killed_mid_scenario_exits_2_leaving_nothing),
     };
 
     return cmocka_run_group_tests_name("faults", tests, NULL, NULL);

@@ -4,9 +4,11 @@
  * numbers, hex and base64 payloads, with garbage.  No QEMU.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -100,45 +102,131 @@ static void test_garbage_lines(void **state)
     assert_int_equal(l.kind, QTS_LINE_BAD);
 }
 
-/* Random bytes: never a crash, and only lines of the right shape pass. */
+/*
+ * What the parser must make of a line, worked out another way: the IRQ
+ * lines QEMU can send are formatted one by one ("IRQ raise N" / "IRQ lower
+ * N", N = 0..255 in one to three decimal digits) and compared whole.
+ */
+static bool irq_line(const char *line, unsigned int *pin, bool *raise)
+{
+    char want[32];
+    unsigned int p, width, up;
+
+    if (strncmp(line, "IRQ ", 4) != 0)
+        return false;
+    for (up = 0; up < 2; up++)
+        for (p = 0; p < QTS_MAX_IRQ; p++)
+            for (width = 1; width <= 3; width++) {
+                snprintf(want, sizeof(want), "IRQ %s %0*u",
+                         up ? "raise" : "lower", (int)width, p);
+                if (strcmp(line, want) == 0) {
+                    *pin = p;
+                    *raise = up;
+                    return true;
+                }
+            }
+    return false;
+}
+
+static void expected_line(const char *line, struct qts_line *e)
+{
+    static const struct {
+        const char *word;
+        enum qts_line_kind kind;
+    } replies[] = {
+        { "OK", QTS_LINE_OK }, { "FAIL", QTS_LINE_FAIL },
+        { "ERR", QTS_LINE_FAIL },
+    };
+    size_t i, n;
+
+    e->kind = QTS_LINE_BAD;     /* with an empty payload */
+    e->payload = "";
+    e->irq_pin = 0;
+    e->irq_raise = false;
+    for (i = 0; i < NR(replies); i++) {
+        n = strlen(replies[i].word);
+        if (strncmp(line, replies[i].word, n) != 0 ||
+            (line[n] != '\0' && line[n] != ' '))
+            continue;
+        e->kind = replies[i].kind;
+        e->payload = line[n] ? line + n + 1 : "";
+        return;
+    }
+    if (irq_line(line, &e->irq_pin, &e->irq_raise))
+        e->kind = QTS_LINE_IRQ;
+}
+
+/* A line of protocol-ish characters, or a reply with a few typos. */
+static void random_line(char *line, size_t size, unsigned int *seed)
+{
+    static const char alphabet[] = "OKFAILERQrsewoali 0123456789x\x01";
+    static const char *const replies[] = {
+        "OK", "OK 0x00ff", "OK little", "FAIL", "FAIL Unknown command",
+        "ERR", "ERR bad", "IRQ raise 0", "IRQ raise 23", "IRQ lower 255",
+        "IRQ lower 007", "IRQ raise 256",
+    };
+    size_t len, pos, j, typos;
+
+    if (rand_r(seed) % 2) {
+        len = (unsigned int)rand_r(seed) % (size - 1);
+        for (j = 0; j < len; j++)
+            line[j] = alphabet[(unsigned int)rand_r(seed) %
+                               (sizeof(alphabet) - 1)];
+        line[len] = '\0';
+        return;
+    }
+    snprintf(line, size, "%s",
+             replies[(unsigned int)rand_r(seed) % NR(replies)]);
+    for (typos = (unsigned int)rand_r(seed) % 3; typos; typos--) {
+        len = strlen(line);
+        pos = (unsigned int)rand_r(seed) % (len + 1);
+        switch (rand_r(seed) % 3) {
+        case 0:                 /* replace */
+            if (pos < len)
+                line[pos] = alphabet[(unsigned int)rand_r(seed) %
+                                     (sizeof(alphabet) - 1)];
+            break;
+        case 1:                 /* insert */
+            if (len + 1 < size) {
+                memmove(line + pos + 1, line + pos, len - pos + 1);
+                line[pos] = alphabet[(unsigned int)rand_r(seed) %
+                                     (sizeof(alphabet) - 1)];
+            }
+            break;
+        default:                /* delete */
+            if (pos < len)
+                memmove(line + pos, line + pos + 1, len - pos);
+        }
+    }
+}
+
+/* Random lines: never a crash, and every one parsed as the oracle says. */
 static void test_random_lines(void **state)
 {
     char line[24];
-    struct qts_line l;
-    unsigned int seed = 12345, i, j, n;
+    struct qts_line l, e;
+    unsigned int seed = 12345, i, seen[QTS_LINE_BAD + 1] = { 0 };
 
     (void)state;
     for (i = 0; i < 200000; i++) {
-        n = (unsigned int)rand_r(&seed) % (sizeof(line) - 1);
-        for (j = 0; j < n; j++) {
-            /* Mostly protocol-ish characters, so some lines get far. */
-            static const char alphabet[] = "OKFAILERQrsewo 0123456789x\x01";
-            line[j] = alphabet[(unsigned int)rand_r(&seed) %
-                               (sizeof(alphabet) - 1)];
-        }
-        line[n] = '\0';
+        random_line(line, sizeof(line), &seed);
         qts_parse_line(line, &l);
-        switch (l.kind) {
-        case QTS_LINE_OK:
-            assert_true(strcmp(line, "OK") == 0 ||
-                        strncmp(line, "OK ", 3) == 0);
-            break;
-        case QTS_LINE_FAIL:
-            assert_true(strcmp(line, "FAIL") == 0 ||
-                        strcmp(line, "ERR") == 0 ||
-                        strncmp(line, "FAIL ", 5) == 0 ||
-                        strncmp(line, "ERR ", 4) == 0);
-            break;
-        case QTS_LINE_IRQ:
-            assert_true(strncmp(line, "IRQ ", 4) == 0);
-            assert_true(l.irq_pin < QTS_MAX_IRQ);
-            break;
-        case QTS_LINE_BAD:
-            break;
-        default:
-            fail_msg("kind %d out of range", l.kind);
+        expected_line(line, &e);
+        if (l.kind != e.kind)
+            fail_msg("'%s' parsed as kind %d, expected %d", line, l.kind,
+                     e.kind);
+        assert_string_equal(l.payload, e.payload);
+        if (l.kind == QTS_LINE_IRQ) {
+            assert_int_equal(l.irq_pin, e.irq_pin);
+            assert_int_equal(l.irq_raise, e.irq_raise);
         }
+        seen[l.kind]++;
     }
+    /* The generator must reach every outcome, or it tests little. */
+    assert_true(seen[QTS_LINE_OK] > 1000);
+    assert_true(seen[QTS_LINE_FAIL] > 1000);
+    assert_true(seen[QTS_LINE_IRQ] > 1000);
+    assert_true(seen[QTS_LINE_BAD] > 1000);
 }
 
 static void test_u64(void **state)

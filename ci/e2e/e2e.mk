@@ -13,6 +13,9 @@
 #   make check-xen-e2e  the pair off/on with the default IOMMU, asserting both
 #                       outcomes, then the same pair with the e1000 behind a
 #                       PCI-PCI bridge (part of make check)
+#   make check-xen-e2e-options  the harness's command line alone (--help,
+#                       --value in hexadecimal, bad values refused): no Xen,
+#                       no images, no QEMU (part of make check)
 #
 # E2E_XEN selects the hypervisor (a multiboot ELF); E2E_XEN_DEP what builds
 # it.  To try Debian's prebuilt Xen, which has no disconnect (the "on" runs
@@ -29,7 +32,7 @@ E2E_SWITCH   := --switch-on pci-crash-disconnect=1 --switch-off pci-crash-discon
 E2E_RUN       = $(E2E_PROG) --xen $(E2E_XEN) --images $(E2E_IMG) \
                 --label "$(E2E_LABEL)" $(E2E_SWITCH) --jobs 2
 
-.PHONY: deps-e2e e2e-images xen-e2e check-xen-e2e
+.PHONY: deps-e2e e2e-images xen-e2e check-xen-e2e check-xen-e2e-options
 
 # The harness: sim/xen-e2e/ (kept out of build/sim/libsim.a: only this
 # program uses it).
@@ -56,4 +59,7 @@ check-xen-e2e: $(E2E_PROG) e2e-images $(E2E_XEN_DEP) | deps-e2e
 	    --json $(E2E_DIR)/check-xen-e2e-bridge.json --e1000-behind-bridge \
 	    --expect off on
 
-CHECK_STEPS += check-xen-e2e
+check-xen-e2e-options: $(E2E_PROG)
+	@ci/e2e/check-options.sh $(E2E_PROG)
+
+CHECK_STEPS += check-xen-e2e-options check-xen-e2e

@@ -7,28 +7,28 @@
 #define _GNU_SOURCE
 #include "xen_e2e.h"
 
-const uint8_t nic_mac[6] = { 0x52, 0x54, 0x00, 0xe2, 0xe0, 0x01 };
+const uint8_t e2e_nic_mac[6] = { 0x52, 0x54, 0x00, 0xe2, 0xe0, 0x01 };
 static const uint8_t src_mac[6] = { 0x52, 0x54, 0x00, 0xe2, 0xe0, 0xfe };
 
-const char *const mark_text[M_COUNT] = {
-    [M_BANNER] = "(XEN) Xen version ",
-    [M_DOM0_INIT] = MARK "dom0 init",
-    [M_READY] = MARK "dom0 ready",
+const char *const e2e_mark_text[E2E_M_COUNT] = {
+    [E2E_M_BANNER] = "(XEN) Xen version ",
+    [E2E_M_DOM0_INIT] = E2E_MARK "dom0 init",
+    [E2E_M_READY] = E2E_MARK "dom0 ready",
     /* "(XEN) Executing ..." or "(XEN) Hardware Dom0 crashed: Executing ..." */
-    [M_CRASH_LINE] = "Executing kexec image on cpu",
-    [M_SHOT] = "(XEN) Shot down all CPUs",
-    [M_SHOT_FAIL] = "(XEN) Failed to shoot down CPUs",
-    [M_DISCONNECTED] = "(XEN) Disconnected ",
+    [E2E_M_CRASH_LINE] = "Executing kexec image on cpu",
+    [E2E_M_SHOT] = "(XEN) Shot down all CPUs",
+    [E2E_M_SHOT_FAIL] = "(XEN) Failed to shoot down CPUs",
+    [E2E_M_DISCONNECTED] = "(XEN) Disconnected ",
     /* The crash kernel's first lines give its command line: only it has this. */
-    [M_KDUMP_START] = "elfcorehdr=",
-    [M_CRASH_UP] = MARK "crash kernel up",
+    [E2E_M_KDUMP_START] = "elfcorehdr=",
+    [E2E_M_CRASH_UP] = E2E_MARK "crash kernel up",
     /* The crash kernel finds VT-d still translating (Xen's default). */
-    [M_VT_D_ON] = "DMAR: Translation already enabled",
-    [M_VMCORE] = MARK "vmcore size=",
-    [M_FAIL] = MARK "FAIL",
+    [E2E_M_VT_D_ON] = "DMAR: Translation already enabled",
+    [E2E_M_VMCORE] = E2E_MARK "vmcore size=",
+    [E2E_M_FAIL] = E2E_MARK "FAIL",
 };
 
-const char *const mark_name[M_COUNT] = {
+const char *const e2e_mark_name[E2E_M_COUNT] = {
     "xen_banner", "dom0_init", "dom0_ready", "crash_line", "shot_down",
     "shoot_down_failed", "disconnected", "crash_kernel_start", "crash_kernel_up",
     "crash_kernel_found_vt_d_on", "vmcore", "fail",
@@ -48,39 +48,40 @@ static int set_sun_path(struct sockaddr_un *sa, const char *path)
     return 0;
 }
 
-static void console_line(struct console *c, double t)
+static void console_line(struct e2e_console *c, double t)
 {
     c->line[c->len] = '\0';
     pthread_mutex_lock(&c->lock);
-    if ( strstr(c->line, PLAN_TEXT) )
+    if ( strstr(c->line, E2E_PLAN_TEXT) )
     {
-        copy_line(c->plan_line, sizeof(c->plan_line), strstr(c->line, PLAN_TEXT));
-        long reads = number_after(c->line, PLAN_READS_TEXT);
+        e2e_copy_line(c->plan_line, sizeof(c->plan_line),
+                      strstr(c->line, E2E_PLAN_TEXT));
+        long reads = e2e_number_after(c->line, E2E_PLAN_READS_TEXT);
 
         c->plan_updates++;
         c->plan_reads += reads > 0 ? reads : 0;
     }
-    for ( int m = 0; m < M_COUNT; m++ )
+    for ( int m = 0; m < E2E_M_COUNT; m++ )
     {
-        if ( c->t_mark[m] >= 0 || !strstr(c->line, mark_text[m]) )
+        if ( c->t_mark[m] >= 0 || !strstr(c->line, e2e_mark_text[m]) )
             continue;
         c->t_mark[m] = t - c->t0;
         if ( c->seq_counter )
             c->seq_at[m] = atomic_load(c->seq_counter);
-        if ( m == M_FAIL )
-            copy_line(c->fail_line, sizeof(c->fail_line), c->line);
-        if ( m == M_VMCORE )
-            copy_line(c->vmcore_line, sizeof(c->vmcore_line), c->line);
-        if ( m == M_DISCONNECTED )
-            copy_line(c->dc_line, sizeof(c->dc_line), c->line);
+        if ( m == E2E_M_FAIL )
+            e2e_copy_line(c->fail_line, sizeof(c->fail_line), c->line);
+        if ( m == E2E_M_VMCORE )
+            e2e_copy_line(c->vmcore_line, sizeof(c->vmcore_line), c->line);
+        if ( m == E2E_M_DISCONNECTED )
+            e2e_copy_line(c->dc_line, sizeof(c->dc_line), c->line);
     }
     pthread_mutex_unlock(&c->lock);
     c->len = 0;
 }
 
-static void console_bytes(struct console *c, const char *buf, size_t n)
+static void console_bytes(struct e2e_console *c, const char *buf, size_t n)
 {
-    double t = now_s();
+    double t = e2e_now_s();
 
     fwrite(buf, 1, n, c->log);
     fflush(c->log);
@@ -95,7 +96,7 @@ static void console_bytes(struct console *c, const char *buf, size_t n)
 
 static void *console_main(void *arg)
 {
-    struct console *c = arg;
+    struct e2e_console *c = arg;
     char buf[4096];
 
     while ( !atomic_load(&c->stop) )
@@ -114,7 +115,7 @@ static void *console_main(void *arg)
     return NULL;
 }
 
-double console_mark(struct console *c, enum mark m)
+double e2e_console_mark(struct e2e_console *c, enum e2e_mark m)
 {
     double t;
 
@@ -124,22 +125,22 @@ double console_mark(struct console *c, enum mark m)
     return t;
 }
 
-int console_send(struct console *c, const char *bytes, size_t n)
+int e2e_console_send(struct e2e_console *c, const char *bytes, size_t n)
 {
     return send(c->fd, bytes, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
-void console_init(struct console *c)
+void e2e_console_init(struct e2e_console *c)
 {
     memset(c, 0, sizeof(*c));
     c->fd = -1;
     c->listen_fd = -1;
     pthread_mutex_init(&c->lock, NULL);
-    for ( int m = 0; m < M_COUNT; m++ )
+    for ( int m = 0; m < E2E_M_COUNT; m++ )
         c->t_mark[m] = -1;
 }
 
-int console_listen(struct console *c, const char *path, const char *log)
+int e2e_console_listen(struct e2e_console *c, const char *path, const char *log)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -157,12 +158,12 @@ int console_listen(struct console *c, const char *path, const char *log)
 }
 
 /* Accept QEMU's connection (it connects at start-up) and start the thread. */
-int console_accept(struct console *c, double t0)
+int e2e_console_accept(struct e2e_console *c, double t0)
 {
     struct pollfd p = { .fd = c->listen_fd, .events = POLLIN };
 
     c->t0 = t0;
-    if ( poll(&p, 1, T_CONNECT * 1000) != 1 )
+    if ( poll(&p, 1, E2E_T_CONNECT * 1000) != 1 )
         return -1;
     c->fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if ( c->fd < 0 )
@@ -170,7 +171,7 @@ int console_accept(struct console *c, double t0)
     return pthread_create(&c->thread, NULL, console_main, c) == 0 ? 0 : -1;
 }
 
-void console_close(struct console *c)
+void e2e_console_close(struct e2e_console *c)
 {
     if ( c->fd >= 0 )
     {
@@ -190,20 +191,20 @@ void console_close(struct console *c)
 
 static void frame_fill(uint8_t *f, uint32_t seq)
 {
-    memcpy(f, nic_mac, 6);
+    memcpy(f, e2e_nic_mac, 6);
     memcpy(f + 6, src_mac, 6);
-    f[12] = FRAME_TYPE >> 8;
-    f[13] = FRAME_TYPE & 0xff;
-    memcpy(f + 14, FRAME_MAGIC, 8);
+    f[12] = E2E_FRAME_TYPE >> 8;
+    f[13] = E2E_FRAME_TYPE & 0xff;
+    memcpy(f + 14, E2E_FRAME_MAGIC, 8);
     memcpy(f + 22, &seq, 4);
-    for ( size_t i = 26; i < FRAME_LEN; i++ )
+    for ( size_t i = 26; i < E2E_FRAME_LEN; i++ )
         f[i] = (uint8_t)(i ^ seq);
 }
 
 static void *flood_main(void *arg)
 {
-    struct flood *fl = arg;
-    uint8_t frame[FRAME_LEN];
+    struct e2e_flood *fl = arg;
+    uint8_t frame[E2E_FRAME_LEN];
     unsigned int per_tick = fl->rate / 1000 ? fl->rate / 1000 : 1;
 
     while ( !atomic_load(&fl->stop) )
@@ -221,13 +222,13 @@ static void *flood_main(void *arg)
             }
             atomic_fetch_add(&fl->seq, 1);
         }
-        sleep_ms(1);
+        clock_sleep_ms(1);
     }
     return NULL;
 }
 
-int flood_open(struct flood *fl, const char *own, const char *qemu_side,
-                      unsigned int rate)
+int e2e_flood_open(struct e2e_flood *fl, const char *own, const char *qemu_side,
+                   unsigned int rate)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -243,12 +244,12 @@ int flood_open(struct flood *fl, const char *own, const char *qemu_side,
     return 0;
 }
 
-int flood_start(struct flood *fl)
+int e2e_flood_start(struct e2e_flood *fl)
 {
     return pthread_create(&fl->thread, NULL, flood_main, fl) == 0 ? 0 : -1;
 }
 
-void flood_stop(struct flood *fl, bool started)
+void e2e_flood_stop(struct e2e_flood *fl, bool started)
 {
     atomic_store(&fl->stop, true);
     if ( started )

@@ -6,10 +6,10 @@
 /* ------------------------------------------------------------------------ */
 /* Verdict                                                                   */
 
-static void why(struct run_result *r, const char *fmt, ...)
+static void why(struct e2e_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void why(struct run_result *r, const char *fmt, ...)
+static void why(struct e2e_result *r, const char *fmt, ...)
 {
     va_list ap;
 
@@ -22,7 +22,7 @@ static void why(struct run_result *r, const char *fmt, ...)
 }
 
 /* Functions reading 'value' at the first poll after the anchor. */
-static unsigned int count_at_value(const struct run_result *r, uint16_t value)
+static unsigned int count_at_value(const struct e2e_result *r, uint16_t value)
 {
     unsigned int n = 0;
 
@@ -37,7 +37,7 @@ static unsigned int count_at_value(const struct run_result *r, uint16_t value)
  * ones reading the core's value are taken as the plan (the count must then
  * still match, see verdict_on()).  Stock Xen (disconnect off) has no plan.
  */
-static void mark_planned(struct run_result *r, uint16_t value)
+static void mark_planned(struct e2e_result *r, uint16_t value)
 {
     bool all = r->plan_steps < 0 || r->plan_steps == (long)r->nr_funcs;
 
@@ -46,7 +46,7 @@ static void mark_planned(struct run_result *r, uint16_t value)
                              (all || r->func[i].first_after == value);
 }
 
-static unsigned int planned_count(const struct run_result *r)
+static unsigned int planned_count(const struct e2e_result *r)
 {
     unsigned int n = 0;
 
@@ -56,7 +56,7 @@ static unsigned int planned_count(const struct run_result *r)
 }
 
 /* The port reads an endpoint once and a bridge at every plan update. */
-static long max_plan_reads(const struct run_result *r)
+static long max_plan_reads(const struct e2e_result *r)
 {
     long bridges = 0;
 
@@ -65,9 +65,9 @@ static long max_plan_reads(const struct run_result *r)
     return (long)r->nr_funcs - bridges + bridges * r->plan_updates;
 }
 
-static void verdict_on(struct run_result *r, uint16_t value)
+static void verdict_on(struct e2e_result *r, uint16_t value)
 {
-    double kdump = r->t_mark[M_KDUMP_START];
+    double kdump = r->t_mark[E2E_M_KDUMP_START];
 
     if ( r->disconnected < 0 )
         why(r, "no 'Disconnected N PCI functions' line from Xen's crash path");
@@ -84,7 +84,7 @@ static void verdict_on(struct run_result *r, uint16_t value)
             max_plan_reads(r));
     for ( unsigned int i = 0; i < r->nr_funcs; i++ )
     {
-        const struct func_obs *f = &r->func[i];
+        const struct e2e_func_obs *f = &r->func[i];
 
         if ( !f->planned )
             continue;
@@ -114,7 +114,7 @@ static void verdict_on(struct run_result *r, uint16_t value)
  * or late frame lands after it; over all plan updates Xen read each
  * endpoint's config space once (bridges: at every update).
  */
-void verdict(struct run_result *r, uint16_t value)
+void e2e_verdict(struct e2e_result *r, uint16_t value)
 {
     r->pass = true;
     mark_planned(r, value);
@@ -122,15 +122,16 @@ void verdict(struct run_result *r, uint16_t value)
         why(r, "%s", r->error);
     else if ( !r->finished )
         why(r, "the run's process died before reporting");
-    else if ( r->t_mark[M_CRASH_LINE] < 0 )
-        why(r, "no crash line ('%s') on the console", mark_text[M_CRASH_LINE]);
-    else if ( r->t_mark[M_CRASH_UP] < 0 )
+    else if ( r->t_mark[E2E_M_CRASH_LINE] < 0 )
+        why(r, "no crash line ('%s') on the console",
+            e2e_mark_text[E2E_M_CRASH_LINE]);
+    else if ( r->t_mark[E2E_M_CRASH_UP] < 0 )
         why(r, "the crash kernel did not boot");
     else if ( !r->vmcore_elf || !r->vmcore_size )
         why(r, "the crash kernel saw no ELF /proc/vmcore");
-    else if ( (r->t_mark[M_VT_D_ON] >= 0) == r->cfg.crash_disable )
+    else if ( (r->t_mark[E2E_M_VT_D_ON] >= 0) == r->cfg.crash_disable )
         why(r, "the crash kernel found VT-d translation %s, expected %s",
-            r->t_mark[M_VT_D_ON] >= 0 ? "on" : "off",
+            r->t_mark[E2E_M_VT_D_ON] >= 0 ? "on" : "off",
             r->cfg.crash_disable ? "off (iommu=crash-disable)" : "on (Xen's default)");
     else if ( !r->desc_before )
         why(r, "no e1000 DMA seen before the crash: the harness would be blind");
@@ -162,13 +163,13 @@ static void fmt_l(char *buf, size_t len, long v)
         snprintf(buf, len, "%ld", v);
 }
 
-static void print_row(FILE *out, const struct run_result *r, uint16_t value)
+static void print_row(FILE *out, const struct e2e_result *r, uint16_t value)
 {
     char ready[24], line[24], up[24], exit_s[24], plan[24], dc[24];
 
-    fmt_t(ready, sizeof(ready), r->t_mark[M_READY]);
-    fmt_t(line, sizeof(line), r->t_mark[M_CRASH_LINE]);
-    fmt_t(up, sizeof(up), r->t_mark[M_CRASH_UP]);
+    fmt_t(ready, sizeof(ready), r->t_mark[E2E_M_READY]);
+    fmt_t(line, sizeof(line), r->t_mark[E2E_M_CRASH_LINE]);
+    fmt_t(up, sizeof(up), r->t_mark[E2E_M_CRASH_UP]);
     fmt_t(exit_s, sizeof(exit_s), r->t_exit);
     fmt_l(plan, sizeof(plan), r->plan_steps);
     fmt_l(dc, sizeof(dc), r->disconnected);
@@ -177,7 +178,7 @@ static void print_row(FILE *out, const struct run_result *r, uint16_t value)
             "%s | %s | %s | %s | %s | %.1f | %s |\n",
             r->cfg.name, r->cfg.disconnect ? "on" : "off",
             r->cfg.crash_disable ? "crash-disable" : "default",
-            r->t_mark[M_VT_D_ON] >= 0 ? "on" : "off",
+            r->t_mark[E2E_M_VT_D_ON] >= 0 ? "on" : "off",
             plan, dc, count_at_value(r, value), r->nr_funcs, r->desc_in_path,
             r->desc_after, r->bytes_after, r->frames_late, r->ahci_inflight,
             r->ahci_landed, r->ahci_landed_after, r->ahci_bytes_after,
@@ -185,8 +186,8 @@ static void print_row(FILE *out, const struct run_result *r, uint16_t value)
             r->pass ? "pass" : "FAIL");
 }
 
-void print_table(FILE *out, const struct opts *o, struct run_result *rs,
-                        unsigned int n)
+void e2e_print_table(FILE *out, const struct e2e_opts *o, struct e2e_result *rs,
+                     unsigned int n)
 {
     fprintf(out, "Xen: %s. Core's COMMAND value: 0x%04x.%s Times: s after QEMU start.\n\n",
             o->label, o->value,
@@ -211,14 +212,14 @@ static json_t *json_seconds(double v)
     return v < 0 ? json_null() : json_real(v);
 }
 
-static json_t *json_funcs(const struct run_result *r)
+static json_t *json_funcs(const struct e2e_result *r)
 {
     json_t *list = json_array();
     char bdf[16], id[16];
 
     for ( unsigned int i = 0; i < r->nr_funcs; i++ )
     {
-        const struct func_obs *fn = &r->func[i];
+        const struct e2e_func_obs *fn = &r->func[i];
 
         snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", fn->bus, fn->devfn >> 3,
                  fn->devfn & 7);
@@ -235,19 +236,19 @@ static json_t *json_funcs(const struct run_result *r)
     return list;
 }
 
-static json_t *json_marks(const struct run_result *r)
+static json_t *json_marks(const struct e2e_result *r)
 {
     json_t *sec = json_object();
 
-    for ( int m = 0; m < M_COUNT; m++ )
-        json_object_set_new(sec, mark_name[m], json_seconds(r->t_mark[m]));
+    for ( int m = 0; m < E2E_M_COUNT; m++ )
+        json_object_set_new(sec, e2e_mark_name[m], json_seconds(r->t_mark[m]));
     json_object_set_new(sec, "crash_request", json_seconds(r->t_key));
     json_object_set_new(sec, "qemu_exit", json_seconds(r->t_exit));
     json_object_set_new(sec, "run", json_seconds(r->t_total));
     return sec;
 }
 
-static json_t *json_e1000(const struct run_result *r)
+static json_t *json_e1000(const struct e2e_result *r)
 {
     return json_pack(
         "{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
@@ -268,7 +269,7 @@ static json_t *json_e1000(const struct run_result *r)
         "rdh_end", (json_int_t)r->head_end);
 }
 
-static json_t *json_ahci(const struct run_result *r)
+static json_t *json_ahci(const struct e2e_result *r)
 {
     return json_pack(
         "{s:b, s:I, s:i, s:i, s:I, s:I, s:i, s:I}",
@@ -280,7 +281,7 @@ static json_t *json_ahci(const struct run_result *r)
         "bytes_after_crash_path", (json_int_t)r->ahci_bytes_after);
 }
 
-static json_t *json_run(const struct run_result *r)
+static json_t *json_run(const struct e2e_result *r)
 {
     json_t *run = json_pack(
         "{s:s, s:b, s:b, s:b, s:s, s:s, s:s, s:o, s:s, s:b, s:I, s:I, s:s,"
@@ -309,8 +310,8 @@ static json_t *json_run(const struct run_result *r)
     return run;
 }
 
-int write_json(const char *path, const struct opts *o,
-                      const struct run_result *rs, unsigned int n)
+int e2e_write_json(const char *path, const struct e2e_opts *o,
+                   const struct e2e_result *rs, unsigned int n)
 {
     json_t *runs = json_array(), *top;
     int rc;
@@ -325,7 +326,7 @@ int write_json(const char *path, const struct opts *o,
                     "xen", o->xen, "label", o->label, "value", o->value,
                     "switch_on", o->arg_on, "switch_off", o->arg_off,
                     "frames_per_s", o->rate, "e1000_behind_bridge", o->bridge,
-                    "crash", o->crash == CRASH_KEY ? "xen-debug-key"
+                    "crash", o->crash == E2E_CRASH_KEY ? "xen-debug-key"
                                                    : "dom0-sysrq",
                     "runs", runs);
     if ( !top )

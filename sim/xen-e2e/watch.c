@@ -6,19 +6,32 @@
 #define _GNU_SOURCE
 #include "xen_e2e.h"
 
+/* IDs the harness looks for (vendor PCI_VENDOR_ID_INTEL). */
+#define Q35_HOST_BRIDGE_ID      0x29c0
+#define E1000_82540EM_ID        0x100e
+#define ICH9_AHCI_ID            0x2922
+/* Header type bit 7: a device with more than one function. */
+#define HEADER_MULTIFUNCTION    0x80
+#define MAX_BRIDGE_DEPTH        8
+
 static uint64_t ecam(uint8_t bus, uint8_t devfn, unsigned int reg)
 {
-    return ECAM_BASE + ((uint64_t)bus << 20) + ((uint64_t)devfn << 12) + reg;
+    return PCI_ECAM_ADDR(Q35_ECAM_BASE, (uint32_t)bus << 8 | devfn, reg);
 }
 
-/* Functions on bus 0 and below bridges, found with config reads only. */
-static void enumerate_bus(struct qts *q, struct run_result *r, uint8_t bus,
+/*
+ * Functions on bus 0 and below bridges, found with config reads only,
+ * following the bus numbers the guest gave its bridges.  (sim/pci/qpci's
+ * enumeration numbers buses and sizes BARs itself: config writes, which
+ * must not touch a running guest.)
+ */
+static void enumerate_bus(struct qts *q, struct e2e_result *r, uint8_t bus,
                           unsigned int depth)
 {
     for ( unsigned int devfn = 0; devfn < 256; devfn++ )
     {
-        uint32_t id = qts_readl(q, ecam(bus, devfn, 0));
-        struct func_obs *f;
+        uint32_t id = qts_readl(q, ecam(bus, devfn, PCI_VENDOR_ID));
+        struct e2e_func_obs *f;
 
         if ( (id & 0xffff) == 0xffff || (id & 0xffff) == 0 )
         {
@@ -26,30 +39,32 @@ static void enumerate_bus(struct qts *q, struct run_result *r, uint8_t bus,
                 devfn += 7;             /* no function 0: no device */
             continue;
         }
-        if ( r->nr_funcs == MAX_FUNCS )
+        if ( r->nr_funcs == E2E_MAX_FUNCS )
             return;
         f = &r->func[r->nr_funcs++];
         f->bus = bus;
         f->devfn = (uint8_t)devfn;
         f->vendor = (uint16_t)id;
         f->device = (uint16_t)(id >> 16);
-        f->header_type = qts_readb(q, ecam(bus, devfn, 0x0e));
+        f->header_type = qts_readb(q, ecam(bus, devfn, PCI_HEADER_TYPE));
         f->planned = true;
         f->t_value = -1;
         f->t_changed = -1;
-        if ( (f->header_type & 0x7f) == 1 && depth < 8 )
+        if ( (f->header_type & ~HEADER_MULTIFUNCTION) ==
+                 PCI_HEADER_TYPE_BRIDGE && depth < MAX_BRIDGE_DEPTH )
         {
-            uint8_t secondary = qts_readb(q, ecam(bus, devfn, 0x19));
+            uint8_t secondary = qts_readb(q, ecam(bus, devfn,
+                                                  PCI_SECONDARY_BUS));
 
             if ( secondary > bus )
                 enumerate_bus(q, r, secondary, depth + 1);
         }
-        if ( (devfn & 7) == 0 && !(f->header_type & 0x80) )
+        if ( (devfn & 7) == 0 && !(f->header_type & HEADER_MULTIFUNCTION) )
             devfn += 7;                 /* single-function device */
     }
 }
 
-static int find_func(const struct run_result *r, uint16_t vendor,
+static int find_func(const struct e2e_result *r, uint16_t vendor,
                      uint16_t device)
 {
     for ( unsigned int i = 0; i < r->nr_funcs; i++ )
@@ -58,19 +73,22 @@ static int find_func(const struct run_result *r, uint16_t vendor,
     return -1;
 }
 
-static uint64_t mem_bar(struct qts *q, const struct func_obs *f, unsigned int n)
+/* Address of memory BAR n as the guest programmed it, 0 for an I/O BAR. */
+static uint64_t mem_bar(struct qts *q, const struct e2e_func_obs *f,
+                        unsigned int n)
 {
-    uint32_t lo = qts_readl(q, ecam(f->bus, f->devfn, 0x10 + 4 * n));
+    unsigned int reg = PCI_BASE_ADDRESS_0 + 4 * n;
+    uint32_t lo = qts_readl(q, ecam(f->bus, f->devfn, reg));
     uint64_t addr = lo & ~0xfULL;
 
-    if ( (lo & 0x6) == 0x4 )
-        addr |= (uint64_t)qts_readl(q, ecam(f->bus, f->devfn, 0x14 + 4 * n)) << 32;
-    return (lo & 1) ? 0 : addr;
+    if ( (lo & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 )
+        addr |= (uint64_t)qts_readl(q, ecam(f->bus, f->devfn, reg + 4)) << 32;
+    return (lo & PCI_BASE_ADDRESS_SPACE_IO) ? 0 : addr;
 }
 
-static int watch_alloc(struct watch *w, unsigned int n)
+static int watch_alloc(struct e2e_watch *w, unsigned int n)
 {
-    size_t bytes = (size_t)n * DESC_SIZE;
+    size_t bytes = (size_t)n * E1000_DESC_LEN;
 
     w->ring_prev = calloc(1, bytes);
     w->ring_before = calloc(1, bytes);
@@ -83,32 +101,33 @@ static int watch_alloc(struct watch *w, unsigned int n)
            w->done_after ? 0 : -1;
 }
 
-int watch_discover(struct watch *w)
+int e2e_watch_discover(struct e2e_watch *w)
 {
-    struct run_result *r = w->r;
+    struct e2e_result *r = w->r;
     struct qts *q = w->q;
     int ahci;
 
-    if ( qts_readl(q, ecam(0, 0, 0)) != 0x29c08086 )
+    if ( qts_readl(q, ecam(0, 0, PCI_VENDOR_ID)) !=
+         ((uint32_t)Q35_HOST_BRIDGE_ID << 16 | PCI_VENDOR_ID_INTEL) )
         return qts_fail(q, "ECAM at 0x%llx does not show q35's host bridge",
-                        (unsigned long long)ECAM_BASE), -1;
+                        (unsigned long long)Q35_ECAM_BASE), -1;
     enumerate_bus(q, r, 0, 0);
-    w->nic = find_func(r, 0x8086, 0x100e);
+    w->nic = find_func(r, PCI_VENDOR_ID_INTEL, E1000_82540EM_ID);
     if ( w->nic < 0 )
         return qts_fail(q, "no e1000 (8086:100e) found through ECAM"), -1;
     w->nic_bar = mem_bar(q, &r->func[w->nic], 0);
     r->ring_base = qts_readl(q, w->nic_bar + E1000_RDBAL) |
                    (uint64_t)qts_readl(q, w->nic_bar + E1000_RDBAH) << 32;
-    r->ring_size = qts_readl(q, w->nic_bar + E1000_RDLEN) / DESC_SIZE;
-    if ( !r->ring_base || !r->ring_size || r->ring_size > MAX_RING )
+    r->ring_size = qts_readl(q, w->nic_bar + E1000_RDLEN) / E1000_DESC_LEN;
+    if ( !r->ring_base || !r->ring_size || r->ring_size > E2E_MAX_RING )
         return qts_fail(q, "e1000 receive ring not set up (base 0x%" PRIx64
                         ", %u descriptors)", r->ring_base, r->ring_size), -1;
-    ahci = find_func(r, 0x8086, 0x2922);
+    ahci = find_func(r, PCI_VENDOR_ID_INTEL, ICH9_AHCI_ID);
     if ( ahci >= 0 )
         w->abar = mem_bar(q, &r->func[ahci], 5);
     if ( w->abar )
-        w->clb = qts_readl(q, w->abar + AHCI_P0CLB) |
-                 (uint64_t)qts_readl(q, w->abar + AHCI_P0CLBU) << 32;
+        w->clb = qts_readl(q, w->abar + E2E_AHCI_P0CLB) |
+                 (uint64_t)qts_readl(q, w->abar + E2E_AHCI_P0CLBU) << 32;
     r->ahci_seen = w->clb != 0;
     if ( watch_alloc(w, r->ring_size) != 0 )
         return qts_fail(q, "out of memory"), -1;
@@ -117,19 +136,21 @@ int watch_discover(struct watch *w)
 
 static bool desc_done(const uint8_t *ring, unsigned int i)
 {
-    return ring[i * DESC_SIZE + 12] & 1;            /* status.DD */
+    return ring[i * E1000_DESC_LEN + E1000_RXD_STATUS] & E1000_DESC_DD;
 }
 
 static uint16_t desc_len(const uint8_t *ring, unsigned int i)
 {
-    return (uint16_t)(ring[i * DESC_SIZE + 8] | ring[i * DESC_SIZE + 9] << 8);
+    const uint8_t *len = ring + i * E1000_DESC_LEN + E1000_RXD_LENGTH;
+
+    return (uint16_t)(len[0] | len[1] << 8);
 }
 
 static uint64_t desc_addr(const uint8_t *ring, unsigned int i)
 {
     uint64_t a;
 
-    memcpy(&a, ring + i * DESC_SIZE, 8);
+    memcpy(&a, ring + i * E1000_DESC_LEN, 8);
     return a;
 }
 
@@ -144,23 +165,23 @@ static unsigned long newly_done(const uint8_t *then, const uint8_t *now,
     return count;
 }
 
-static void read_commands(struct watch *w, enum phase ph)
+static void read_commands(struct e2e_watch *w, enum e2e_phase ph)
 {
     for ( unsigned int i = 0; i < w->r->nr_funcs; i++ )
     {
-        struct func_obs *f = &w->r->func[i];
-        uint16_t cmd = qts_readw(w->q, ecam(f->bus, f->devfn, 4));
+        struct e2e_func_obs *f = &w->r->func[i];
+        uint16_t cmd = qts_readw(w->q, ecam(f->bus, f->devfn, PCI_COMMAND));
 
-        if ( ph == PH_BEFORE )
+        if ( ph == E2E_PH_BEFORE )
             f->before = cmd;
-        if ( ph != PH_BEFORE && !w->have_line )
+        if ( ph != E2E_PH_BEFORE && !w->have_line )
             f->at_line = cmd;
-        if ( ph == PH_AFTER && !w->have_base )
+        if ( ph == E2E_PH_AFTER && !w->have_base )
             f->first_after = cmd;
-        else if ( ph == PH_AFTER && cmd != f->last && !f->changed_after )
+        else if ( ph == E2E_PH_AFTER && cmd != f->last && !f->changed_after )
         {
             f->changed_after = true;
-            f->t_changed = now_s() - w->t0;
+            f->t_changed = e2e_now_s() - w->t0;
         }
         f->last = cmd;
     }
@@ -170,22 +191,22 @@ static void read_commands(struct watch *w, enum phase ph)
  * AHCI port 0 commands issued (PxCI | PxSACT), read only before the crash
  * line: the crash path turns memory decode off, and the registers are gone.
  */
-static void read_ahci(struct watch *w)
+static void read_ahci(struct e2e_watch *w)
 {
     uint32_t issued;
 
     if ( !w->clb )
         return;
-    issued = qts_readl(w->q, w->abar + AHCI_P0CI) |
-             qts_readl(w->q, w->abar + AHCI_P0SACT);
+    issued = qts_readl(w->q, w->abar + E2E_AHCI_P0CI) |
+             qts_readl(w->q, w->abar + E2E_AHCI_P0SACT);
     w->r->ahci_busy_polls += issued != 0;
     w->r->ahci_inflight = (unsigned int)__builtin_popcount(issued);
     w->issued = issued;
 }
 
-static void count_after(struct watch *w)
+static void count_after(struct e2e_watch *w)
 {
-    struct run_result *r = w->r;
+    struct e2e_result *r = w->r;
 
     for ( unsigned int i = 0; i < r->ring_size; i++ )
         if ( !w->done_after[i] && !desc_done(w->ring_base, i) &&
@@ -197,86 +218,88 @@ static void count_after(struct watch *w)
         }
 }
 
-static void ahci_mark_base(struct watch *w);
+static void ahci_mark_base(struct e2e_watch *w);
 
 /* RDH, only while the e1000's memory decode is on (the BAR is gone otherwise). */
-static void read_head(struct watch *w, enum phase ph)
+static void read_head(struct e2e_watch *w, enum e2e_phase ph)
 {
-    struct run_result *r = w->r;
+    struct e2e_result *r = w->r;
     long head;
 
-    if ( !(r->func[w->nic].last & 0x0002) )
+    if ( !(r->func[w->nic].last & PCI_COMMAND_MEMORY) )
         return;
     head = qts_readl(w->q, w->nic_bar + E1000_RDH);
-    if ( ph == PH_BEFORE )
+    if ( ph == E2E_PH_BEFORE )
         r->head_before = head;
-    else if ( ph == PH_AFTER && !w->have_base )
+    else if ( ph == E2E_PH_AFTER && !w->have_base )
         r->head_base = head;
-    else if ( ph == PH_AFTER && r->head_base >= 0 )
+    else if ( ph == E2E_PH_AFTER && r->head_base >= 0 )
         r->head_end = head;
 }
 
 /* One look at everything. */
-void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs)
+void e2e_watch_poll(struct e2e_watch *w, enum e2e_phase ph, double t_anchor_abs)
 {
-    struct run_result *r = w->r;
-    size_t bytes = (size_t)r->ring_size * DESC_SIZE;
-    double t_start = now_s();
+    struct e2e_result *r = w->r;
+    size_t bytes = (size_t)r->ring_size * E1000_DESC_LEN;
+    double t_start = e2e_now_s();
 
     read_commands(w, ph);
     read_head(w, ph);
     qts_memread(w->q, r->ring_base, w->ring_now, bytes);
-    if ( ph == PH_BEFORE )
+    if ( ph == E2E_PH_BEFORE )
         read_ahci(w);
     if ( qts_error(w->q) )
         return;
 
-    if ( ph == PH_BEFORE )
+    if ( ph == E2E_PH_BEFORE )
     {
         if ( w->have_prev )
-            r->desc_before += newly_done(w->ring_prev, w->ring_now, r->ring_size);
+            r->desc_before += newly_done(w->ring_prev, w->ring_now,
+                                         r->ring_size);
         memcpy(w->ring_before, w->ring_now, bytes);
         w->have_before = true;
     }
-    if ( ph != PH_BEFORE && !w->have_line )
+    if ( ph != E2E_PH_BEFORE && !w->have_line )
         memcpy(w->ring_line, w->ring_now, bytes);
-    if ( ph == PH_AFTER && !w->have_base )
+    if ( ph == E2E_PH_AFTER && !w->have_base )
     {
         if ( w->have_before )
-            r->desc_window = newly_done(w->ring_before, w->ring_now, r->ring_size);
+            r->desc_window = newly_done(w->ring_before, w->ring_now,
+                                        r->ring_size);
         r->desc_in_path = newly_done(w->ring_line, w->ring_now, r->ring_size);
         memcpy(w->ring_base, w->ring_now, bytes);
         w->have_base = true;
         r->first_poll_after = t_start - t_anchor_abs;
         ahci_mark_base(w);
     }
-    else if ( ph == PH_AFTER )
+    else if ( ph == E2E_PH_AFTER )
         count_after(w);
-    w->have_line = w->have_line || ph != PH_BEFORE;
+    w->have_line = w->have_line || ph != E2E_PH_BEFORE;
     memcpy(w->ring_prev, w->ring_now, bytes);
     w->have_prev = true;
-    if ( ph == PH_AFTER )
+    if ( ph == E2E_PH_AFTER )
     {
         w->polls++;
-        w->poll_total += now_s() - t_start;
+        w->poll_total += e2e_now_s() - t_start;
     }
 }
 
 /* When each function first read the core's value, relative to the line. */
-void watch_values(struct watch *w, uint16_t value, double t_rel)
+void e2e_watch_values(struct e2e_watch *w, uint16_t value, double t_rel)
 {
     for ( unsigned int i = 0; i < w->r->nr_funcs; i++ )
     {
-        struct func_obs *f = &w->r->func[i];
+        struct e2e_func_obs *f = &w->r->func[i];
 
         if ( f->t_value < 0 && f->last == value )
             f->t_value = t_rel;
     }
 }
 
-void sector_stamp(uint8_t *p, uint64_t lba)
+void e2e_sector_stamp(uint8_t *p, uint64_t lba)
 {
-    memcpy(p, SECTOR_MAGIC, 8);
+    memcpy(p, E2E_SECTOR_MAGIC, 8);
     memcpy(p + 8, &lba, 8);
 }
 
@@ -298,16 +321,16 @@ static bool fis_read(const uint8_t *cfis, uint64_t *lba, unsigned int *count)
  * of its bytes are in memory, judged by the stamp at the start of each PRD
  * entry's buffer (at most max_prd entries).  *asked: the command's length.
  */
-static unsigned long ahci_slot_landed(struct watch *w, unsigned int slot,
+static unsigned long ahci_slot_landed(struct e2e_watch *w, unsigned int slot,
                                       unsigned int max_prd, unsigned long *asked)
 {
-    uint8_t hdr[AHCI_HDR_SIZE], cfis[64], prd[16], head[16], want[16];
+    uint8_t hdr[E2E_AHCI_HDR_SIZE], cfis[64], prd[16], head[16], want[16];
     uint64_t ctba, lba, off = 0;
     unsigned int prdtl, count;
     unsigned long landed = 0;
 
     *asked = 0;
-    qts_memread(w->q, w->clb + slot * AHCI_HDR_SIZE, hdr, sizeof(hdr));
+    qts_memread(w->q, w->clb + slot * E2E_AHCI_HDR_SIZE, hdr, sizeof(hdr));
     memcpy(&ctba, hdr + 8, 8);
     prdtl = hdr[2] | hdr[3] << 8;
     qts_memread(w->q, ctba, cfis, sizeof(cfis));
@@ -323,7 +346,7 @@ static unsigned long ahci_slot_landed(struct watch *w, unsigned int slot,
         memcpy(&dbc, prd + 12, 4);
         dbc = (dbc & 0x3fffff) + 1;
         qts_memread(w->q, dba, head, sizeof(head));
-        sector_stamp(want, lba + off / 512);
+        e2e_sector_stamp(want, lba + off / 512);
         if ( !memcmp(head, want, sizeof(want)) )
             landed += dbc;
         off += dbc;
@@ -336,27 +359,28 @@ static unsigned long ahci_slot_landed(struct watch *w, unsigned int slot,
  * At the anchor's first poll: which in-flight commands already landed.
  * QEMU lands a (throttled) read all at once, so the first PRD entry tells.
  */
-static void ahci_mark_base(struct watch *w)
+static void ahci_mark_base(struct e2e_watch *w)
 {
     unsigned long asked;
 
-    for ( unsigned int slot = 0; slot < AHCI_SLOTS && w->clb; slot++ )
-        if ( (w->issued & (1u << slot)) && ahci_slot_landed(w, slot, 1, &asked) )
+    for ( unsigned int slot = 0; slot < E2E_AHCI_SLOTS && w->clb; slot++ )
+        if ( (w->issued & (1u << slot)) &&
+             ahci_slot_landed(w, slot, 1, &asked) )
             w->landed_at_base |= 1u << slot;
 }
 
 /* At the end: every in-flight command, every PRD entry. */
-void ahci_check(struct watch *w)
+void e2e_ahci_check(struct e2e_watch *w)
 {
-    struct run_result *r = w->r;
+    struct e2e_result *r = w->r;
 
-    for ( unsigned int slot = 0; slot < AHCI_SLOTS && w->clb; slot++ )
+    for ( unsigned int slot = 0; slot < E2E_AHCI_SLOTS && w->clb; slot++ )
     {
         unsigned long asked, landed;
 
         if ( !(w->issued & (1u << slot)) )
             continue;
-        landed = ahci_slot_landed(w, slot, AHCI_MAX_PRD, &asked);
+        landed = ahci_slot_landed(w, slot, E2E_AHCI_MAX_PRD, &asked);
         r->ahci_bytes += asked;
         r->ahci_bytes_landed += landed;
         r->ahci_landed += landed != 0;
@@ -368,7 +392,7 @@ void ahci_check(struct watch *w)
     }
 }
 
-static int64_t buffer_seq(struct watch *w, uint64_t addr)
+static int64_t buffer_seq(struct e2e_watch *w, uint64_t addr)
 {
     uint8_t head[26];
     uint32_t seq;
@@ -376,9 +400,9 @@ static int64_t buffer_seq(struct watch *w, uint64_t addr)
     if ( !addr )
         return -1;
     qts_memread(w->q, addr, head, sizeof(head));
-    if ( qts_error(w->q) || memcmp(head, nic_mac, 6) ||
-         head[12] != FRAME_TYPE >> 8 || head[13] != (FRAME_TYPE & 0xff) ||
-         memcmp(head + 14, FRAME_MAGIC, 8) )
+    if ( qts_error(w->q) || memcmp(head, e2e_nic_mac, 6) ||
+         head[12] != E2E_FRAME_TYPE >> 8 || head[13] != (E2E_FRAME_TYPE & 0xff) ||
+         memcmp(head + 14, E2E_FRAME_MAGIC, 8) )
         return -1;
     memcpy(&seq, head + 22, 4);
     return seq;
@@ -391,9 +415,9 @@ static int64_t buffer_seq(struct watch *w, uint64_t addr)
  * the first poll after the anchor and at the end goes to 'dump' (one line
  * per descriptor), the evidence behind the counts.
  */
-void scan_buffers(struct watch *w, FILE *dump)
+void e2e_scan_buffers(struct e2e_watch *w, FILE *dump)
 {
-    struct run_result *r = w->r;
+    struct e2e_result *r = w->r;
 
     if ( dump )
         fprintf(dump, "# seq_at_anchor %lu (%s)\n# desc addr status_first_after "
@@ -408,18 +432,19 @@ void scan_buffers(struct watch *w, FILE *dump)
             return;
         if ( dump )
             fprintf(dump, "%u 0x%" PRIx64 " 0x%02x 0x%02x %u %d %" PRId64 "\n", i,
-                    addr, w->ring_base[i * DESC_SIZE + 12],
-                    w->ring_now[i * DESC_SIZE + 12], desc_len(w->ring_now, i),
+                    addr, w->ring_base[i * E1000_DESC_LEN + E1000_RXD_STATUS],
+                    w->ring_now[i * E1000_DESC_LEN + E1000_RXD_STATUS],
+                    desc_len(w->ring_now, i),
                     w->done_after[i], seq);
         if ( seq >= 0 && (uint64_t)seq >= r->seq_at_anchor )
         {
             r->frames_late++;
-            r->frames_late_bytes += FRAME_LEN;
+            r->frames_late_bytes += E2E_FRAME_LEN;
         }
     }
 }
 
-void watch_free(struct watch *w)
+void e2e_watch_free(struct e2e_watch *w)
 {
     free(w->ring_prev);
     free(w->ring_before);

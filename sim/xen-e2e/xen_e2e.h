@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xen-e2e (sim/xen-e2e/main.c): what its parts share.  console.c: the
- * serial console and the frame flood, two threads; watch.c: guest state
- * through qtest; report.c: verdict, table and JSON.
+ * xen-e2e: what its parts share.  main.c: the command line; runs.c: runs
+ * as child processes; run.c: one run; console.c: the serial console and
+ * the frame flood, two threads; watch.c: guest state through qtest;
+ * report.c: verdict, table and JSON.  Every name they share starts with
+ * e2e_ / E2E_, apart from the simulator library's.
  */
 #ifndef XEN_E2E_H
 #define XEN_E2E_H
@@ -20,76 +22,68 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "base/clock.h"
+#include "dev/e1000_regs.h"
+#include "pci/pci_regs.h"
 #include "qemu/qts.h"
 
-#define MARK            "pcidc-e2e: "
-#define ECAM_BASE       0xb0000000ULL
-#define MAX_FUNCS       64
-#define MAX_RING        4096            /* e1000 descriptors */
-#define DESC_SIZE       16
-#define AHCI_SLOTS      32
-#define AHCI_HDR_SIZE   32
-#define AHCI_MAX_PRD    4096            /* PRD entries read per command */
-#define SECTOR_MAGIC    "PCIDCSEC"
-#define FRAME_LEN       1000
-#define FRAME_TYPE      0x88b5          /* IEEE local experimental ethertype */
-#define FRAME_MAGIC     "PCIDCE2E"
-#define MAX_RUNS        8
-#define ERR_LEN         400
-#define DISK_BPS        (1u << 20)     /* AHCI disk throttle, bytes/s */
-#define DISK_BYTES      (64ull << 20)
-#define ANCHOR_WAIT     2.0             /* s to wait for "Disconnected N" */
-#define POLL_PAUSE_MS   2               /* between polls after the first one */
+#define E2E_MARK            "pcidc-e2e: "
+#define E2E_MAX_FUNCS       64
+#define E2E_MAX_RING        4096            /* e1000 descriptors */
+#define E2E_AHCI_SLOTS      32
+#define E2E_AHCI_HDR_SIZE   32
+#define E2E_AHCI_MAX_PRD    4096            /* PRD entries read per command */
+#define E2E_SECTOR_MAGIC    "PCIDCSEC"
+#define E2E_FRAME_LEN       1000
+#define E2E_FRAME_TYPE      0x88b5          /* IEEE local experimental ethertype */
+#define E2E_FRAME_MAGIC     "PCIDCE2E"
+#define E2E_MAX_RUNS        8
+#define E2E_ERR_LEN         400
+#define E2E_DISK_BPS        (1u << 20)      /* AHCI disk throttle, bytes/s */
+#define E2E_DISK_BYTES      (64ull << 20)
+#define E2E_ANCHOR_WAIT     2.0             /* s to wait for "Disconnected N" */
+#define E2E_POLL_PAUSE_MS   2               /* between polls after the first one */
 
 /* Every wait of a run, in seconds (wall time, TCG, two runs at once). */
-#define T_CONNECT       15
-#define T_READY         150
-#define T_DMA_BEFORE    20
-#define T_CRASH_LINE    20
-#define T_CRASH_UP      90
-#define T_VMCORE        30
-#define T_EXIT          30
-#define T_RUN           (T_READY + T_DMA_BEFORE + T_CRASH_LINE + T_CRASH_UP + \
-                         T_VMCORE + T_EXIT + 30)
+#define E2E_T_CONNECT       15
+#define E2E_T_READY         150
+#define E2E_T_DMA_BEFORE    20
+#define E2E_T_CRASH_LINE    20
+#define E2E_T_CRASH_UP      90
+#define E2E_T_VMCORE        30
+#define E2E_T_EXIT          30
+#define E2E_T_RUN           (E2E_T_READY + E2E_T_DMA_BEFORE + E2E_T_CRASH_LINE + \
+                             E2E_T_CRASH_UP + E2E_T_VMCORE + E2E_T_EXIT + 30)
 
-
-/* e1000 registers read by the harness: none of them changes when read. */
-#define E1000_RDBAL     0x2800
-#define E1000_RDBAH     0x2804
-#define E1000_RDLEN     0x2808
-#define E1000_RDH       0x2810
-/* AHCI port 0 registers (ABAR + 0x100 ...), equally free of side effects. */
-#define AHCI_P0CLB      0x100
-#define AHCI_P0CLBU     0x104
-#define AHCI_P0SACT     0x134
-#define AHCI_P0CI       0x138
+/* AHCI port 0 registers (ABAR + 0x100 ...), free of side effects when read. */
+#define E2E_AHCI_P0CLB      0x100
+#define E2E_AHCI_P0CLBU     0x104
+#define E2E_AHCI_P0SACT     0x134
+#define E2E_AHCI_P0CI       0x138
 
 /* The e1000's MAC address (QEMU's -device line uses the same). */
-extern const uint8_t nic_mac[6];
+extern const uint8_t e2e_nic_mac[6];
 
 /* ------------------------------------------------------------------------ */
 /* Options and results                                                       */
 
-struct run_cfg {
+struct e2e_run_cfg {
     char name[40];              /* "off/default" ... */
     bool disconnect;
     bool crash_disable;
 };
 
-enum crash_how { CRASH_KEY, CRASH_SYSRQ };
+enum e2e_crash_how { E2E_CRASH_KEY, E2E_CRASH_SYSRQ };
 
-struct opts {
+struct e2e_opts {
     const char *xen;
     const char *images;
     const char *out;
@@ -105,9 +99,10 @@ struct opts {
     uint16_t value;             /* the core's COMMAND value */
     bool expect;
     bool bridge;                /* the e1000 behind a PCI-PCI bridge */
-    enum crash_how crash;
+    bool dry_run;               /* print the runs, start nothing */
+    enum e2e_crash_how crash;
     unsigned int nr_runs;
-    struct run_cfg run[MAX_RUNS];
+    struct e2e_run_cfg run[E2E_MAX_RUNS];
 };
 
 /*
@@ -116,19 +111,20 @@ struct opts {
  * CPUs"), then, in our Xen with the disconnect on, disconnects and prints
  * "Disconnected N PCI functions", then shuts the IOMMU down and jumps.
  */
-enum mark {
-    M_BANNER, M_DOM0_INIT, M_READY, M_CRASH_LINE, M_SHOT, M_SHOT_FAIL,
-    M_DISCONNECTED, M_KDUMP_START, M_CRASH_UP, M_VT_D_ON, M_VMCORE, M_FAIL,
-    M_COUNT
+enum e2e_mark {
+    E2E_M_BANNER, E2E_M_DOM0_INIT, E2E_M_READY, E2E_M_CRASH_LINE, E2E_M_SHOT,
+    E2E_M_SHOT_FAIL, E2E_M_DISCONNECTED, E2E_M_KDUMP_START, E2E_M_CRASH_UP,
+    E2E_M_VT_D_ON, E2E_M_VMCORE, E2E_M_FAIL,
+    E2E_M_COUNT
 };
 
 
 /* Our Xen's plan, printed (loglvl=all) whenever it is rebuilt: keep the last. */
-#define PLAN_TEXT       "pci-crash-disconnect: plan of "
-#define PLAN_READS_TEXT "devices, "
-#define E1000_DEVICE    "e1000,netdev=n0,mac=52:54:00:e2:e0:01"
+#define E2E_PLAN_TEXT       "pci-crash-disconnect: plan of "
+#define E2E_PLAN_READS_TEXT "devices, "
+#define E2E_E1000_DEVICE    "e1000,netdev=n0,mac=52:54:00:e2:e0:01"
 
-struct func_obs {
+struct e2e_func_obs {
     uint8_t bus;
     uint8_t devfn;
     uint16_t vendor;
@@ -145,17 +141,17 @@ struct func_obs {
 };
 
 /* Everything a run reports; plain data, sent through a pipe to the parent. */
-struct run_result {
-    struct run_cfg cfg;
+struct e2e_result {
+    struct e2e_run_cfg cfg;
     bool finished;              /* the child wrote the whole struct */
-    bool pass;                  /* verdict() */
-    char error[ERR_LEN];        /* harness or guest failure, "" if none */
-    char verdict_why[ERR_LEN];  /* why the expectation failed */
+    bool pass;                  /* e2e_verdict() */
+    char error[E2E_ERR_LEN];    /* harness or guest failure, "" if none */
+    char verdict_why[E2E_ERR_LEN]; /* why the expectation failed */
     char log_dir[256];
-    double t_mark[M_COUNT];     /* s after QEMU start; <0: not seen */
-    char anchor[24];            /* mark_name of the line DMA is counted from */
+    double t_mark[E2E_M_COUNT]; /* s after QEMU start; <0: not seen */
+    char anchor[24];            /* e2e_mark_name of the line DMA is counted from */
     bool anchor_fallback;       /* disconnect on, but no "Disconnected" line */
-    char plan_line[160];        /* last PLAN_TEXT line, "" if none */
+    char plan_line[160];        /* last E2E_PLAN_TEXT line, "" if none */
     long plan_steps;            /* from it, -1 if none */
     long plan_updates;          /* plan lines: one per plan update */
     long plan_reads;            /* devices described from config space */
@@ -164,7 +160,7 @@ struct run_result {
     double t_exit;              /* QEMU gone by itself; <0: had to be killed */
     double t_total;             /* wall time of the whole run */
     unsigned int nr_funcs;
-    struct func_obs func[MAX_FUNCS];
+    struct e2e_func_obs func[E2E_MAX_FUNCS];
     /* e1000 */
     uint64_t ring_base;
     unsigned int ring_size;
@@ -202,27 +198,17 @@ struct run_result {
 };
 
 
-/* Console marker texts and their names in the JSON, by enum mark. */
-extern const char *const mark_text[M_COUNT];
-extern const char *const mark_name[M_COUNT];
+/* Console marker texts and their names in the JSON, by enum e2e_mark. */
+extern const char *const e2e_mark_text[E2E_M_COUNT];
+extern const char *const e2e_mark_name[E2E_M_COUNT];
 
-static inline double now_s(void)
+/* Seconds on sim/base/clock's monotonic clock. */
+static inline double e2e_now_s(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return clock_ms() / 1e3;
 }
 
-static inline void sleep_ms(unsigned int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-    while ( nanosleep(&ts, &ts) != 0 && errno == EINTR )
-        ;
-}
-
-static inline void copy_line(char *dst, size_t len, const char *src)
+static inline void e2e_copy_line(char *dst, size_t len, const char *src)
 {
     size_t n = strnlen(src, len - 1);
 
@@ -231,7 +217,7 @@ static inline void copy_line(char *dst, size_t len, const char *src)
 }
 
 /* The number after 'text' in 'line', -1 if 'text' is not there. */
-static inline long number_after(const char *line, const char *text)
+static inline long e2e_number_after(const char *line, const char *text)
 {
     const char *p = strstr(line, text);
 
@@ -239,46 +225,59 @@ static inline long number_after(const char *line, const char *text)
 }
 
 /* The run's first error, printf-style (later ones are dropped). */
-void set_error(struct run_result *r, const char *fmt, ...)
+void e2e_set_error(struct e2e_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------------ */
+/* Runs: each in a child process, up to o->jobs at once (runs.c, run.c).     */
+
+/* Run every o->run[] into rs[]; returns early once *stop is set. */
+void e2e_run_all(const struct e2e_opts *o, struct e2e_result *rs,
+                 volatile sig_atomic_t *stop);
+/* One run, in the calling process. */
+void e2e_run_one(const struct e2e_opts *o, struct e2e_result *r);
+/* The Xen command line of a run. */
+char *e2e_xen_cmdline(const struct e2e_opts *o, const struct e2e_run_cfg *cfg,
+                      char *buf, size_t len);
 
 /* ------------------------------------------------------------------------ */
 /* The console: a thread that logs the serial line and timestamps markers.  */
 
-struct console {
+struct e2e_console {
     int listen_fd;
     int fd;
     FILE *log;
     pthread_t thread;
     pthread_mutex_t lock;
     double t0;
-    double t_mark[M_COUNT];
+    double t_mark[E2E_M_COUNT];
     char fail_line[200];
     char vmcore_line[200];
     char dc_line[200];
     char plan_line[160];
-    long plan_updates;              /* PLAN_TEXT lines seen */
+    long plan_updates;              /* E2E_PLAN_TEXT lines seen */
     long plan_reads;                /* sum of their "N read now" */
     char line[2048];
     size_t len;
     atomic_bool stop;
     atomic_bool eof;
     atomic_ulong *seq_counter;      /* the flood's, sampled at each marker */
-    unsigned long seq_at[M_COUNT];
+    unsigned long seq_at[E2E_M_COUNT];
 };
 
 
-void console_init(struct console *c);
-int console_listen(struct console *c, const char *path, const char *log);
-int console_accept(struct console *c, double t0);
-double console_mark(struct console *c, enum mark m);
-int console_send(struct console *c, const char *bytes, size_t n);
-void console_close(struct console *c);
+void e2e_console_init(struct e2e_console *c);
+int e2e_console_listen(struct e2e_console *c, const char *path,
+                       const char *log);
+int e2e_console_accept(struct e2e_console *c, double t0);
+double e2e_console_mark(struct e2e_console *c, enum e2e_mark m);
+int e2e_console_send(struct e2e_console *c, const char *bytes, size_t n);
+void e2e_console_close(struct e2e_console *c);
 
 /* ------------------------------------------------------------------------ */
 /* The flood: a thread sending numbered frames to the e1000's netdev.        */
 
-struct flood {
+struct e2e_flood {
     int fd;
     struct sockaddr_un dst;
     unsigned int rate;
@@ -289,24 +288,24 @@ struct flood {
 };
 
 
-int flood_open(struct flood *fl, const char *own, const char *qemu_side,
-               unsigned int rate);
-int flood_start(struct flood *fl);
-void flood_stop(struct flood *fl, bool started);
+int e2e_flood_open(struct e2e_flood *fl, const char *own,
+                   const char *qemu_side, unsigned int rate);
+int e2e_flood_start(struct e2e_flood *fl);
+void e2e_flood_stop(struct e2e_flood *fl, bool started);
 
 /* ------------------------------------------------------------------------ */
 /* Guest state through qtest: ECAM config reads, e1000 ring, AHCI slots.     */
 
 /* Where a poll stands relative to Xen's crash path. */
-enum phase {
-    PH_BEFORE,      /* crash line not seen yet */
-    PH_LINE,        /* crash line seen, anchor line not yet */
-    PH_AFTER,       /* anchor seen: the crash path has run its disconnect step */
+enum e2e_phase {
+    E2E_PH_BEFORE,  /* crash line not seen yet */
+    E2E_PH_LINE,    /* crash line seen, anchor line not yet */
+    E2E_PH_AFTER,   /* anchor seen: the crash path has run its disconnect step */
 };
 
-struct watch {
+struct e2e_watch {
     struct qts *q;
-    struct run_result *r;
+    struct e2e_result *r;
     int nic;                    /* index into r->func, -1: none */
     uint64_t nic_bar;
     uint64_t abar;              /* AHCI registers (BAR5), 0: none */
@@ -323,28 +322,29 @@ struct watch {
     bool have_before;
     bool have_line;
     bool have_base;
-    double t0;                  /* QEMU start (now_s()) */
+    double t0;                  /* QEMU start (e2e_now_s()) */
     double poll_total;
     unsigned long polls;
 };
 
 
-int watch_discover(struct watch *w);
-void watch_poll(struct watch *w, enum phase ph, double t_anchor_abs);
-void watch_values(struct watch *w, uint16_t value, double t_rel);
-void ahci_check(struct watch *w);
-void scan_buffers(struct watch *w, FILE *dump);
+int e2e_watch_discover(struct e2e_watch *w);
+void e2e_watch_poll(struct e2e_watch *w, enum e2e_phase ph,
+                    double t_anchor_abs);
+void e2e_watch_values(struct e2e_watch *w, uint16_t value, double t_rel);
+void e2e_ahci_check(struct e2e_watch *w);
+void e2e_scan_buffers(struct e2e_watch *w, FILE *dump);
 /* The start of a disk sector as the harness writes it: magic and LBA. */
-void sector_stamp(uint8_t *p, uint64_t lba);
-void watch_free(struct watch *w);
+void e2e_sector_stamp(uint8_t *p, uint64_t lba);
+void e2e_watch_free(struct e2e_watch *w);
 
 /* ------------------------------------------------------------------------ */
 /* Verdict, table and JSON                                                   */
 
-void verdict(struct run_result *r, uint16_t value);
-void print_table(FILE *out, const struct opts *o, struct run_result *rs,
-                 unsigned int n);
-int write_json(const char *path, const struct opts *o,
-               const struct run_result *rs, unsigned int n);
+void e2e_verdict(struct e2e_result *r, uint16_t value);
+void e2e_print_table(FILE *out, const struct e2e_opts *o,
+                     struct e2e_result *rs, unsigned int n);
+int e2e_write_json(const char *path, const struct e2e_opts *o,
+                   const struct e2e_result *rs, unsigned int n);
 
 #endif /* XEN_E2E_H */

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The real-Xen harness's command line, without Xen, images or QEMU:
+# --help, --value read as hexadecimal (with or without 0x), bad values and
+# options refused with exit status 2 and a message naming them.
+#
+#   ci/e2e/check-options.sh build/sim/xen-e2e
+set -u
+prog=${1:?usage: $0 XEN_E2E_BINARY}
+fail=0
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+# expect STATUS PATTERN ARG...: exit status STATUS, PATTERN (grep -E) found
+# in stdout + stderr.
+expect() {
+    local want=$1 pattern=$2 rc
+    shift 2
+    "$prog" "$@" >"$out" 2>"$err"
+    rc=$?
+    if [ "$rc" != "$want" ] || ! cat "$out" "$err" | grep -Eq -- "$pattern"; then
+        echo "check-options: FAIL: xen-e2e $*: exit $rc (want $want)," \
+             "output lacks /$pattern/:"
+        sed 's/^/  | /' "$out" "$err"
+        fail=1
+    fi
+}
+
+expect 0 '^usage: xen-e2e --xen ELF' --help
+expect 0 'value 0x0400,' --dry-run --xen x on
+for v in 0400 400 0x0400 0X400 00400; do
+    expect 0 'value 0x0400,' --dry-run --xen x --value "$v" on
+done
+expect 0 'value 0xffff,' --dry-run --xen x --value ffff on
+expect 0 'value 0x0000,' --dry-run --xen x --value 0 on
+for v in zz 10000 0x10000 -1 '' ' 400' 0x 4g; do
+    expect 2 "--value wants a hexadecimal .*not '$v'" --dry-run --xen x --value "$v" on
+done
+expect 2 'unknown option --bogus' --dry-run --xen x --bogus on
+expect 2 '--value needs a value' --dry-run --xen x on --value
+expect 2 "bad value for --jobs: '0'" --dry-run --xen x --jobs 0 on
+expect 2 "bad value for --jobs: '0x2'" --dry-run --xen x --jobs 0x2 on
+expect 2 "bad value for --crash: 'panic'" --dry-run --xen x --crash panic on
+expect 2 "bad run 'maybe'" --dry-run --xen x maybe
+expect 2 'at least one RUN are required' --dry-run --xen x
+expect 0 '^run on/crash-disable: .*iommu=verbose,crash-disable pci-crash-disconnect=1$' \
+    --dry-run --xen x --switch-on pci-crash-disconnect=1 all
+expect 2 'cannot read --xen /nonexistent/xen' --xen /nonexistent/xen on
+
+if [ "$fail" = 0 ]; then
+    echo "check-options: ok: xen-e2e --help, --value in hexadecimal, bad options refused"
+fi
+exit "$fail"
