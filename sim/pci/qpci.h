@@ -49,11 +49,6 @@
 /* qpci_init() flags */
 #define QPCI_CF8            0x01    /* legacy config mechanism, no ECAM */
 
-/* Old names of sbdf.h's SBDF_BUS / SBDF_DEV / SBDF_FN (segment 0 here). */
-#define QPCI_BUS(sbdf)  SBDF_BUS(sbdf)
-#define QPCI_DEV(sbdf)  SBDF_DEV(sbdf)
-#define QPCI_FN(sbdf)   SBDF_FN(sbdf)
-
 struct qpci_bar {
     uint64_t size;          /* 0: BAR not implemented */
     uint64_t addr;          /* assigned address (0 until assigned) */

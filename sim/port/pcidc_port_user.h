@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The simulator's port: pcidc_port_*() over the qpci bus of a QEMU driven
- * through qtest (sim/pci/qpci.h).  The simulator links the same src/pcidc.c as
- * Xen; this file set is what differs.
+ * through qtest (sim/pci/qpci.h).  The simulator links the same core
+ * (src/crash.c, src/plan.c) as Xen; this file set is what differs.
  *
  * One bus is "current" at a time (a plain global: the engine runs one
  * crash path at a time per process).  With no current bus, or after the

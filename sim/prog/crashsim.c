@@ -371,7 +371,7 @@ static json_t *collect(struct worker *w, unsigned int n,
 }
 
 static const char contracts_note[] =
-    "Contracts checked at run time: the core (src/pcidc.c) ran instrumented "
+    "Contracts checked at run time: the core (src/crash.c, src/plan.c) ran instrumented "
     "by E-ACSL (crashsim --contracts), so every call of pcidc_plan_build and "
     "pcidc_crash_disconnect in the seed and pcidc runs was checked against "
     "its ACSL contract, the crash loop's invariants and the port contracts "
