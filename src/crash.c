@@ -3,15 +3,41 @@
  * pcidc's crash path: walk the published plan, one COMMAND write per step.
  *
  * It runs on the crashing CPU while other CPUs may hold any lock: it takes
- * no lock, reads no config space, allocates nothing and follows no list.
- * It is one test-and-set, one pointer load and a bounded loop of
- * pcidc_port_conf_write16() calls.  Its contract is on its declaration in
- * pcidc.h; the loop's is below.  Like plan.c, this file is freestanding: it
- * includes only the core's headers and calls only pcidc_port_*().
+ * no lock, allocates nothing and follows no list.  It is one test-and-set,
+ * one pointer load and a bounded loop over the plan's steps; a step reads
+ * the register it is about to write (unless nothing of its value survives)
+ * and writes it, both through the port's lock-free raw access.
+ *
+ * Why read at the crash rather than write a value captured when the plan
+ * was built: a driver changes COMMAND after the plan is built (it turns
+ * decode or Bus Master on when it binds), and writing a stale value would
+ * turn decode off behind its back -- the 2011 patch's failure.  The read
+ * adds no new way to hang: a config write is a non-posted request like the
+ * read, so a function that stops answering stalls the write as long.  A
+ * read of all ones means the function does not answer now; the step then
+ * writes the value computed from COMMAND as it was at plan time.
+ *
+ * Its contract is on its declaration in pcidc.h; the loop's is below.  Like
+ * plan.c, this file is freestanding: it includes only the core's headers
+ * and calls only pcidc_port_*().
  */
 
 #include "pcidc.h"
 #include "pcidc_internal.h"
+
+static uint16_t step_value(const struct pcidc_step *step)
+{
+    uint16_t now;
+
+    if ( step->clear == PCIDC_ALL_BITS )
+        return step->set;
+
+    now = pcidc_port_crash_read16(step->sbdf, step->reg);
+    if ( now == PCIDC_ALL_BITS )
+        return step->fallback;
+
+    return (now & ~step->clear) | step->set;
+}
 
 unsigned int pcidc_crash_disconnect(struct pcidc *dc)
 {
@@ -55,7 +81,7 @@ unsigned int pcidc_crash_disconnect(struct pcidc *dc)
         loop variant nr - i;
     */
     for ( i = 0; i < nr; i++ )
-        pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
-                                plan->step[i].value);
+        pcidc_port_conf_write16(plan->step[i].sbdf, plan->step[i].reg,
+                                step_value(&plan->step[i]));
     return nr;
 }

@@ -7,12 +7,13 @@
  *  - plan building (pcidc_plan_build, plan.c), whenever the set of PCI
  *    functions changes.  It may take locks, read config space and take its
  *    time.  It validates the topology and writes a flat disconnect plan:
- *    one { sbdf, COMMAND value } step per function, bridges before the
+ *    one step per function -- its COMMAND register, the bits to clear
+ *    (Bus Master), the bits to set (INTx Disable) -- bridges before the
  *    functions they forward for.
  *
  *  - the crash path (pcidc_crash_disconnect, crash.c).  It only walks the
- *    published plan: one config write per step, no lock, no read, no
- *    allocation.
+ *    published plan: per step one lock-free read of the register and one
+ *    write, no lock, no allocation.
  *
  * Everything the core needs from its environment is a pcidc_port_*()
  * function declared at the end of this file.  Nothing else is called.
@@ -181,6 +182,12 @@ const char *pcidc_strerror(int err);
     ensures counted: pcidc_g_nr_writes == \old(pcidc_g_nr_writes) + 1;
 */
 void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value);
+
+/*
+ * Config read of a 16-bit register on the crash path: no locks, the same
+ * raw access as pcidc_port_conf_write16().  All ones if nothing answers.
+ */
+uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg);
 
 /* Config read of an aligned dword.  Plan building only, never at crash. */
 /*@ requires not_at_crash: pcidc_g_crash_mode == 0;

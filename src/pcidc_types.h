@@ -42,7 +42,7 @@
 #define PCIDC_E_BUS_ORDER (-3)  /* bridge's secondary bus <= its own bus */
 #define PCIDC_E_RANGE     (-4)  /* bridge's subordinate < secondary */
 #define PCIDC_E_OVERLAP   (-5)  /* bridge ranges overlap but do not nest */
-#define PCIDC_E_VALUE     (-6)  /* value would leave I/O, memory or BME on */
+#define PCIDC_E_VALUE     (-6)  /* policy leaves BME on or sets decode/BME */
 #define PCIDC_E_ABSENT    (-7)  /* config space reads 0xffff: no function */
 #define PCIDC_E_INVAL     (-8)  /* unknown flags */
 
@@ -56,26 +56,53 @@ struct pcidc_func {
     uint8_t flags;
     uint8_t secondary;      /* bridges: first bus behind the bridge */
     uint8_t subordinate;    /* bridges: last bus behind the bridge */
+    uint16_t command;       /* COMMAND when described: the crash path's
+                               fallback if the function stops answering */
 };
 
 /* struct pcidc_policy.flags */
 #define PCIDC_POLICY_INPUT_ORDER      0x01  /* write in input order (seed) */
 #define PCIDC_POLICY_IGNORE_PRESERVE  0x02  /* every function (seed) */
 
+/*
+ * The crash path writes COMMAND = (COMMAND as it reads now & ~clear) | set.
+ * clear must hold Bus Master; set may not hold Bus Master or decode.  With
+ * clear = 0xffff nothing of the old value survives and the crash path does
+ * not read COMMAND at all.
+ */
 struct pcidc_policy {
-    uint16_t value;         /* written to COMMAND */
+    uint16_t clear;
+    uint16_t set;
     unsigned int flags;
 };
 
-/* Bridges first, INTx masked: Bus Master, memory and I/O decode off. */
-#define PCIDC_POLICY_DEFAULT { PCIDC_COMMAND_INTX_DISABLE, 0 }
+#define PCIDC_ALL_BITS 0xffff
+
+/*
+ * Bridges first; Bus Master off, INTx masked, every other bit -- memory and
+ * I/O decode above all -- as the function has it at the crash.
+ */
+#define PCIDC_POLICY_DEFAULT \
+    { PCIDC_COMMAND_MASTER, PCIDC_COMMAND_INTX_DISABLE, 0 }
+/* Bridges first, COMMAND = 0x0400: decode off too (pcidc's first value). */
+#define PCIDC_POLICY_DECODE_OFF \
+    { PCIDC_ALL_BITS, PCIDC_COMMAND_INTX_DISABLE, 0 }
 /* The 2011 patch: every function, in list order, COMMAND = 0. */
 #define PCIDC_POLICY_SEED \
-    { 0, PCIDC_POLICY_INPUT_ORDER | PCIDC_POLICY_IGNORE_PRESERVE }
+    { PCIDC_ALL_BITS, 0, \
+      PCIDC_POLICY_INPUT_ORDER | PCIDC_POLICY_IGNORE_PRESERVE }
 
+/*
+ * One crash-path write: register reg of sbdf becomes (its value now &
+ * ~clear) | set, or fallback when it reads all ones (the function does not
+ * answer).  fallback is (COMMAND at plan time & ~clear) | set.
+ */
 struct pcidc_step {
     uint32_t sbdf;
-    uint16_t value;
+    uint16_t reg;
+    uint16_t clear;
+    uint16_t set;
+    uint16_t fallback;
 };
 
 struct pcidc_plan {

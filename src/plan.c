@@ -543,8 +543,9 @@ static void order_bridges_first(struct pcidc *dc,
 */
 static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
                       const struct pcidc_func *func, unsigned int nr,
-                      uint16_t value)
+                      const struct pcidc_policy *policy)
 {
+    const struct pcidc_func *f;
     unsigned int i, n = 0;
 
     /*@ loop invariant bound: 0 <= n <= i <= nr;
@@ -562,8 +563,12 @@ static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
     {
         if ( dc->keep[dc->order[i]] )
             continue;
-        plan->step[n].sbdf = func[dc->order[i]].sbdf;
-        plan->step[n].value = value;
+        f = &func[dc->order[i]];
+        plan->step[n].sbdf = f->sbdf;
+        plan->step[n].reg = PCIDC_COMMAND;
+        plan->step[n].clear = policy->clear;
+        plan->step[n].set = policy->set;
+        plan->step[n].fallback = (f->command & ~policy->clear) | policy->set;
         /*@ ghost pcidc_g_step_input[n] = dc->order[i]; */
         n++;
     }
@@ -580,8 +585,9 @@ static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
 */
 static int check_policy(const struct pcidc_policy *policy)
 {
-    if ( policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
-                          PCIDC_COMMAND_MASTER) )
+    if ( !(policy->clear & PCIDC_COMMAND_MASTER) ||
+         (policy->set & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
+                         PCIDC_COMMAND_MASTER)) )
         return PCIDC_E_VALUE;
     if ( policy->flags & ~(PCIDC_POLICY_INPUT_ORDER |
                            PCIDC_POLICY_IGNORE_PRESERVE) )
@@ -666,7 +672,7 @@ int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
      * after that load on every CPU Xen runs on.
      */
     spare = read_published(dc) == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
-    fill_plan(dc, spare, func, nr, policy->value);
+    fill_plan(dc, spare, func, nr, policy);
     pcidc_port_wmb();
     *(struct pcidc_plan *volatile *)&dc->published = spare;
     return PCIDC_OK;
@@ -688,6 +694,7 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags)
     func->flags = flags & PCIDC_FUNC_PRESERVE;
     func->secondary = 0;
     func->subordinate = 0;
+    func->command = pcidc_port_conf_read32(sbdf, PCIDC_COMMAND) & 0xffff;
 
     /* Header type 1 (PCI-to-PCI) and 2 (CardBus) both forward for buses. */
     header = (pcidc_port_conf_read32(sbdf, 0x0c) >> 16) & 0x7f;
@@ -711,7 +718,7 @@ const char *pcidc_strerror(int err)
     case PCIDC_E_BUS_ORDER: return "secondary bus not above the bridge's bus";
     case PCIDC_E_RANGE:     return "subordinate bus below secondary bus";
     case PCIDC_E_OVERLAP:   return "bridge bus ranges overlap without nesting";
-    case PCIDC_E_VALUE:     return "value leaves I/O, memory or BME on";
+    case PCIDC_E_VALUE:     return "policy leaves BME on or sets decode or BME";
     case PCIDC_E_ABSENT:    return "no function answers at that address";
     case PCIDC_E_INVAL:     return "unknown flags";
     default:                return "unknown error";

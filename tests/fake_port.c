@@ -13,9 +13,19 @@ struct fake_config {
     uint32_t value;
 };
 
+struct fake_live {
+    uint32_t sbdf;
+    unsigned int reg;
+    uint16_t value;
+};
+
 struct fake_state {
     struct fake_write write[FAKE_MAX_WRITES];
     unsigned int nr_writes;
+    struct fake_read crash_read[FAKE_MAX_WRITES];
+    unsigned int nr_crash_reads;
+    struct fake_live live[FAKE_MAX_CONFIG];
+    unsigned int nr_live;
     struct fake_config config[FAKE_MAX_CONFIG];
     unsigned int nr_config;
     unsigned int nr_reads, nr_tas, nr_wmb;
@@ -36,6 +46,7 @@ void fake_reset(void)
 
 unsigned int fake_nr_writes(void) { return fake.nr_writes; }
 unsigned int fake_nr_reads(void) { return fake.nr_reads; }
+unsigned int fake_nr_crash_reads(void) { return fake.nr_crash_reads; }
 unsigned int fake_nr_test_and_set(void) { return fake.nr_tas; }
 unsigned int fake_nr_wmb(void) { return fake.nr_wmb; }
 
@@ -43,6 +54,43 @@ const struct fake_write *fake_write_at(unsigned int i)
 {
     assert_true(i < fake.nr_writes);
     return &fake.write[i];
+}
+
+const struct fake_read *fake_crash_read_at(unsigned int i)
+{
+    assert_true(i < fake.nr_crash_reads);
+    return &fake.crash_read[i];
+}
+
+static struct fake_live *live_find(uint32_t sbdf, unsigned int reg)
+{
+    unsigned int i;
+
+    for ( i = 0; i < fake.nr_live; i++ )
+        if ( fake.live[i].sbdf == sbdf && fake.live[i].reg == reg )
+            return &fake.live[i];
+    return NULL;
+}
+
+void fake_set_live(uint32_t sbdf, unsigned int reg, uint16_t value)
+{
+    struct fake_live *l = live_find(sbdf, reg);
+
+    if ( !l )
+    {
+        assert_true(fake.nr_live < FAKE_MAX_CONFIG);
+        l = &fake.live[fake.nr_live++];
+        l->sbdf = sbdf;
+        l->reg = reg;
+    }
+    l->value = value;
+}
+
+uint16_t fake_live(uint32_t sbdf, unsigned int reg)
+{
+    const struct fake_live *l = live_find(sbdf, reg);
+
+    return l ? l->value : 0xffff;
 }
 
 void fake_set_config(uint32_t sbdf, unsigned int reg, uint32_t value)
@@ -81,6 +129,8 @@ void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value)
         fail_msg("crash path re-entered its own config write");
     assert_true(fake.nr_writes < FAKE_MAX_WRITES);
     fake.write[fake.nr_writes++] = (struct fake_write){ sbdf, reg, value };
+    if ( live_find(sbdf, reg) )
+        fake_set_live(sbdf, reg, value);
 
     /* A second CPU crashing while this one is mid-plan. */
     fake.write_hook = NULL;
@@ -103,6 +153,17 @@ uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg)
         if ( fake.config[i].sbdf == sbdf && fake.config[i].reg == reg )
             return fake.config[i].value;
     return 0xffffffff;
+}
+
+uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg)
+{
+    if ( !fake.crash_depth )
+        fail_msg("crash-time read outside the crash path (%x, reg %#x)",
+                 sbdf, reg);
+    assert_true(fake.nr_crash_reads < FAKE_MAX_WRITES);
+    fake.crash_read[fake.nr_crash_reads++] =
+        (struct fake_read){ sbdf, reg, fake.nr_writes };
+    return fake_live(sbdf, reg);
 }
 
 int pcidc_port_test_and_set(unsigned long *word)

@@ -13,15 +13,16 @@
 #include "pcidc.h"
 
 #define SBDF(seg, bus, dev, fn) PCIDC_SBDF(seg, bus, ((dev) << 3) | (fn))
-#define ENDPOINT(sbdf) { (sbdf), 0, 0, 0 }
-#define KEPT(sbdf) { (sbdf), PCIDC_FUNC_PRESERVE, 0, 0 }
-#define BRIDGE(sbdf, sec, sub) { (sbdf), PCIDC_FUNC_BRIDGE, (sec), (sub) }
+#define ENDPOINT(sbdf) { (sbdf), 0, 0, 0, 0 }
+#define KEPT(sbdf) { (sbdf), PCIDC_FUNC_PRESERVE, 0, 0, 0 }
+#define BRIDGE(sbdf, sec, sub) { (sbdf), PCIDC_FUNC_BRIDGE, (sec), (sub), 0 }
 #define KEPT_BRIDGE(sbdf, sec, sub) \
-    { (sbdf), PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE, (sec), (sub) }
+    { (sbdf), PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE, (sec), (sub), 0 }
 #define NR(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct pcidc_policy policy_default = PCIDC_POLICY_DEFAULT;
 static const struct pcidc_policy policy_seed = PCIDC_POLICY_SEED;
+static const struct pcidc_policy policy_decode_off = PCIDC_POLICY_DECODE_OFF;
 
 static int setup(void **state)
 {
@@ -65,8 +66,12 @@ static void build_and_crash(struct pcidc *dc, const struct pcidc_func *f,
 {
     assert_int_equal(pcidc_plan_build(dc, f, nr, p), PCIDC_OK);
     assert_int_equal(fake_crash(dc), nr_expect);
-    assert_writes(expect, nr_expect, p->value);
+    /* No live register is set: every crash-time read finds all ones and
+     * the step writes its fallback, which is 'set' for COMMAND 0. */
+    assert_writes(expect, nr_expect, p->set);
     assert_int_equal(fake_nr_reads(), 0);
+    assert_int_equal(fake_nr_crash_reads(),
+                     p->clear == PCIDC_ALL_BITS ? 0 : nr_expect);
 }
 
 /* Input lists the innermost first; writes go outer to inner. */
@@ -186,15 +191,101 @@ static void test_default_value_masks_intx(void **state)
     const struct pcidc_func f[] = { ENDPOINT(SBDF(0, 0, 3, 0)) };
     const uint32_t expect[] = { SBDF(0, 0, 3, 0) };
 
-    assert_int_equal(policy_default.value, 0x0400);
-    build_and_crash(*state, f, NR(f), &policy_default, expect, NR(expect));
+    assert_int_equal(policy_default.clear, PCIDC_COMMAND_MASTER);
+    assert_int_equal(policy_default.set, PCIDC_COMMAND_INTX_DISABLE);
+    fake_set_live(expect[0], PCIDC_COMMAND, 0x0006);
+    assert_int_equal(pcidc_plan_build(*state, f, NR(f), &policy_default),
+                     PCIDC_OK);
+    assert_int_equal(fake_crash(*state), 1);
+    assert_int_equal(fake_write_at(0)->value, 0x0402);
+}
+
+/*
+ * The default keeps every bit but Bus Master as the function has it at the
+ * crash, sets INTx Disable, and reads each planned COMMAND just before
+ * writing it -- nothing else.
+ */
+static void test_default_keeps_decode_and_other_bits(void **state)
+{
+    const struct pcidc_func f[] = {
+        ENDPOINT(SBDF(0, 1, 0, 0)),
+        BRIDGE(SBDF(0, 0, 1, 0), 1, 1),
+        KEPT(SBDF(0, 0, 2, 0)),
+    };
+    const uint32_t order[] = { SBDF(0, 0, 1, 0), SBDF(0, 1, 0, 0) };
+    const uint16_t want[] = { 0x0403, 0x0503 };
+    unsigned int i;
+
+    fake_set_live(SBDF(0, 0, 1, 0), PCIDC_COMMAND, 0x0007);
+    fake_set_live(SBDF(0, 1, 0, 0), PCIDC_COMMAND, 0x0507);
+    fake_set_live(SBDF(0, 0, 2, 0), PCIDC_COMMAND, 0x0007);
+    assert_int_equal(pcidc_plan_build(*state, f, NR(f), &policy_default),
+                     PCIDC_OK);
+    assert_int_equal(fake_crash(*state), NR(order));
+    assert_int_equal(fake_nr_crash_reads(), NR(order));
+    for ( i = 0; i < NR(order); i++ )
+    {
+        assert_int_equal(fake_crash_read_at(i)->sbdf, order[i]);
+        assert_int_equal(fake_crash_read_at(i)->reg, PCIDC_COMMAND);
+        assert_int_equal(fake_crash_read_at(i)->after_writes, i);
+        assert_int_equal(fake_write_at(i)->sbdf, order[i]);
+        assert_int_equal(fake_write_at(i)->value, want[i]);
+    }
+    assert_int_equal(fake_live(SBDF(0, 0, 2, 0), PCIDC_COMMAND), 0x0007);
+}
+
+/*
+ * A driver that turns decode on after the plan was built: the crash path
+ * keeps what it finds, not what plan building saw.
+ */
+static void test_command_changed_after_plan_is_kept(void **state)
+{
+    struct pcidc_func f = ENDPOINT(SBDF(0, 0, 3, 0));
+
+    f.command = 0x0000;
+    assert_int_equal(pcidc_plan_build(*state, &f, 1, &policy_default),
+                     PCIDC_OK);
+    fake_set_live(f.sbdf, PCIDC_COMMAND, 0x0107);
+    assert_int_equal(fake_crash(*state), 1);
+    assert_int_equal(fake_write_at(0)->value, 0x0503);
+}
+
+/* A function reading all ones gets COMMAND as captured, BME off, INTx off. */
+static void test_unanswering_function_gets_captured_fallback(void **state)
+{
+    struct pcidc_func f = ENDPOINT(SBDF(0, 0, 3, 0));
+
+    f.command = 0x0147;
+    assert_int_equal(pcidc_plan_build(*state, &f, 1, &policy_default),
+                     PCIDC_OK);
+    assert_int_equal(fake_crash(*state), 1);
+    assert_int_equal(fake_nr_crash_reads(), 1);
+    assert_int_equal(fake_write_at(0)->value, 0x0543);
+}
+
+/* pcidc's first value: COMMAND = 0x0400 whatever it held, no read. */
+static void test_decode_off_writes_0x0400_without_reading(void **state)
+{
+    const struct pcidc_func f[] = {
+        ENDPOINT(SBDF(0, 1, 0, 0)),
+        BRIDGE(SBDF(0, 0, 1, 0), 1, 1),
+    };
+    const uint32_t expect[] = { SBDF(0, 0, 1, 0), SBDF(0, 1, 0, 0) };
+
+    fake_set_live(SBDF(0, 0, 1, 0), PCIDC_COMMAND, 0x0007);
+    build_and_crash(*state, f, NR(f), &policy_decode_off, expect,
+                    NR(expect));
     assert_int_equal(fake_write_at(0)->value, 0x0400);
+    assert_int_equal(fake_nr_crash_reads(), 0);
 }
 
 /* Input order with the default value: the seed's order, INTx masked. */
 static void test_input_order_keeps_preserve(void **state)
 {
-    const struct pcidc_policy p = { 0x0400, PCIDC_POLICY_INPUT_ORDER };
+    const struct pcidc_policy p = {
+        PCIDC_COMMAND_MASTER, PCIDC_COMMAND_INTX_DISABLE,
+        PCIDC_POLICY_INPUT_ORDER
+    };
     const struct pcidc_func f[] = {
         ENDPOINT(SBDF(0, 1, 0, 0)),
         KEPT(SBDF(0, 1, 1, 0)),
@@ -358,7 +449,7 @@ static void test_two_bridges_same_secondary(void **state)
 
 static void test_unknown_func_flags(void **state)
 {
-    const struct pcidc_func f[] = { { SBDF(0, 0, 1, 0), 0x80, 0, 0 } };
+    const struct pcidc_func f[] = { { SBDF(0, 0, 1, 0), 0x80, 0, 0, 0 } };
 
     expect_error(*state, f, NR(f), PCIDC_E_INVAL);
 }
@@ -368,9 +459,14 @@ static void test_policy_checked(void **state)
     struct pcidc *dc = *state;
     const struct pcidc_func f[] = { ENDPOINT(SBDF(0, 0, 1, 0)) };
     const struct pcidc_policy bad_value[] = {
-        { 0x0001, 0 }, { 0x0002, 0 }, { 0x0004, 0 }, { 0x0406, 0 },
+        { 0x0000, 0x0000, 0 },          /* leaves Bus Master as it is */
+        { 0xfffb, 0x0400, 0 },
+        { 0x0004, 0x0001, 0 },          /* turns decode on */
+        { 0x0004, 0x0002, 0 },
+        { 0x0004, 0x0004, 0 },          /* turns Bus Master on */
+        { 0xffff, 0x0406, 0 },
     };
-    const struct pcidc_policy bad_flags = { 0, 0x100 };
+    const struct pcidc_policy bad_flags = { 0x0004, 0, 0x100 };
     unsigned int i;
 
     for ( i = 0; i < NR(bad_value); i++ )
@@ -548,6 +644,19 @@ static void test_describe_endpoint(void **state)
     assert_int_equal(f.flags, PCIDC_FUNC_PRESERVE);
     assert_int_equal(f.secondary, 0);
     assert_int_equal(f.subordinate, 0);
+    assert_int_equal(f.command, 0xffff);    /* not in the fake's table */
+}
+
+static void test_describe_captures_command(void **state)
+{
+    struct pcidc_func f;
+
+    (void)state;
+    fake_set_config(SBDF(0, 0, 2, 0), 0x00, 0x100e8086);
+    fake_set_config(SBDF(0, 0, 2, 0), 0x04, 0x02100107);
+    fake_set_config(SBDF(0, 0, 2, 0), 0x0c, 0x00000000);
+    assert_int_equal(pcidc_describe(&f, SBDF(0, 0, 2, 0), 0), PCIDC_OK);
+    assert_int_equal(f.command, 0x0107);
 }
 
 static void test_describe_bridges(void **state)
@@ -566,14 +675,14 @@ static void test_describe_bridges(void **state)
         assert_int_equal(f.flags, PCIDC_FUNC_BRIDGE);
         assert_int_equal(f.secondary, 2);
         assert_int_equal(f.subordinate, 7);
-        assert_int_equal(fake_nr_reads(), 3);
+        assert_int_equal(fake_nr_reads(), 4);
     }
 }
 
 /* A removed function reads all ones. */
 static void test_describe_absent(void **state)
 {
-    struct pcidc_func f = { 0x12345678, 0, 0, 0 };
+    struct pcidc_func f = { 0x12345678, 0, 0, 0, 0 };
 
     (void)state;
     assert_int_equal(pcidc_describe(&f, SBDF(0, 0, 9, 0), 0), PCIDC_E_ABSENT);
@@ -604,6 +713,10 @@ int main(void)
         TEST(test_preserve_bridge_itself),
         TEST(test_seed_configuration),
         TEST(test_default_value_masks_intx),
+        TEST(test_default_keeps_decode_and_other_bits),
+        TEST(test_command_changed_after_plan_is_kept),
+        TEST(test_unanswering_function_gets_captured_fallback),
+        TEST(test_decode_off_writes_0x0400_without_reading),
         TEST(test_input_order_keeps_preserve),
         TEST(test_empty_list),
         TEST(test_no_plan_published),
@@ -627,6 +740,7 @@ int main(void)
         TEST(test_republish_crash_sees_whole_plan),
         TEST(test_corrupt_count_is_clamped),
         TEST(test_describe_endpoint),
+        TEST(test_describe_captures_command),
         TEST(test_describe_bridges),
         TEST(test_describe_absent),
         TEST(test_strerror_names_every_code),

@@ -34,8 +34,13 @@ static int core_steps(struct crash_machine *m, enum crash_policy p,
         return -1;
     plan = pcidc_plan_published(&m->core->dc);
     for (i = 0; plan && i < plan->nr_steps && *n < max; i++) {
-        step[*n].sbdf = plan->step[i].sbdf;
-        step[(*n)++].value = plan->step[i].value;
+        const struct pcidc_step *s = &plan->step[i];
+        uint16_t now = s->clear == PCIDC_ALL_BITS ? 0 :
+                       qpci_cfg_read16(m->bus, s->sbdf, s->reg);
+
+        step[*n].sbdf = s->sbdf;
+        step[(*n)++].value = now == PCIDC_ALL_BITS ? s->fallback :
+                             (uint16_t)((now & ~s->clear) | s->set);
     }
     return 0;
 }

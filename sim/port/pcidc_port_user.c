@@ -60,6 +60,14 @@ uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg)
     return qpci_cfg_read32(current_bus, sbdf, reg);
 }
 
+uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg)
+{
+    counts.conf_reads++;
+    if ( !current_bus )
+        return 0xffff;
+    return qpci_cfg_read16(current_bus, sbdf, reg);
+}
+
 int pcidc_port_test_and_set(unsigned long *word)
 {
     counts.test_and_set++;
