@@ -91,6 +91,8 @@ SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/pci/galloc.c
 SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
                                   sim/engine/policy_list.c sim/topology/spec.c
 SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
+                               sim/report/report_reach.c \
+                               sim/report/report_check.c \
                                sim/engine/policy_list.c
 SIM_UNIT_LIBS_test_report   := -ljansson
 SIM_UNIT_SRC_test_proc      := tests/test_proc.c sim/base/proc.c

@@ -76,7 +76,12 @@ static void test_lists(void **state)
     assert_int_equal(parse_ok("all"), ALL);
     assert_int_equal(parse_ok("none,pcidc"), BIT(CRASH_NONE) | BIT(CRASH_PCIDC));
     assert_int_equal(parse_ok("pcidc,none"), BIT(CRASH_NONE) | BIT(CRASH_PCIDC));
-    assert_int_equal(parse_ok("none,seed,linux-kexec,pcidc,iommu-on"), ALL);
+    assert_int_equal(parse_ok("none,seed,linux-kexec,decode-off,pcidc,"
+                              "iommu-on"), ALL);
+    assert_int_equal(parse_ok("decode-off"), BIT(CRASH_DECODE_OFF));
+    assert_int_equal(parse_ok("decode-off,pcidc"),
+                     BIT(CRASH_DECODE_OFF) | BIT(CRASH_PCIDC));
+    assert_string_equal(crash_policy_name(CRASH_DECODE_OFF), "decode-off");
     /* A name given twice runs once. */
     assert_int_equal(parse_ok("pcidc,pcidc"), BIT(CRASH_PCIDC));
     assert_int_equal(parse_ok("seed,none,seed,none"),
@@ -107,6 +112,10 @@ static void test_garbage(void **state)
         { "non", "unknown policy 'non'" },
         { "nonee", "unknown policy 'nonee'" },
         { "linux", "unknown policy 'linux'" },
+        { "decode", "unknown policy 'decode'" },
+        { "decode_off", "unknown policy 'decode_off'" },
+        { "decode-of", "(none, seed, linux-kexec, decode-off, pcidc, "
+                       "iommu-on, or all alone)" },
         { "none;seed", "unknown policy 'none;seed'" },
         /* Control and non-ASCII bytes are quoted as '?': one line. */
         { "pcidc\n", "unknown policy 'pcidc?'" },

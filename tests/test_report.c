@@ -3,7 +3,9 @@
  * Unit tests of crashsim's report rendering (sim/report/report.c): from
  * JSON alone, report_beyond_inflight() on garbage and the Markdown table
  * with failed runs, runs missing fields, MSI counted or not observable, and
- * the AHCI queue line; from an engine result, the run's JSON.  No QEMU.
+ * the AHCI queue line, the console and MMIO columns; from an engine
+ * result, the run's JSON; the --require-clean and --require-reachable
+ * verdicts.  No QEMU.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +172,173 @@ static void test_run_json_carries_engine_figures(void **state)
     json_decref(run);
 }
 
+/* The reachability columns: yes/no/- and n/m, and the reads' legend. */
+static void test_markdown_console_and_mmio(void **state)
+{
+    char *md = markdown(
+        "{\"topology\": \"bridge(e1000,serial)\", \"runs\": ["
+        "  {\"policy\": \"decode-off\", \"config_writes\": 4,"
+        "   \"console_after_crash\": false, \"mmio_reachable\": 0,"
+        "   \"mmio_checked\": 2},"
+        "  {\"policy\": \"pcidc\", \"config_writes\": 4,"
+        "   \"config_reads\": 4, \"dma_stopped\": true,"
+        "   \"console_after_crash\": true, \"mmio_reachable\": 2,"
+        "   \"mmio_checked\": 2, \"elapsed_ms\": 12},"
+        "  {\"policy\": \"none\", \"console_after_crash\": null,"
+        "   \"mmio_reachable\": 0, \"mmio_checked\": 0},"
+        "  {\"policy\": \"seed\", \"error\": \"QEMU died\"}"
+        "]}");
+
+    (void)state;
+    assert_non_null(strstr(md, "| DMA stopped | console after crash | "
+                               "MMIO reachable | ms |"));
+    assert_non_null(strstr(md, "| decode-off | 4 | 0 |"));
+    assert_non_null(strstr(md, "| no | no | 0/2 | 0 |\n"));
+    assert_non_null(strstr(md, "| pcidc | 4 | 4 |"));
+    assert_non_null(strstr(md, "| yes | yes | 2/2 | 12 |\n"));
+    /* No UART, nothing checked: dashes. */
+    assert_non_null(strstr(md, "| no | - | - | 0 |\n"));
+    /* A failed run fills every column of its row. */
+    assert_non_null(strstr(md, "| seed | error: QEMU died ||||||||||||||||\n"));
+    assert_non_null(strstr(md, "reads = config reads on the crash path: "
+                               "pcidc reads each function's COMMAND"));
+    assert_non_null(strstr(md, "seed and decode-off read nothing"));
+    free(md);
+}
+
+/* The reachability figures reach the run's JSON as the engine gave them. */
+static void test_run_json_carries_reach_figures(void **state)
+{
+    static struct crash_result r;
+    json_t *run, *f, *c, *p;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    r.policy = CRASH_DECODE_OFF;
+    r.nr_funcs = 2;
+    r.func[0].sbdf = 0x18;
+    r.func[0].command_before = 0x0007;
+    r.func[0].command_after = 0x0400;
+    r.func[0].planned = true;
+    r.func[1].sbdf = 0x100;
+    r.func[1].command_before = 0x0001;
+    r.func[1].command_after = 0x0001;
+    r.nr_consoles = 1;
+    snprintf(r.console[0].name, sizeof(r.console[0].name), "serial_0");
+    r.console[0].sbdf = 0x100;
+    r.console[0].preserved = true;
+    r.console[0].arrived = true;
+    r.console_after_crash = true;
+    r.nr_mmio = 1;
+    r.mmio_reachable = 0;
+    snprintf(r.mmio[0].name, sizeof(r.mmio[0].name), "e1000_0");
+    r.mmio[0].reg = "STATUS";
+    r.mmio[0].addr = 0xc0000008;
+    r.mmio[0].before = 0x80080783;
+    r.crash_path_config_ms = 1.5;
+    run = report_run_json(&r);
+    assert_string_equal(json_string_value(json_object_get(run, "policy")),
+                        "decode-off");
+    f = json_array_get(json_object_get(run, "functions"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "sbdf")),
+                        "0000:00:03.0");
+    assert_int_equal(json_integer_value(json_object_get(f, "command_before")),
+                     7);
+    assert_int_equal(json_integer_value(json_object_get(f, "command_after")),
+                     0x400);
+    assert_true(json_is_true(json_object_get(f, "planned")));
+    f = json_array_get(json_object_get(run, "functions"), 1);
+    assert_true(json_is_false(json_object_get(f, "planned")));
+    assert_int_equal(json_array_size(json_object_get(run, "functions")), 2);
+    assert_true(json_is_true(json_object_get(run, "console_after_crash")));
+    c = json_array_get(json_object_get(run, "consoles"), 0);
+    assert_true(json_is_true(json_object_get(c, "preserved")));
+    assert_true(json_is_true(json_object_get(c, "line_arrived")));
+    assert_int_equal(json_integer_value(json_object_get(run,
+                                                        "mmio_checked")), 1);
+    assert_int_equal(json_integer_value(json_object_get(run,
+                                                        "mmio_reachable")), 0);
+    p = json_array_get(json_object_get(run, "mmio"), 0);
+    assert_string_equal(json_string_value(json_object_get(p, "register")),
+                        "STATUS");
+    assert_string_equal(json_string_value(json_object_get(p, "space")),
+                        "memory");
+    assert_int_equal(json_integer_value(json_object_get(p, "after")), 0);
+    assert_true(json_is_false(json_object_get(p, "reachable")));
+    assert_true(json_real_value(json_object_get(run,
+                                "crash_path_config_ms")) == 1.5);
+    json_decref(run);
+
+    /* No UART: null, not false. */
+    r.nr_consoles = 0;
+    run = report_run_json(&r);
+    assert_true(json_is_null(json_object_get(run, "console_after_crash")));
+    assert_int_equal(json_array_size(json_object_get(run, "consoles")), 0);
+    json_decref(run);
+}
+
+/* report_check_clean / _reachable on a report; errors go to a string. */
+static int check(const char *report_text, bool reachable, unsigned int p,
+                 char **err)
+{
+    bool want[CRASH_NR_POLICIES] = { false };
+    json_t *report = parse(report_text);
+    size_t len = 0;
+    FILE *f = open_memstream(err, &len);
+    int status;
+
+    assert_non_null(f);
+    want[p] = true;
+    status = reachable ? report_check_reachable(report, want, f)
+                       : report_check_clean(report, want, f);
+    fclose(f);
+    json_decref(report);
+    return status;
+}
+
+static void test_require_clean_and_reachable(void **state)
+{
+    static const char report[] =
+        "{\"runs\": ["
+        "  {\"policy\": \"none\", \"corrupted_bytes\": 10,"
+        "   \"console_after_crash\": null, \"mmio_reachable\": 3,"
+        "   \"mmio_checked\": 3},"
+        "  {\"policy\": \"decode-off\", \"corrupted_bytes\": 5,"
+        "   \"inflight_bytes\": 5, \"console_after_crash\": false,"
+        "   \"mmio_reachable\": 3, \"mmio_checked\": 3},"
+        "  {\"policy\": \"pcidc\", \"console_after_crash\": true,"
+        "   \"mmio_reachable\": 2, \"mmio_checked\": 3},"
+        "  {\"policy\": \"seed\", \"console_after_crash\": true}"
+        "]}";
+    char *err;
+
+    (void)state;
+    assert_int_equal(check(report, false, CRASH_DECODE_OFF, &err), 0);
+    assert_string_equal(err, "");
+    free(err);
+    assert_int_equal(check(report, false, CRASH_NONE, &err), 1);
+    assert_non_null(strstr(err, "policy none corrupted 10 bytes"));
+    free(err);
+    /* No UART and every register: reachable. */
+    assert_int_equal(check(report, true, CRASH_NONE, &err), 0);
+    free(err);
+    assert_int_equal(check(report, true, CRASH_DECODE_OFF, &err), 1);
+    assert_non_null(strstr(err, "decode-off's crash path the console line "
+                                "was lost and 3 of 3"));
+    free(err);
+    assert_int_equal(check(report, true, CRASH_PCIDC, &err), 1);
+    assert_non_null(strstr(err, "not lost and 2 of 3 registers"));
+    free(err);
+    /* Missing figures fail; so does a policy without a run. */
+    assert_int_equal(check(report, true, CRASH_SEED, &err), 1);
+    free(err);
+    assert_int_equal(check(report, true, CRASH_LINUX_KEXEC, &err), 1);
+    assert_non_null(strstr(err, "linux-kexec has no run"));
+    free(err);
+    assert_int_equal(check(report, false, CRASH_LINUX_KEXEC, &err), 1);
+    free(err);
+}
+
 static void test_markdown_garbage(void **state)
 {
     static const char *const garbage[] = {
@@ -195,6 +364,9 @@ int main(void)
         cmocka_unit_test(test_markdown_no_msi),
         cmocka_unit_test(test_markdown_garbage),
         cmocka_unit_test(test_run_json_carries_engine_figures),
+        cmocka_unit_test(test_markdown_console_and_mmio),
+        cmocka_unit_test(test_run_json_carries_reach_figures),
+        cmocka_unit_test(test_require_clean_and_reachable),
     };
 
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);

@@ -95,6 +95,40 @@ static void test_rootport(void **state)
         "-device e1000e,id=e1000e_0,bus=rp0,addr=00.0");
 }
 
+/* serial: pci-serial on the root bus, behind a bridge and a root port,
+ * with keep:; the chardev comes from the caller's extra properties. */
+static void test_serial_everywhere(void **state)
+{
+    char buf[SPEC_ARG_LEN];
+
+    (void)state;
+    parse_ok("serial,bridge(e1000,keep:serial),rootport(serial)");
+    assert_string_equal(joined_args(),
+        "-device pci-serial,id=serial_0,bus=pcie.0,addr=02.0 "
+        "-device pci-bridge,id=br0,bus=pcie.0,addr=03.0,chassis_nr=1 "
+        "-device e1000,id=e1000_0,bus=br0,addr=00.0 "
+        "-device pci-serial,id=serial_1,bus=br0,addr=01.0 "
+        "-device pcie-root-port,id=rp0,bus=pcie.0,addr=04.0,chassis=2,slot=2 "
+        "-device pci-serial,id=serial_2,bus=rp0,addr=00.0");
+    assert_int_equal(spec.node[0].kind, SPEC_SERIAL);
+    assert_true(spec_is_endpoint(SPEC_SERIAL));
+    assert_false(spec_is_bridge(SPEC_SERIAL));
+    assert_string_equal(spec_kind_name(SPEC_SERIAL), "serial");
+    assert_false(spec.node[0].keep);
+    assert_true(spec.node[3].keep);
+    assert_int_equal(spec.node[3].path_len, 2);
+    assert_int_equal(spec.node[3].path[1], 1 << 3);
+    assert_int_equal(spec.node[5].depth, 1);
+    assert_int_equal(spec_device_arg(&spec, 0, ",chardev=serial_0.chr", buf,
+                                     sizeof(buf)), 0);
+    assert_string_equal(buf, "pci-serial,id=serial_0,bus=pcie.0,addr=02.0,"
+                             "chardev=serial_0.chr");
+    /* A count gives each its own id. */
+    parse_ok("serial*3");
+    assert_string_equal(spec.node[2].id, "serial_2");
+    assert_int_equal(spec.node[2].devfn, 4 << 3);
+}
+
 static void test_extra_ahci_and_iommu(void **state)
 {
     (void)state;
@@ -107,7 +141,9 @@ static void test_extra_ahci_and_iommu(void **state)
     assert_true(spec.node[0].builtin);
     assert_false(spec.node[1].builtin);
     assert_string_equal(spec.node[1].ahci_bus, "ahci_1.0");
-    assert_int_equal(spec.node[5].path_len, 0);
+    assert_int_equal(spec.nr, 5);
+    assert_int_equal(spec.node[4].kind, SPEC_IOMMU);
+    assert_int_equal(spec.node[4].path_len, 0);
 }
 
 static void test_counts_keep_nesting(void **state)
@@ -202,6 +238,11 @@ static void test_errors(void **state)
         { "e1000*33", 7, "count must be 1..32" },
         { "e1000*99999999999", 7, "count must be 1..32" },
         { "rootport(e1000,e1000)", 16, "takes one device" },
+        { "rootport(serial,serial)", 17, "takes one device" },
+        { "serial(e1000)", 7, "expected ',' or the end" },
+        { "serials", 1, "unknown device 'serials' (known: e1000, e1000e, "
+                        "ahci, serial," },
+        { "keep:keep:serial", 6, "unknown device 'keep'" },
         { "bridge(rootport(e1000))", 8, "rootport must be on the top level" },
         { "bridge(iommu)", 8, "iommu is not a PCI device" },
         { "iommu,iommu", 7, "only one iommu" },
@@ -288,7 +329,8 @@ static void test_limits(void **state)
 /* Random garbage: never a crash; either a tree or a positioned error. */
 static void test_random_garbage(void **state)
 {
-    static const char alphabet[] = "e1000ahcibridgerootportkeep:iommu(),* \x7f";
+    static const char alphabet[] =
+        "e1000ahcibridgerootportkeep:iommuserial(),* \x7f";
     char text[40];
     unsigned int seed = 99, i, j, n, ok = 0, bad = 0;
 
@@ -319,8 +361,9 @@ static void test_format_tree(void **state)
     char buf[1024];
 
     (void)state;
-    parse_ok("ahci,bridge(keep:e1000)");
+    parse_ok("ahci,bridge(keep:e1000,serial)");
     assert_int_equal(spec_format_tree(&spec, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf, "  serial_0  serial    02.0/01.0\n"));
     assert_non_null(strstr(buf, "q35 built-in ICH9 AHCI"));
     assert_non_null(strstr(buf, "  e1000_0"));
     assert_non_null(strstr(buf, "02.0/00.0 keep"));
@@ -332,6 +375,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue_example),
         cmocka_unit_test(test_rootport),
+        cmocka_unit_test(test_serial_everywhere),
         cmocka_unit_test(test_extra_ahci_and_iommu),
         cmocka_unit_test(test_counts_keep_nesting),
         cmocka_unit_test(test_empty),

@@ -54,7 +54,8 @@ enum crash_policy {
     CRASH_NONE,
     CRASH_SEED,
     CRASH_LINUX_KEXEC,
-    CRASH_PCIDC,
+    CRASH_DECODE_OFF,   /* pcidc's order, COMMAND = 0x0400: decode off too */
+    CRASH_PCIDC,        /* pcidc's default: Bus Master off, decode kept */
     CRASH_IOMMU_ON,     /* Xen >= 4.12: no disconnect, VT-d stays on */
     CRASH_NR_POLICIES,
 };
@@ -178,6 +179,40 @@ struct crash_dev_result {
     int last_dma_write_pcie;    /* same, PCIe forwarding rule */
 };
 
+#define CRASH_MAX_FUNCS     512     /* QPCI_MAX_FUNCS */
+#define CRASH_MAX_CONSOLES  32
+
+/* A PCI function's COMMAND around the crash, read through ECAM. */
+struct crash_func {
+    uint32_t sbdf;
+    uint16_t command_before;    /* just before the crash path */
+    uint16_t command_after;     /* after the window */
+    bool planned;               /* the crash path wrote it */
+};
+
+/*
+ * One side-effect-free register read through an endpoint's BAR before the
+ * crash path and after the window: e1000/e1000e STATUS, AHCI CAP, UART
+ * LSR (an I/O port).
+ */
+struct crash_mmio {
+    char name[CRASH_NAME_LEN];  /* the endpoint: e1000_0, serial_0, ... */
+    uint32_t sbdf;
+    const char *reg;            /* "STATUS", "CAP", "LSR" */
+    bool io;                    /* I/O space, else memory */
+    uint64_t addr;
+    uint32_t before, after;
+    bool reachable;             /* after == before */
+};
+
+/* A UART and whether the line written after the crash path reached it. */
+struct crash_console {
+    char name[CRASH_NAME_LEN];
+    uint32_t sbdf;
+    bool preserved;
+    bool arrived;
+};
+
 struct crash_result {
     enum crash_policy policy;
     char error[512];            /* "" when the run completed */
@@ -229,9 +264,21 @@ struct crash_result {
     unsigned int writes_until_quiesced_new_pcie;
     bool dma_stopped;           /* no new request's DMA after the path */
 
+    /* What is still reachable after the crash path and the window. */
+    unsigned int nr_funcs;
+    struct crash_func func[CRASH_MAX_FUNCS];
+    unsigned int nr_consoles;           /* UARTs in the topology */
+    struct crash_console console[CRASH_MAX_CONSOLES];
+    bool console_after_crash;           /* the line reached every UART */
+    unsigned int nr_mmio;               /* endpoints checked (not keep:) */
+    struct crash_mmio mmio[CRASH_MAX_DEVS];
+    unsigned int mmio_reachable;
+
     /* Timings (ms, wall). */
     double start_ms;            /* QEMU start to qtest ready */
     double crash_path_ms;       /* the crash path, sampling included */
+    double crash_path_config_ms;    /* its config accesses and the core's
+                                       own work: sampling left out */
     double elapsed_ms;          /* whole run */
     unsigned long qtest_commands;
 };

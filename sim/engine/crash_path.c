@@ -3,8 +3,12 @@
  * crash_path: what each policy does on the crash path.
  *
  *   none         nothing
- *   seed, pcidc  the core's plan (seed's policy or the default one) over
- *                the functions in Xen's order, run by pcidc_crash_disconnect
+ *   seed, decode-off, pcidc
+ *                the core's plan over the functions in Xen's order, run by
+ *                pcidc_crash_disconnect: PCIDC_POLICY_SEED (COMMAND = 0,
+ *                list order), PCIDC_POLICY_DECODE_OFF (COMMAND = 0x0400,
+ *                bridges first) or PCIDC_POLICY_DEFAULT (COMMAND read at the
+ *                crash, Bus Master cleared, INTx Disable set, bridges first)
  *   linux-kexec  Linux's kexec shutdown: Bus Master cleared by a
  *                read-modify-write of COMMAND, children first
  *   iommu-on     nothing here (run.c leaves VT-d translation on)
@@ -13,8 +17,10 @@
  * devices after every write (workload.c).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
+#include "base/clock.h"
 #include "base/sbdf.h"
 #include "port/pcidc_port_user.h"
 
@@ -55,9 +61,16 @@ static int xen_order(struct crash_machine *m, struct pcidc_func *out,
     return (int)m->bus->nr;
 }
 
+bool crash_path_uses_core(enum crash_policy policy)
+{
+    return policy == CRASH_SEED || policy == CRASH_DECODE_OFF ||
+           policy == CRASH_PCIDC;
+}
+
 int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy)
 {
     const struct pcidc_policy seed = PCIDC_POLICY_SEED;
+    const struct pcidc_policy decode_off = PCIDC_POLICY_DECODE_OFF;
     const struct pcidc_policy dflt = PCIDC_POLICY_DEFAULT;
     struct core_input *in;
     int n, rc;
@@ -66,7 +79,8 @@ int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy)
     m->core = in = calloc(1, sizeof(*in));
     if (!in)
         return qts_fail(m->q, "out of memory");
-    in->policy = policy == CRASH_SEED ? seed : dflt;
+    in->policy = policy == CRASH_SEED ? seed :
+                 policy == CRASH_DECODE_OFF ? decode_off : dflt;
     n = xen_order(m, in->func, QPCI_MAX_FUNCS);
     if (n < 0)
         return -1;
@@ -92,16 +106,20 @@ static void linux_kexec_path(struct crash_machine *m)
 }
 
 unsigned int crash_path_kexec_steps(struct crash_machine *m,
-                                    struct crash_step *step, unsigned int max)
+                                    struct plan_write *step, unsigned int max)
 {
     unsigned int i, n = 0;
 
-    for (i = m->bus->nr; i-- > 0 && n < max;) {
+    for (i = m->bus->nr; i-- > 0 && n < max; n++) {
         uint16_t cmd = qpci_cfg_read16(m->bus, m->bus->func[i].sbdf,
                                        PCIDC_COMMAND);
 
+        memset(&step[n], 0, sizeof(step[n]));
         step[n].sbdf = m->bus->func[i].sbdf;
-        step[n++].value = cmd & ~PCIDC_COMMAND_MASTER;
+        step[n].value = cmd & ~PCIDC_COMMAND_MASTER;
+        step[n].reads = true;
+        step[n].now = cmd;
+        step[n].clear = PCIDC_COMMAND_MASTER;
     }
     return n;
 }
@@ -109,24 +127,21 @@ unsigned int crash_path_kexec_steps(struct crash_machine *m,
 void crash_path_run(struct crash_machine *m)
 {
     struct pcidc_port_user_counts c;
+    double t;
 
     pcidc_port_user_set_bus(m->bus);
     pcidc_port_user_reset_counts();
     pcidc_port_user_set_write_hook(workload_on_crash_write, m);
     m->in_crash = true;
     m->writes = 0;
+    m->hook_ms = 0;
+    t = clock_ms();
 
-    switch (m->policy) {
-    case CRASH_SEED:
-    case CRASH_PCIDC:
+    if (crash_path_uses_core(m->policy))
         pcidc_crash_disconnect(&m->core->dc);
-        break;
-    case CRASH_LINUX_KEXEC:
+    else if (m->policy == CRASH_LINUX_KEXEC)
         linux_kexec_path(m);
-        break;
-    default:
-        break;
-    }
+    m->res->crash_path_config_ms = clock_ms() - t - m->hook_ms;
     pcidc_port_user_set_write_hook(NULL, NULL);
     pcidc_port_user_get_counts(&c);
     m->res->config_writes = c.conf_writes;

@@ -18,6 +18,10 @@
  *   plan_only.c   crash_plan_only
  *   policy_list.c policy names, the --policy list parser, which policies
  *                 fit a topology
+ *   reach.c       what is still reachable after the crash path: COMMAND
+ *                 of every function before and after, the console line
+ *                 through every UART, a register through every endpoint's
+ *                 BAR
  *
  * Everything runs in one process and one thread (the user port's bus is a
  * global).
@@ -32,6 +36,7 @@
 #include "iommu.h"
 #include "dev/ahci.h"
 #include "dev/e1000.h"
+#include "dev/serial.h"
 #include "pci/galloc.h"
 #include "pci/qpci.h"
 #include "qemu/qts.h"
@@ -98,6 +103,24 @@ struct dma_endpoint {
     uint8_t fis_at_path[FIS_LEN];
 };
 
+/* A UART of the topology: the crashed system's serial console. */
+struct console_port {
+    int node;                           /* index in the topology spec */
+    int func;                           /* index in bus->func[] */
+    bool preserved;
+    struct serial_dev uart;
+};
+
+/* A register read before the crash and after the window (reach.c). */
+struct reach_probe {
+    const char *name;                   /* the endpoint's spec id */
+    uint32_t sbdf;
+    const char *reg;
+    bool io;                            /* an 8-bit I/O port, else 32-bit */
+    uint64_t addr;
+    uint32_t before;
+};
+
 #define REGION_NO_SLOT  (-1)
 #define REGION_FIS      (-2)
 
@@ -137,6 +160,11 @@ struct crash_machine {
     unsigned int nr_regions;
     struct guarded_region *region;
 
+    unsigned int nr_consoles;
+    struct console_port *console;       /* as crash_result.console[] */
+    unsigned int nr_probes;
+    struct reach_probe *probe;          /* as crash_result.mmio[] */
+
     /* Crash path bookkeeping. */
     bool in_crash;
     unsigned int writes;                /* crash-path writes so far */
@@ -144,6 +172,7 @@ struct crash_machine {
     unsigned long irq_base[QTS_MAX_IRQ];    /* raises when the path returned */
     unsigned int irq_pending[QTS_MAX_IRQ];  /* 1: line high then */
     double t0;
+    double hook_ms;                     /* spent sampling in the write hook */
 
     struct iommu_setup *iommu;          /* NULL: no iommu in the topology */
     unsigned int ahci_bps;              /* every disk's throttle */
@@ -191,13 +220,37 @@ void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
                              unsigned int reg, uint16_t value);
 
 /* crash_path.c */
+/* true for the policies that run the core's plan (seed, decode-off, pcidc). */
+bool crash_path_uses_core(enum crash_policy policy);
 /* A fresh core (zeroed, as Xen's) with a plan for policy. */
 int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy);
+/*
+ * One step of a crash path as --plan-only shows it: what it would write
+ * if the crash came now, and whether it reads COMMAND at the crash to
+ * compute that ((read & ~clear) | set; fallback when it reads all ones).
+ */
+struct plan_write {
+    uint32_t sbdf;
+    uint16_t value;
+    bool reads;
+    uint16_t now;               /* COMMAND as it reads now, if reads */
+    uint16_t clear, set;
+    bool has_fallback;
+    uint16_t fallback;
+};
 /* Linux's kexec shutdown as steps, COMMAND as it reads now. */
 unsigned int crash_path_kexec_steps(struct crash_machine *m,
-                                    struct crash_step *step, unsigned int max);
+                                    struct plan_write *step, unsigned int max);
 /* The policy's crash path, every write sampled; counts into m->res. */
 void crash_path_run(struct crash_machine *m);
+
+/* reach.c */
+/* COMMAND of every function and every probe's register, before the crash. */
+int reach_before_crash(struct crash_machine *m);
+/* The line Xen prints after the crash path, through every UART. */
+void reach_print_console(struct crash_machine *m);
+/* After the window: COMMAND again, every probe again, the console lines. */
+int reach_after_window(struct crash_machine *m);
 
 /* results.c */
 void results_devices(struct crash_machine *m);

@@ -40,6 +40,7 @@ struct qemu_args {
     struct spec_args dev;
     char extra[SPEC_MAX_NODES][64];
     char netdev[SPEC_MAX_NODES][256];
+    char chardev[SPEC_MAX_NODES][SERIAL_PATH_LEN + 64];
     char drive[SPEC_MAX_NODES][256];
     char disk[SPEC_MAX_NODES][96];
     const char *argv[6 * SPEC_MAX_NODES + 1];
@@ -54,10 +55,12 @@ static const char *extra_props(void *arg, const struct spec *s, unsigned int i)
 {
     struct qemu_args *a = arg;
 
-    return is_nic(s->node[i].kind) ? a->extra[i] : NULL;
+    return is_nic(s->node[i].kind) || s->node[i].kind == SPEC_SERIAL ?
+           a->extra[i] : NULL;
 }
 
-/* -netdev for every NIC, disk images for every AHCI. */
+/* -netdev for every NIC, disk images for every AHCI, -chardev for every
+ * UART. */
 static int backend_args(struct crash_machine *m, struct qemu_args *a,
                         unsigned int *n)
 {
@@ -81,6 +84,13 @@ static int backend_args(struct crash_machine *m, struct qemu_args *a,
                                a->disk[i], sizeof(a->disk[i])))
                 return -1;
             disk++;
+        } else if (nd->kind == SPEC_SERIAL) {
+            if (serial_qemu_args(nd->id, qts_tmpdir(m->q), a->chardev[i],
+                                 sizeof(a->chardev[i]), a->extra[i],
+                                 sizeof(a->extra[i])))
+                return qts_fail(m->q, "chardev path too long");
+            a->argv[(*n)++] = "-chardev";
+            a->argv[(*n)++] = a->chardev[i];
         }
     }
     return 0;
@@ -194,6 +204,16 @@ static int add_endpoint(struct crash_machine *m, unsigned int i, int f,
                       m->opts->seed);
 }
 
+/* A UART for spec node i at bus->func[f]: set up later. */
+static void add_console(struct crash_machine *m, unsigned int i, int f)
+{
+    struct console_port *c = &m->console[m->nr_consoles++];
+
+    c->node = (int)i;
+    c->func = f;
+    c->preserved = m->opts->spec->node[i].keep;
+}
+
 int machine_find_devices(struct crash_machine *m)
 {
     const struct spec *s = m->opts->spec;
@@ -201,7 +221,8 @@ int machine_find_devices(struct crash_machine *m)
     int f;
 
     m->dev = calloc(s->nr ? s->nr : 1, sizeof(*m->dev));
-    if (!m->dev)
+    m->console = calloc(s->nr ? s->nr : 1, sizeof(*m->console));
+    if (!m->dev || !m->console)
         return qts_fail(m->q, "out of memory");
     for (i = 0; i < s->nr; i++) {
         const struct spec_node *nd = &s->node[i];
@@ -213,8 +234,10 @@ int machine_find_devices(struct crash_machine *m)
             return qts_fail(m->q, "topology: %s (%s) not found on the bus",
                             nd->id, spec_kind_name(nd->kind));
         m->bus->func[f].preserve = nd->keep;
-        if (spec_is_endpoint(nd->kind) &&
-            add_endpoint(m, i, f, &nic, &disk))
+        if (nd->kind == SPEC_SERIAL)
+            add_console(m, i, f);
+        else if (spec_is_endpoint(nd->kind) &&
+                 add_endpoint(m, i, f, &nic, &disk))
             return -1;
     }
     return 0;
@@ -292,6 +315,14 @@ int machine_setup_devices(struct crash_machine *m)
         if (guard_device_regions(m, i))
             return -1;
     }
+    /* UARTs do no DMA: no IOVA, no guarded region. */
+    for (i = 0; i < m->nr_consoles; i++) {
+        struct console_port *c = &m->console[i];
+
+        if (serial_setup(&c->uart, m->q, m->bus, c->func,
+                         m->opts->spec->node[c->node].id, qts_tmpdir(m->q)))
+            return -1;
+    }
     return qts_error(m->q) ? -1 : 0;
 }
 
@@ -312,6 +343,8 @@ void machine_teardown(struct crash_machine *m)
         free(m->region[i].crash);
     free(m->region);
     free(m->dev);
+    free(m->console);
+    free(m->probe);
     free(m->bus);
     free(m->core);
     if (m->g)

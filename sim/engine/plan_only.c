@@ -1,29 +1,68 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * plan_only: crashsim --plan-only.  QEMU started and enumerated, no
- * workload, no DMA: the bus table and each policy's config writes.
+ * workload, no DMA: the bus table and each policy's config writes, with
+ * the steps that read COMMAND at the crash marked and shown with the
+ * value they read now.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
 #include "base/sbdf.h"
 
+/* The policy's line above its steps: how many, and which read COMMAND. */
+static void print_header(FILE *out, const char *name,
+                         const struct plan_write *step, unsigned int n)
+{
+    unsigned int i, reads = 0;
+
+    for (i = 0; i < n; i++)
+        reads += step[i].reads;
+    fprintf(out, "%s: %u write%s, ", name, n, n == 1 ? "" : "s");
+    if (!n)
+        fprintf(out, "no config read\n");
+    else if (!reads)
+        fprintf(out, "no step reads COMMAND: each writes 0x%04x whatever "
+                "COMMAND holds\n", step[0].value);
+    else if (reads == n && step[0].set)
+        fprintf(out, "every step reads COMMAND at the crash and writes "
+                "(read & ~0x%04x) | 0x%04x\n", step[0].clear, step[0].set);
+    else if (reads == n)
+        fprintf(out, "every step reads COMMAND at the crash and writes "
+                "read & ~0x%04x\n", step[0].clear);
+    else
+        fprintf(out, "%u step%s read%s COMMAND at the crash\n", reads,
+                reads == 1 ? "" : "s", reads == 1 ? "s" : "");
+}
+
 static void print_plan(FILE *out, const char *name,
-                       const struct crash_step *step, unsigned int n)
+                       const struct plan_write *step, unsigned int n)
 {
     char sbdf[SBDF_STR_LEN];
     unsigned int i;
 
-    fprintf(out, "%s: %u write%s\n", name, n, n == 1 ? "" : "s");
-    for (i = 0; i < n; i++)
-        fprintf(out, "  %3u  %s  COMMAND = 0x%04x\n", i + 1,
-                sbdf_str(step[i].sbdf, sbdf, sizeof(sbdf)), step[i].value);
+    print_header(out, name, step, n);
+    for (i = 0; i < n; i++) {
+        const struct plan_write *s = &step[i];
+
+        fprintf(out, "  %3u  %s  COMMAND = 0x%04x",  i + 1,
+                sbdf_str(s->sbdf, sbdf, sizeof(sbdf)), s->value);
+        if (s->reads)
+            fprintf(out, "  (reads COMMAND at the crash: 0x%04x now", s->now);
+        if (s->reads && s->has_fallback)
+            fprintf(out, "; all ones: writes 0x%04x", s->fallback);
+        fprintf(out, "%s\n", s->reads ? ")" : "");
+    }
 }
 
-/* The steps of the core's published plan for p (seed or pcidc): 0 or -1. */
+/*
+ * The steps of the core's published plan for p (seed, decode-off or
+ * pcidc), each with what it would write if the crash came now: 0 or -1.
+ */
 static int core_steps(struct crash_machine *m, enum crash_policy p,
-                      struct crash_step *step, unsigned int max,
+                      struct plan_write *step, unsigned int max,
                       unsigned int *n)
 {
     const struct pcidc_plan *plan;
@@ -35,22 +74,31 @@ static int core_steps(struct crash_machine *m, enum crash_policy p,
     plan = pcidc_plan_published(&m->core->dc);
     for (i = 0; plan && i < plan->nr_steps && *n < max; i++) {
         const struct pcidc_step *s = &plan->step[i];
-        uint16_t now = s->clear == PCIDC_ALL_BITS ? 0 :
-                       qpci_cfg_read16(m->bus, s->sbdf, s->reg);
+        struct plan_write *w = &step[(*n)++];
 
-        step[*n].sbdf = s->sbdf;
-        step[(*n)++].value = now == PCIDC_ALL_BITS ? s->fallback :
-                             (uint16_t)((now & ~s->clear) | s->set);
+        memset(w, 0, sizeof(*w));
+        w->sbdf = s->sbdf;
+        w->clear = s->clear;
+        w->set = s->set;
+        w->value = s->set;
+        if (s->clear == PCIDC_ALL_BITS)
+            continue;
+        w->reads = true;
+        w->has_fallback = true;
+        w->fallback = s->fallback;
+        w->now = qpci_cfg_read16(m->bus, s->sbdf, s->reg);
+        w->value = w->now == PCIDC_ALL_BITS ? s->fallback :
+                   (uint16_t)((w->now & ~s->clear) | s->set);
     }
     return 0;
 }
 
 static void plan_of(struct crash_machine *m, enum crash_policy p, FILE *out)
 {
-    static struct crash_step step[CRASH_MAX_STEPS];
+    static struct plan_write step[CRASH_MAX_STEPS];
     unsigned int n = 0;
 
-    if (p == CRASH_SEED || p == CRASH_PCIDC) {
+    if (crash_path_uses_core(p)) {
         if (core_steps(m, p, step, CRASH_MAX_STEPS, &n))
             return;
     } else if (p == CRASH_LINUX_KEXEC) {
@@ -62,8 +110,8 @@ static void plan_of(struct crash_machine *m, enum crash_policy p, FILE *out)
     else if (crash_spec_has_iommu(m->opts->spec))
         fprintf(out, "  then VT-d translation off (GCMD.TE cleared)\n");
     if (p == CRASH_LINUX_KEXEC)
-        fprintf(out, "  (read-modify-write: values as COMMAND reads now, "
-                "Bus Master cleared)\n");
+        fprintf(out, "  (Linux's read-modify-write, children first: "
+                "Bus Master cleared, every other bit kept)\n");
 }
 
 int crash_plan_only(const struct crash_opts *opts,

@@ -17,6 +17,7 @@ const char *crash_policy_name(enum crash_policy p)
         [CRASH_NONE] = "none",
         [CRASH_SEED] = "seed",
         [CRASH_LINUX_KEXEC] = "linux-kexec",
+        [CRASH_DECODE_OFF] = "decode-off",
         [CRASH_PCIDC] = "pcidc",
         [CRASH_IOMMU_ON] = "iommu-on",
     };
@@ -46,7 +47,7 @@ static int bad_item(char *err, size_t errlen, const char *item, size_t len)
         shown[i] = item[i] >= 0x20 && item[i] < 0x7f ? item[i] : '?';
     shown[n] = '\0';
     snprintf(err, errlen, "unknown policy '%s%s' (none, seed, linux-kexec, "
-             "pcidc, iommu-on, or all alone)", shown,
+             "decode-off, pcidc, iommu-on, or all alone)", shown,
              len > SHOWN_MAX ? "..." : "");
     return -1;
 }

@@ -67,7 +67,7 @@ static int crash_phase(struct crash_machine *m)
     unsigned int pin;
     double t;
 
-    if (before_crash(m))
+    if (before_crash(m) || reach_before_crash(m))
         return -1;
     t = clock_ms();
     crash_path_run(m);
@@ -76,6 +76,8 @@ static int crash_phase(struct crash_machine *m)
         iommu_crash_shutdown(m->iommu))
         return -1;
     m->res->crash_path_ms = clock_ms() - t;
+    /* What Xen prints next, on its serial console. */
+    reach_print_console(m);
     /* What the kdump kernel would meet: lines still asserted, then edges. */
     qts_irq_poll(m->q, 0);
     for (pin = 1; pin < QTS_MAX_IRQ; pin++) {
@@ -110,6 +112,12 @@ static int after_crash(struct crash_machine *m)
     for (i = 0; i < m->nr_devs; i++)
         workload_sample_dev(m, &m->dev[i], true);
     engine_note(m, "comparison: %.0f ms", clock_ms() - t);
+    if (reach_after_window(m))
+        return -1;
+    engine_note(m, "after the window: console line %s, %u of %u registers "
+                "reachable", !m->res->nr_consoles ? "-" :
+                m->res->console_after_crash ? "arrived" : "lost",
+                m->res->mmio_reachable, m->res->nr_mmio);
     return qts_error(m->q) ? -1 : 0;
 }
 
@@ -121,8 +129,7 @@ static int run_phases(struct crash_machine *m)
         machine_find_devices(m) || guard_setup_memory(m) ||
         machine_setup_devices(m))
         return -1;
-    if ((policy == CRASH_SEED || policy == CRASH_PCIDC) &&
-        crash_path_build_plan(m, policy))
+    if (crash_path_uses_core(policy) && crash_path_build_plan(m, policy))
         return -1;
     if (workload_start(m) || crash_phase(m) || after_crash(m))
         return -1;

@@ -119,6 +119,7 @@ void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
 {
     struct crash_machine *m = arg;
     struct crash_result *r = m->res;
+    double t = clock_ms();
     unsigned int i;
     int f;
 
@@ -138,6 +139,7 @@ void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
             m->dev[i].inflight_known = false;
             workload_record_inflight(&m->dev[i]);
         }
+    m->hook_ms += clock_ms() - t;
 }
 
 /* --- before the crash ---------------------------------------------------- */

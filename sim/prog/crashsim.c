@@ -12,10 +12,11 @@
  * the core then runs under its ACSL contracts, and a violation aborts the
  * worker with E-ACSL's message on stderr.
  *
- * Exit status: 0 run complete (and --require-clean satisfied), 1 a
- * required-clean policy corrupted memory beyond in-flight requests, 2 usage
- * or environment error (one line on stderr), 3 a contract of the core was
- * violated (--contracts).
+ * Exit status: 0 run complete (and --require-clean / --require-reachable
+ * satisfied), 1 a required-clean policy corrupted memory beyond in-flight
+ * requests or a required-reachable one lost the console line or a
+ * register, 2 usage or environment error (one line on stderr), 3 a
+ * contract of the core was violated (--contracts).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,7 +40,7 @@
 #include "report/report.h"
 #include "topology/spec.h"
 
-#define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000)"
+#define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000,serial)"
 #define DEFAULT_SEED        1
 #define DEFAULT_JOBS        2
 #define WORKER_SLACK_MS     20000
@@ -57,31 +58,43 @@
 static const char usage[] =
 "usage: crashsim [--topology SPEC] [--policy LIST|all] [--window-ms N]\n"
 "                [--seed N] [--json FILE] [--markdown FILE] [--svg FILE]\n"
-"                [--plan-only] [--require-clean LIST] [--qemu PATH]\n"
+"                [--plan-only] [--require-clean LIST]\n"
+"                [--require-reachable LIST] [--qemu PATH]\n"
 "                [--iommu-probe] [--contracts] [-v]\n"
 "\n"
 "Plays a crashing hypervisor against QEMU's e1000, e1000e, AHCI, VT-d doing\n"
-"DMA, runs each crash policy on a fresh QEMU and compares guarded memory\n"
-"byte by byte. Prints a Markdown table (policies x figures) on stdout.\n"
+"DMA and a PCI serial console, runs each crash policy on a fresh QEMU,\n"
+"compares guarded memory byte by byte and checks what still answers: the\n"
+"console line printed after the crash path, a register through every\n"
+"endpoint's BAR. Prints a Markdown table (policies x figures) on stdout.\n"
 "\n"
-"  --topology SPEC   devices: e1000, e1000e, ahci, e1000*4, bridge(...),\n"
-"                    rootport(...), keep:DEV (preserved), iommu;\n"
+"  --topology SPEC   devices: e1000, e1000e, ahci, serial (pci-serial),\n"
+"                    e1000*4, bridge(...), rootport(...), keep:DEV\n"
+"                    (preserved), iommu;\n"
 "                    default " DEFAULT_TOPOLOGY "\n"
-"  --policy LIST     none, seed, linux-kexec, pcidc, iommu-on (needs iommu;\n"
-"                    comma-separated) or all\n"
+"  --policy LIST     none, seed (COMMAND = 0), linux-kexec, decode-off\n"
+"                    (COMMAND = 0x0400), pcidc (read at the crash: Bus\n"
+"                    Master off, INTx masked, decode kept), iommu-on (needs\n"
+"                    iommu; comma-separated) or all\n"
 "  --window-ms N     how long devices keep going after the crash (default 1000)\n"
 "  --seed N          pattern and traffic seed (default 1)\n"
 "  --json/--markdown/--svg FILE   write the report there too\n"
-"  --plan-only       print each policy's disconnect plan and exit (no DMA)\n"
+"  --plan-only       print each policy's disconnect plan and exit (no DMA):\n"
+"                    what each step would write now, which steps read\n"
+"                    COMMAND at the crash\n"
 "  --require-clean LIST   exit 1 unless these policies corrupt nothing beyond\n"
 "                    in-flight AHCI requests\n"
+"  --require-reachable LIST   exit 1 unless, after these policies' crash\n"
+"                    paths, the console line reaches every UART and every\n"
+"                    checked register still answers\n"
 "  --qemu PATH       qemu-system-x86_64 to run (default: $PCIDC_QEMU or PATH)\n"
 "  --iommu-probe     unmap one e1000 RX page at the crash (VT-d fault record)\n"
 "  --contracts       run the core under its ACSL contracts, checked by E-ACSL\n"
 "                    (runs " CONTRACTS_PROGRAM " from crashsim's directory)\n"
 "  -v                progress on stderr\n"
 "\n"
-"Exit: 0 done, 1 a --require-clean policy was not clean, 2 usage or\n"
+"Exit: 0 done, 1 a --require-clean policy was not clean or a\n"
+"--require-reachable one lost the console or a register, 2 usage or\n"
 "environment error (bad SPEC, QEMU missing, died, hung, malformed reply),\n"
 "3 a contract of the core was violated (--contracts).\n";
 
@@ -90,6 +103,7 @@ struct args {
     const char *policy;
     const char *json, *markdown, *svg;
     const char *require_clean;
+    const char *require_reachable;
     const char *qemu;
     unsigned long long seed;
     unsigned int window_ms;
@@ -140,6 +154,7 @@ static void parse_args(int argc, char **argv, struct args *a)
         { "svg", required_argument, NULL, 'g' },
         { "plan-only", no_argument, NULL, 'P' },
         { "require-clean", required_argument, NULL, 'r' },
+        { "require-reachable", required_argument, NULL, 'R' },
         { "qemu", required_argument, NULL, 'q' },
         { "iommu-probe", no_argument, NULL, 'I' },
         { "contracts", no_argument, NULL, 'C' },
@@ -167,6 +182,7 @@ static void parse_args(int argc, char **argv, struct args *a)
         case 'g': a->svg = optarg; break;
         case 'P': a->plan_only = true; break;
         case 'r': a->require_clean = optarg; break;
+        case 'R': a->require_reachable = optarg; break;
         case 'q': a->qemu = optarg; break;
         case 'I': a->iommu_probe = true; break;
         case 'C': a->contracts = true; break;
@@ -400,29 +416,6 @@ static void write_file(const char *path, void (*fn)(const json_t *, FILE *),
         die("cannot write %s: %s", path, strerror(errno));
 }
 
-/* Exit status 1 unless every policy in clean[] stayed clean. */
-static int check_clean(const bool clean[CRASH_NR_POLICIES],
-                       const json_t *report)
-{
-    const json_t *runs = json_object_get(report, "runs"), *run;
-    int status = 0;
-    unsigned int p;
-    size_t i;
-
-    for (p = 0; p < CRASH_NR_POLICIES; p++)
-        json_array_foreach((json_t *)runs, i, run) {
-            if (!clean[p] || strcmp(json_string_value(json_object_get(run,
-                                        "policy")), crash_policy_name(p)) ||
-                report_beyond_inflight(run) == 0)
-                continue;
-            fprintf(stderr, "crashsim: policy %s corrupted %lld bytes "
-                    "beyond in-flight requests\n", crash_policy_name(p),
-                    report_beyond_inflight(run));
-            status = 1;
-        }
-    return status;
-}
-
 /* qts ignores a malformed $PCIDC_QTS_TIMEOUT_MS; a user is told. */
 static void check_timeout_env(void)
 {
@@ -511,22 +504,51 @@ static void dump_json(const json_t *report, FILE *f)
 }
 
 /*
- * The policies to run (want) and those that must stay clean, from the
+ * The policies a --require-* option names (list, NULL: none) into out[],
+ * checked before any QEMU runs: each must be run, except that "all" is
+ * every policy that runs.
+ */
+static void required_policies(const char *opt, const char *list,
+                              const bool want[CRASH_NR_POLICIES],
+                              bool out[CRASH_NR_POLICIES])
+{
+    char err[512];
+    unsigned int p;
+
+    memset(out, 0, CRASH_NR_POLICIES * sizeof(out[0]));
+    if (!list)
+        return;
+    if (crash_policy_parse(list, out, err, sizeof(err)))
+        die("%s: %s", opt, err);
+    for (p = 0; p < CRASH_NR_POLICIES; p++) {
+        if (out[p] && !want[p] && strcmp(list, "all"))
+            die("%s: policy %s is not run (see --policy)", opt,
+                crash_policy_name((enum crash_policy)p));
+        out[p] = out[p] && want[p];
+    }
+}
+
+/*
+ * The policies to run (want), those that must stay clean and those that
+ * must leave the console and every checked register reachable, from the
  * command line and what the topology (parsed into spec) can run.
  */
 static void select_policies(const struct args *a, struct spec *spec,
                             bool want[CRASH_NR_POLICIES],
-                            bool clean[CRASH_NR_POLICIES])
+                            bool clean[CRASH_NR_POLICIES],
+                            bool reach[CRASH_NR_POLICIES])
 {
     char err[512];
     unsigned int p;
 
     if (crash_policy_parse(a->policy, want, err, sizeof(err)))
         die("--policy: %s", err);
-    memset(clean, 0, CRASH_NR_POLICIES * sizeof(clean[0]));
     if (a->require_clean &&
         crash_policy_parse(a->require_clean, clean, err, sizeof(err)))
         die("--require-clean: %s", err);
+    if (a->require_reachable &&
+        crash_policy_parse(a->require_reachable, reach, err, sizeof(err)))
+        die("--require-reachable: %s", err);
     if (spec_parse(spec, a->topology))
         die("%s", spec->err);
     /* "all" means every policy the topology can run. */
@@ -537,13 +559,9 @@ static void select_policies(const struct args *a, struct spec *spec,
                     crash_policy_name((enum crash_policy)p));
             want[p] = false;
         }
-    /* Checked before any QEMU runs; "all" is every policy that runs. */
-    for (p = 0; p < CRASH_NR_POLICIES; p++) {
-        if (clean[p] && !want[p] && strcmp(a->require_clean, "all"))
-            die("--require-clean: policy %s is not run (see --policy)",
-                crash_policy_name((enum crash_policy)p));
-        clean[p] = clean[p] && want[p];
-    }
+    required_policies("--require-clean", a->require_clean, want, clean);
+    required_policies("--require-reachable", a->require_reachable, want,
+                      reach);
 }
 
 /* Workers at a time: $PCIDC_SIM_JOBS (0 counts as 1), else 2. */
@@ -562,6 +580,7 @@ static unsigned int jobs_from_env(void)
 static int run_policies(const struct args *a, const struct crash_opts *o,
                         const bool want[CRASH_NR_POLICIES],
                         const bool clean[CRASH_NR_POLICIES],
+                        const bool reach[CRASH_NR_POLICIES],
                         const char *version, unsigned int jobs)
 {
     struct worker w[CRASH_NR_POLICIES];
@@ -594,7 +613,8 @@ static int run_policies(const struct args *a, const struct crash_opts *o,
     if (a->svg)
         write_file(a->svg, report_svg, report);
     if (!violation)
-        status = check_clean(clean, report);
+        status = report_check_clean(report, clean, stderr) |
+                 report_check_reachable(report, reach, stderr);
     json_decref(report);
     if (violation) {
         fprintf(stderr, "crashsim: %s\n", error);
@@ -609,13 +629,14 @@ int main(int argc, char **argv)
     struct args a = { 0 };
     struct crash_opts o = { 0 };
     bool want[CRASH_NR_POLICIES], clean[CRASH_NR_POLICIES];
+    bool reach[CRASH_NR_POLICIES];
     char err[512], version[256];
     unsigned int jobs;
 
     parse_args(argc, argv, &a);
     if (a.contracts && !CONTRACTS_CHECKED)
         exec_contracts_build(argv);
-    select_policies(&a, &spec, want, clean);
+    select_policies(&a, &spec, want, clean, reach);
     jobs = jobs_from_env();
 
     o.spec = &spec;
@@ -638,5 +659,5 @@ int main(int argc, char **argv)
             die("%s", err);
         return 0;
     }
-    return run_policies(&a, &o, want, clean, version, jobs);
+    return run_policies(&a, &o, want, clean, reach, version, jobs);
 }

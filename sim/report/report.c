@@ -197,10 +197,13 @@ json_t *report_run_json(const struct crash_result *r)
     json_object_set_new(run, "dma_stopped", json_boolean(r->dma_stopped));
     json_object_set_new(run, "qemu_start_ms", json_real(r->start_ms));
     json_object_set_new(run, "crash_path_ms", json_real(r->crash_path_ms));
+    json_object_set_new(run, "crash_path_config_ms",
+                        json_real(r->crash_path_config_ms));
     json_object_set_new(run, "qtest_commands",
                         json_integer((json_int_t)r->qtest_commands));
     json_object_set_new(run, "elapsed_ms", json_real(r->elapsed_ms));
     iommu_json(run, r);
+    report_reach_json(run, r);
     return run;
 }
 
@@ -418,16 +421,17 @@ void report_markdown(const json_t *report, FILE *out)
     fprintf(out, "| policy | writes | reads | corrupted B | in-flight B | "
                  "beyond in-flight B | DMA written B | DMA read B | TX pkts | "
                  "INTx | MSI | quiesced after (QEMU) | (PCIe rule) | "
-                 "DMA stopped | ms |\n");
+                 "DMA stopped | console after crash | MMIO reachable | "
+                 "ms |\n");
     fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-                 "---:|---:|---|---:|\n");
+                 "---:|---:|---|---|---:|---:|\n");
     json_array_foreach((json_t *)runs, i, run) {
         const char *err = json_string_value(json_object_get(run, "error"));
+        char msi[24], console[8], mmio[48];
         long long w, r;
-        char msi[24];
 
         if (err) {
-            fprintf(out, "| %s | error: %s ||||||||||||||\n",
+            fprintf(out, "| %s | error: %s ||||||||||||||||\n",
                     str(run, "policy"), err);
             continue;
         }
@@ -436,8 +440,10 @@ void report_markdown(const json_t *report, FILE *out)
             snprintf(msi, sizeof(msi), "%lld", num(run, "msi_after_crash"));
         else
             snprintf(msi, sizeof(msi), "n/a");
+        report_reach_cells(run, console, sizeof(console), mmio, sizeof(mmio));
         fprintf(out, "| %s | %lld | %lld | %lld | %lld | %lld | %lld | %lld | "
-                     "%lld | %lld | %s | %lld (%lld) | %lld (%lld) | %s | %lld |\n",
+                     "%lld | %lld | %s | %lld (%lld) | %lld (%lld) | %s | "
+                     "%s | %s | %lld |\n",
                 str(run, "policy"),
                 num(run, "config_writes"), num(run, "config_reads"),
                 num(run, "corrupted_bytes"), num(run, "inflight_bytes"),
@@ -449,7 +455,7 @@ void report_markdown(const json_t *report, FILE *out)
                 num(run, "writes_until_quiesced_pcie"),
                 num(run, "writes_until_quiesced_pcie_excluding_inflight"),
                 json_is_true(json_object_get(run, "dma_stopped")) ? "yes" : "no",
-                num(run, "elapsed_ms"));
+                console, mmio, num(run, "elapsed_ms"));
     }
     fprintf(out,
             "\nBytes are guarded bytes that changed after the crash path "
@@ -461,8 +467,8 @@ void report_markdown(const json_t *report, FILE *out)
             "after\" = crash-path writes done before the last DMA seen; "
             "PCIe rule: DMA from below an already-written bridge counted "
             "as blocked, which QEMU does not model; in parentheses: leaving "
-            "out completions of in-flight requests.\n",
-            any_msi(runs) ? msi_note : no_msi_note);
+            "out completions of in-flight requests. %s\n",
+            any_msi(runs) ? msi_note : no_msi_note, report_reach_note);
     report_markdown_ahci(report, out);
     report_markdown_iommu(report, out);
 }
@@ -489,11 +495,14 @@ void report_svg(const json_t *report, FILE *out)
     json_array_foreach((json_t *)runs, i, run) {
         long long writes = num(run, "config_writes");
         double step = SVG_WIDTH / (double)(writes + 1);
+        char console[8], mmio[48];
         long long k;
 
+        report_reach_cells(run, console, sizeof(console), mmio, sizeof(mmio));
         fprintf(out, "<text x=\"4\" y=\"%.0f\" font-weight=\"bold\">%s "
-                     "(%lld writes)</text>\n", y + 12,
-                str(run, "policy"), writes);
+                     "(%lld writes; console after crash %s, MMIO reachable "
+                     "%s)</text>\n", y + 12, str(run, "policy"), writes,
+                console, mmio);
         for (k = 1; k <= writes; k++)
             fprintf(out, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" "
                          "y2=\"%.0f\" stroke=\"#999\"/>\n",

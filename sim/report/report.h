@@ -9,6 +9,7 @@
 #define SIM_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -34,5 +35,31 @@ void report_svg(const json_t *report, FILE *out);
 
 /* corrupted_bytes - inflight_bytes of a run (0 if absent). */
 long long report_beyond_inflight(const json_t *run);
+
+/*
+ * report_reach.c: what was still reachable after the crash path.  Adds to
+ * run "functions" (COMMAND before the crash path and after the window,
+ * planned or not), "console_after_crash" (null without a UART),
+ * "consoles", "mmio_reachable", "mmio_checked" and "mmio".
+ */
+void report_reach_json(json_t *run, const struct crash_result *r);
+/* The table's "console after crash" (yes/no/-) and "MMIO reachable"
+ * (n/m, - when nothing was checked) cells of a run. */
+void report_reach_cells(const json_t *run, char *console, size_t console_len,
+                        char *mmio, size_t mmio_len);
+/* The table's legend for the reads and those two columns. */
+extern const char report_reach_note[];
+
+/*
+ * report_check.c: crashsim's verdicts.  Each returns 0, or 1 with one line
+ * on err per policy that fails: clean[p] -- policy p's run corrupted
+ * nothing beyond in-flight requests; reach[p] -- after policy p's crash
+ * path the console line reached every UART (or there was none) and every
+ * checked register answered.  A policy without a run fails.
+ */
+int report_check_clean(const json_t *report,
+                       const bool clean[CRASH_NR_POLICIES], FILE *err);
+int report_check_reachable(const json_t *report,
+                           const bool reach[CRASH_NR_POLICIES], FILE *err);
 
 #endif /* SIM_REPORT_H */

@@ -9,7 +9,7 @@
 
 #include "spec.h"
 
-#define NR_KINDS (SPEC_ROOTPORT + 1)
+#define NR_KINDS (SPEC_SERIAL + 1)
 
 struct parser {
     struct spec *s;
@@ -32,6 +32,7 @@ static const char *const kind_name[NR_KINDS] = {
     [SPEC_IOMMU] = "iommu",
     [SPEC_BRIDGE] = "bridge",
     [SPEC_ROOTPORT] = "rootport",
+    [SPEC_SERIAL] = "serial",
 };
 
 static const char *const id_prefix[NR_KINDS] = {
@@ -41,6 +42,7 @@ static const char *const id_prefix[NR_KINDS] = {
     [SPEC_IOMMU] = "iommu",
     [SPEC_BRIDGE] = "br",
     [SPEC_ROOTPORT] = "rp",
+    [SPEC_SERIAL] = "serial_",
 };
 
 const char *spec_kind_name(enum spec_kind kind)
@@ -50,7 +52,8 @@ const char *spec_kind_name(enum spec_kind kind)
 
 bool spec_is_endpoint(enum spec_kind kind)
 {
-    return kind == SPEC_E1000 || kind == SPEC_E1000E || kind == SPEC_AHCI;
+    return kind == SPEC_E1000 || kind == SPEC_E1000E || kind == SPEC_AHCI ||
+           kind == SPEC_SERIAL;
 }
 
 bool spec_is_bridge(enum spec_kind kind)
@@ -181,7 +184,7 @@ static int check_kind(struct parser *p, enum spec_kind kind, bool keep,
 {
     if (keep && !spec_is_endpoint(kind))
         return fail_at(p, pos, "keep: applies to devices (e1000, e1000e, "
-                       "ahci), not to %s", kind_name[kind]);
+                       "ahci, serial), not to %s", kind_name[kind]);
     if (kind == SPEC_IOMMU && parent >= 0)
         return fail_at(p, pos, "iommu is not a PCI device: put it on the "
                        "top level");
@@ -254,7 +257,8 @@ static int parse_atom(struct parser *p, bool keep, int parent,
     kind = lookup_kind(n < sizeof(word) ? word : "");
     if (kind < 0)
         return fail_at(p, start, "unknown device '%.*s' (known: e1000, "
-                       "e1000e, ahci, iommu, bridge(...), rootport(...))",
+                       "e1000e, ahci, serial, iommu, bridge(...), "
+                       "rootport(...))",
                        (int)(n > 20 ? 20 : n), p->text + start);
     p->pos += n;
     idx = new_node(p, (enum spec_kind)kind, keep, parent, depth, start);
@@ -389,6 +393,7 @@ int spec_device_arg(const struct spec *s, unsigned int i, const char *extra,
         [SPEC_IOMMU] = "intel-iommu",
         [SPEC_BRIDGE] = "pci-bridge",
         [SPEC_ROOTPORT] = "pcie-root-port",
+        [SPEC_SERIAL] = "pci-serial",
     };
     const struct spec_node *n;
     char where[64] = "", chassis[40] = "";

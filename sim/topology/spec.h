@@ -9,12 +9,14 @@
  *   list   := item ("," item)*
  *   item   := ["keep:"] atom ["*" count]          count 1 .. 32
  *   atom   := device | "bridge(" [list] ")" | "rootport(" [list] ")"
- *   device := "e1000" | "e1000e" | "ahci" | "iommu"
+ *   device := "e1000" | "e1000e" | "ahci" | "serial" | "iommu"
  *
  *   bridge(...)    pci-bridge (conventional PCI, 32 slots, children at
  *                  addr 0x00, 0x01, ...)
  *   rootport(...)  pcie-root-port, only on the root bus (pcie.0), at most
  *                  one child (PCIe link: the child sits at addr 0x00)
+ *   serial         pci-serial: a 16550 UART with one I/O BAR, the crashed
+ *                  system's serial console (the engine gives it a chardev)
  *   keep:          marks a device preserved (PCIDC_FUNC_PRESERVE); devices
  *                  only, not bridges, root ports or the IOMMU
  *   iommu          -device intel-iommu (not a PCI function, no bus slot);
@@ -69,6 +71,7 @@ enum spec_kind {
     SPEC_IOMMU,
     SPEC_BRIDGE,        /* pci-bridge */
     SPEC_ROOTPORT,      /* pcie-root-port */
+    SPEC_SERIAL,        /* pci-serial (16550 UART) */
 };
 
 struct spec_node {
@@ -79,7 +82,8 @@ struct spec_node {
     unsigned int depth;         /* bridges above this node */
     unsigned int pos;           /* 1-based position of the item in the text */
     char id[SPEC_ID_LEN];       /* QEMU id: e1000_0, e1000e_0, ahci_0,
-                                   br0, rp0, iommu0 (per-kind counters) */
+                                   serial_0, br0, rp0, iommu0 (per-kind
+                                   counters) */
     char bus[SPEC_ID_LEN];      /* QEMU bus: "pcie.0" or the bridge's id */
     uint8_t devfn;              /* on that bus (IOMMU: none, 0) */
     unsigned int chassis;       /* bridges and root ports */
@@ -102,7 +106,7 @@ int spec_parse(struct spec *s, const char *text);
 
 /* "e1000", "bridge", ...  */
 const char *spec_kind_name(enum spec_kind kind);
-/* true for devices that are PCI endpoints (e1000, e1000e, ahci). */
+/* true for devices that are PCI endpoints (e1000, e1000e, ahci, serial). */
 bool spec_is_endpoint(enum spec_kind kind);
 bool spec_is_bridge(enum spec_kind kind);
 
