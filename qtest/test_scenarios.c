@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Crash scenarios on real QEMU devices, through build/crashsim as users run
- * it: e1000 and AHCI separately, together, behind a bridge, and a preserved
- * device.  Each "clean" verdict is paired with its negative control in the
- * same run (policy none on the same seed and workload must corrupt memory:
- * if it does not, the harness is blind and the test fails).  Each test is
- * named after the claim it checks; the demo topology (the README's first
- * table) runs once and several tests read that one report.
+ * it: e1000 and AHCI separately, together, behind a bridge, a preserved
+ * device, a PCI serial console.  Each "clean" verdict is paired with its
+ * negative control in the same run (policy none on the same seed and
+ * workload must corrupt memory: if it does not, the harness is blind and
+ * the test fails); each "still reachable" verdict with the seed and
+ * decode-off, which must lose what pcidc keeps.  Each test is named after
+ * the claim it checks; the demo topology (the README's first table) runs
+ * once and several tests read that one report.
  *
  *   test_scenarios [1|2]   run one half (the Makefile runs both halves in
  *                          parallel), or everything without an argument
@@ -145,7 +147,8 @@ static void test_ahci_only_the_started_read_lands_and_its_msi_is_dropped(
 
 /* --- the demo topology, every policy, one run ----------------------- */
 
-#define DEMO_TOPOLOGY   "e1000,ahci,bridge(e1000,e1000)"
+#define DEMO_TOPOLOGY   "e1000,ahci,bridge(e1000,e1000,serial)"
+#define DEMO_ENDPOINTS  5       /* e1000_0..2, ahci_0, serial_0: none kept */
 
 static int demo_setup(void **state)
 {
@@ -169,8 +172,9 @@ static void test_pcidc_leaves_nothing_beyond_inflight_where_none_corrupts(
     assert_int_equal(run_beyond(policy(r, "pcidc")), 0);
 }
 
-/* The seed's 0 and Linux's Bus Master clear (children first) stop new DMA
- * as well: what differs is INTx and order, below. */
+/* The seed's 0, Linux's Bus Master clear (children first) and 0x0400
+ * stop new DMA as well: what differs is INTx, order and what still
+ * answers. */
 static void test_seed_and_linux_kexec_stop_new_dma_too(void **state)
 {
     struct run *r = *state;
@@ -178,18 +182,128 @@ static void test_seed_and_linux_kexec_stop_new_dma_too(void **state)
     assert_none_corrupts(policy(r, "none"));
     assert_int_equal(run_beyond(policy(r, "seed")), 0);
     assert_int_equal(run_beyond(policy(r, "linux-kexec")), 0);
+    assert_int_equal(run_beyond(policy(r, "decode-off")), 0);
 }
 
-/* 0x0400 masks INTx; the seed's 0 and Linux's read-modify-write leave
- * raised lines asserted for the kdump kernel. */
+/* INTx Disable set (pcidc, decode-off) masks INTx; the seed's 0 and
+ * Linux's read-modify-write leave raised lines asserted for the kdump
+ * kernel. */
 static void test_pcidc_leaves_no_intx_where_seed_and_linux_kexec_do(
     void **state)
 {
     struct run *r = *state;
 
     assert_int_equal(run_num(policy(r, "pcidc"), "intx_after_crash"), 0);
+    assert_int_equal(run_num(policy(r, "decode-off"), "intx_after_crash"), 0);
     assert_true(run_num(policy(r, "seed"), "intx_after_crash") > 0);
     assert_true(run_num(policy(r, "linux-kexec"), "intx_after_crash") > 0);
+}
+
+/* The console line arrived and every endpoint's register answers. */
+static void assert_reaches_everything(const json_t *run)
+{
+    assert_true(run_flag(run, "console_after_crash"));
+    assert_int_equal(run_num(run, "mmio_checked"), DEMO_ENDPOINTS);
+    assert_int_equal(run_num(run, "mmio_reachable"), DEMO_ENDPOINTS);
+}
+
+/*
+ * The 2011 patch's revert, reproduced: COMMAND = 0 (seed) or 0x0400
+ * (decode-off) turns decode off on the bridge and on the UART below it,
+ * which is not marked keep:, so the line Xen prints after the crash path
+ * never reaches the console and no endpoint's register answers.  pcidc
+ * keeps decode: the line arrives, every register answers -- and DMA still
+ * stops.  none is the control: with nothing written everything answers.
+ */
+static void
+test_pcidc_keeps_console_and_mmio_where_seed_and_decode_off_lose_them(
+    void **state)
+{
+    struct run *r = *state;
+    json_t *pcidc = policy(r, "pcidc");
+    const json_t *uart = json_array_get(json_object_get(pcidc, "consoles"), 0);
+    const char *names[] = { "seed", "decode-off" };
+    unsigned int i;
+
+    assert_reaches_everything(policy(r, "none"));
+    for (i = 0; i < 2; i++) {
+        json_t *lost = policy(r, names[i]);
+
+        assert_false(run_flag(lost, "console_after_crash"));
+        assert_int_equal(run_num(lost, "mmio_checked"), DEMO_ENDPOINTS);
+        assert_int_equal(run_num(lost, "mmio_reachable"), 0);
+        assert_int_equal(run_beyond(lost), 0);
+    }
+    assert_reaches_everything(pcidc);
+    assert_int_equal(run_beyond(pcidc), 0);
+    assert_true(run_flag(pcidc, "dma_stopped"));
+    assert_int_equal(dev_sum(pcidc, "tx_packets"), 0);
+    /* The UART is not kept: pcidc wrote it and it still prints. */
+    assert_non_null(uart);
+    assert_false(run_flag(uart, "preserved"));
+    assert_true(run_flag(uart, "line_arrived"));
+    /* Linux's read-modify-write keeps decode as well. */
+    assert_reaches_everything(policy(r, "linux-kexec"));
+}
+
+/* The function object of sbdf in a run's "functions", or fail. */
+static const json_t *function(const json_t *run, const char *sbdf)
+{
+    const json_t *f;
+    size_t i;
+
+    json_array_foreach(json_object_get(run, "functions"), i, f)
+        if (!strcmp(run_str(f, "sbdf"), sbdf))
+            return f;
+    fail_msg("no function %s in the run", sbdf);
+    return NULL;
+}
+
+/*
+ * What pcidc's crash path left in COMMAND, read back through ECAM after
+ * the window: the value it read at the crash with Bus Master cleared and
+ * INTx Disable set, every other bit -- decode above all -- kept.  The
+ * controls in the same run: decode-off leaves 0x0400, the seed 0, none
+ * what was there.
+ */
+static void test_pcidc_command_after_is_read_value_minus_bme_plus_intx(
+    void **state)
+{
+    struct run *r = *state;
+    const json_t *pcidc = policy(r, "pcidc"), *f, *none_f;
+    const json_t *funcs = json_object_get(pcidc, "functions");
+    int bme = 0, decode = 0;
+    size_t i;
+
+    assert_true(json_array_size(funcs) > DEMO_ENDPOINTS);
+    json_array_foreach(funcs, i, f) {
+        long long before = run_num(f, "command_before");
+        const char *sbdf = run_str(f, "sbdf");
+
+        assert_true(run_flag(f, "planned"));
+        assert_int_equal(run_num(f, "command_after"),
+                         (before & ~0x4LL) | 0x400);
+        bme += (before & 0x4) != 0;
+        decode += (before & 0x3) != 0;
+        assert_int_equal(run_num(function(policy(r, "decode-off"), sbdf),
+                                 "command_after"), 0x400);
+        assert_int_equal(run_num(function(policy(r, "seed"), sbdf),
+                                 "command_after"), 0);
+        none_f = function(policy(r, "none"), sbdf);
+        assert_false(run_flag(none_f, "planned"));
+        assert_int_equal(run_num(none_f, "command_after"),
+                         run_num(none_f, "command_before"));
+    }
+    /* Enough was on to tell the formula from a constant: the NICs, the
+     * disk and the bridge mastered; those and the UART decoded. */
+    assert_true(bme >= DEMO_ENDPOINTS);
+    assert_true(decode >= DEMO_ENDPOINTS + 1);
+    /* One read and one write per step; decode-off reads nothing. */
+    assert_int_equal(run_num(pcidc, "config_writes"),
+                     (long long)json_array_size(funcs));
+    assert_int_equal(run_num(pcidc, "config_reads"),
+                     (long long)json_array_size(funcs));
+    assert_int_equal(run_num(policy(r, "decode-off"), "config_reads"), 0);
 }
 
 /* Bridges first: below-bridge DMA blocked after write 1 (PCIe rule). */
@@ -318,6 +432,117 @@ static void test_kept_device_runs_on_while_every_planned_one_stops(
     done(r);
 }
 
+/* The console object of the UART called name in a run, or fail. */
+static const json_t *console(const json_t *run, const char *name)
+{
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(json_object_get(run, "consoles"), i, c)
+        if (!strcmp(run_str(c, "device"), name))
+            return c;
+    fail_msg("no console %s in the run", name);
+    return NULL;
+}
+
+/*
+ * Before keep-decode, a console survived 0x0400 only when marked keep:
+ * (the plan then leaves it and the bridge above it alone); pcidc keeps
+ * every console, marked or not.  The seed ignores keep: and loses both.
+ * serial_0 is kept behind a bridge (00:03.0), serial_1 is not, behind a
+ * root port (00:04.0).
+ */
+static void test_decode_off_keeps_only_a_kept_console_pcidc_keeps_both(
+    void **state)
+{
+    struct run *r = scenario("e1000,bridge(keep:serial),rootport(serial)",
+                             "none,seed,decode-off,pcidc");
+    json_t *none = policy(r, "none"), *seed = policy(r, "seed"),
+           *off = policy(r, "decode-off"), *pcidc = policy(r, "pcidc");
+
+    (void)state;
+    assert_none_corrupts(none);
+    assert_true(run_flag(console(none, "serial_1"), "line_arrived"));
+    assert_true(run_flag(console(none, "serial_0"), "line_arrived"));
+    assert_false(run_flag(console(seed, "serial_0"), "line_arrived"));
+    assert_false(run_flag(console(seed, "serial_1"), "line_arrived"));
+    assert_true(run_flag(console(off, "serial_0"), "preserved"));
+    assert_true(run_flag(console(off, "serial_0"), "line_arrived"));
+    assert_false(run_flag(console(off, "serial_1"), "line_arrived"));
+    assert_false(run_flag(off, "console_after_crash"));
+    assert_true(run_flag(pcidc, "console_after_crash"));
+    /* The kept UART and its bridge are not written, the rest is. */
+    assert_false(run_flag(function(pcidc, "0000:00:03.0"), "planned"));
+    assert_false(run_flag(function(pcidc, "0000:01:00.0"), "planned"));
+    assert_true(run_flag(function(pcidc, "0000:00:04.0"), "planned"));
+    assert_true(run_flag(function(pcidc, "0000:02:00.0"), "planned"));
+    /* Checked: e1000_0 and serial_1, not the kept UART. */
+    assert_int_equal(run_num(pcidc, "mmio_checked"), 2);
+    assert_int_equal(run_num(pcidc, "mmio_reachable"), 2);
+    assert_int_equal(run_num(off, "mmio_reachable"), 0);
+    assert_int_equal(run_num(pcidc, "corrupted_bytes"), 0);
+    done(r);
+}
+
+/*
+ * --plan-only says what each step would write and which steps read
+ * COMMAND at the crash: every pcidc step (shown with the value it reads
+ * now and its all-ones fallback), no decode-off step.
+ */
+static void test_plan_only_shows_which_steps_read_command(void **state)
+{
+    const char *argv[] = { "--plan-only", "--topology", "bridge(serial)",
+                           "--policy", "decode-off,pcidc", NULL };
+    struct run r;
+
+    (void)state;
+    run_prepare(&r);
+    assert_int_equal(run_crashsim(&r, argv, NULL, NULL), 0);
+    if (r.status)
+        fprintf(stderr, "crashsim exit %d: %s", r.status, r.err);
+    assert_int_equal(r.status, 0);
+    /* MCH, bridge, UART, and q35's LPC, AHCI and SMBus. */
+    assert_non_null(strstr(r.out, "decode-off: 6 writes, no step reads "
+                                  "COMMAND: each writes 0x0400"));
+    assert_non_null(strstr(r.out, "pcidc: 6 writes, every step reads "
+                                  "COMMAND at the crash and writes "
+                                  "(read & ~0x0004) | 0x0400\n"));
+    /* The bridge first, decode kept: qpci left it MEM|IO|MASTER. */
+    assert_non_null(strstr(r.out, "    1  0000:00:02.0  COMMAND = 0x0403  "
+                                  "(reads COMMAND at the crash: 0x0007 now; "
+                                  "all ones: writes 0x0403)\n"));
+    assert_non_null(strstr(r.out, "    1  0000:00:02.0  COMMAND = 0x0400\n"));
+    assert_int_equal(run_procs_with(r.tmpdir), 0);
+    run_cleanup(&r);
+}
+
+/*
+ * --require-reachable: exit 1 with one line for decode-off, which loses
+ * the console, none for pcidc in the same run.
+ */
+static void test_require_reachable_fails_decode_off_not_pcidc(void **state)
+{
+    const char *argv[] = { "--topology", "serial", "--policy",
+                           "decode-off,pcidc", "--window-ms", WINDOW,
+                           "--require-reachable", "decode-off,pcidc", NULL };
+    const char *env[] = { "PCIDC_SIM_JOBS=1", NULL };
+    struct run r;
+
+    (void)state;
+    run_prepare(&r);
+    assert_int_equal(run_crashsim(&r, argv, env, NULL), 0);
+    if (r.status != 1 || !run_one_line(&r))
+        fprintf(stderr, "status %d, stderr: [%s]\n", r.status, r.err);
+    assert_int_equal(r.status, 1);
+    assert_true(run_one_line(&r));
+    assert_non_null(strstr(r.err, "after policy decode-off's crash path the "
+                                  "console line was lost and 0 of 1"));
+    assert_non_null(r.report);
+    assert_true(run_flag(run_policy_ok(&r, "pcidc"), "console_after_crash"));
+    assert_int_equal(run_procs_with(r.tmpdir), 0);
+    run_cleanup(&r);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest part1[] = {
@@ -326,6 +551,8 @@ int main(int argc, char **argv)
             test_ahci_only_the_started_read_lands_and_its_msi_is_dropped),
         cmocka_unit_test(
             test_kept_device_runs_on_while_every_planned_one_stops),
+        cmocka_unit_test(
+            test_decode_off_keeps_only_a_kept_console_pcidc_keeps_both),
     };
     const struct CMUnitTest demo[] = {
         cmocka_unit_test(
@@ -334,11 +561,17 @@ int main(int argc, char **argv)
         cmocka_unit_test(
             test_pcidc_leaves_no_intx_where_seed_and_linux_kexec_do),
         cmocka_unit_test(test_pcidc_disconnects_the_bridge_first),
+        cmocka_unit_test(
+            test_pcidc_keeps_console_and_mmio_where_seed_and_decode_off_lose_them),
+        cmocka_unit_test(
+            test_pcidc_command_after_is_read_value_minus_bme_plus_intx),
     };
     const struct CMUnitTest part2[] = {
         cmocka_unit_test(
             test_bridge_first_quiesces_in_fewer_writes_than_seed_order),
         cmocka_unit_test(test_e1000e_behind_root_port_stopped_root_port_first),
+        cmocka_unit_test(test_plan_only_shows_which_steps_read_command),
+        cmocka_unit_test(test_require_reachable_fails_decode_off_not_pcidc),
     };
     int rc = 0;
 

@@ -2,10 +2,10 @@
 /*
  * build/crashsim on IOMMU topologies, run as users do (the VT-d issue's
  * comparison): policy none must corrupt the low memory and kdump regions
- * (negative control: else the harness is blind), seed, linux-kexec and
- * pcidc nothing beyond in-flight AHCI reads, iommu-on only the crash
- * state; a kept device writes low memory once translation is off; a fault
- * probe must show up as a fault record, and not without it.
+ * (negative control: else the harness is blind), seed, linux-kexec,
+ * decode-off and pcidc nothing beyond in-flight AHCI reads, iommu-on only
+ * the crash state; a kept device writes low memory once translation is
+ * off; a fault probe must show up as a fault record, and not without it.
  *
  * The policy comparison runs crashsim once (group set-up); each test then
  * checks one claim on that report.
@@ -89,7 +89,7 @@ static void print_row(const json_t *run)
 static int run_all_policies(void **state)
 {
     static const char *const names[] = {
-        "none", "seed", "linux-kexec", "pcidc", "iommu-on",
+        "none", "seed", "linux-kexec", "decode-off", "pcidc", "iommu-on",
     };
     struct run *r = crashsim(VTD_TOPOLOGY, "all", false);
     unsigned int i;
@@ -120,14 +120,15 @@ static void test_none_lands_in_low_memory_and_kdump(void **state)
 }
 
 /*
- * Disconnect first (seed, pcidc), or Linux's Bus Master clear, then
- * translation off: in-flight AHCI reads only, nothing in low memory or
- * the kdump region.
+ * Disconnect first (seed, decode-off, pcidc), or Linux's Bus Master
+ * clear, then translation off: in-flight AHCI reads only, nothing in low
+ * memory or the kdump region.
  */
 static void test_disconnect_then_translation_off_lands_only_inflight(
     void **state)
 {
-    static const char *const names[] = { "seed", "linux-kexec", "pcidc" };
+    static const char *const names[] = { "seed", "linux-kexec", "decode-off",
+                                         "pcidc" };
     unsigned int i;
 
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
