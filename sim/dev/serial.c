@@ -63,19 +63,23 @@ void serial_write(struct serial_dev *d, const char *text)
         put_byte(d, (uint8_t)*text++);
 }
 
-/* Whether text is in the file after the mark: 1, 0, or -1 (read error). */
+/*
+ * Whether text is in the file after the mark: 1, 0, or -errno.  A file
+ * QEMU has not created yet holds nothing.
+ */
 static int out_has(struct serial_dev *d, const char *text, char *buf)
 {
     ssize_t n;
-    int fd;
+    int fd, err;
 
     fd = open(d->out_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
+        return errno == ENOENT ? 0 : -errno;
     n = pread(fd, buf, OUT_READ_MAX, d->out_mark);
+    err = errno;
     close(fd);
     if (n < 0)
-        return -1;
+        return -err;
     return memmem(buf, (size_t)n, text, strlen(text)) != NULL;
 }
 
@@ -96,7 +100,7 @@ int serial_wait_output(struct serial_dev *d, const char *text,
     free(buf);
     if (found < 0)
         return qts_fail(d->qts, "%s: cannot read %s: %s", d->name,
-                        d->out_path, strerror(errno));
+                        d->out_path, strerror(-found));
     return found;
 }
 

@@ -21,7 +21,13 @@
  *      rung, AHCI reads already queued left to run: nothing re-issues them,
  *      no CPU would);
  *   7. compare every guarded byte and count what devices did after the
- *      crash path returned.
+ *      crash path returned;
+ *   8. what still answers (reach.c): every function's COMMAND, read through
+ *      ECAM before step 4 and again now; the line Xen prints after the
+ *      crash path, written through every UART right after step 4 (and
+ *      VT-d off), looked for in the UART's chardev file; one register of
+ *      every endpoint not marked keep:, read through its BAR before step
+ *      4 and again now.
  *
  * Interpretation rules:
  *  - inflight_bytes: changed bytes that belong to AHCI requests seen started
@@ -35,6 +41,9 @@
  *    not model a bridge's Bus Master Enable, PCIe requires it.
  *  - Preserved devices (keep:) are meant to keep working: their buffers are
  *    not guarded and their DMA is reported apart (preserved_dma_bytes).
+ *  - A register is reachable when it reads after the window what it read
+ *    before the crash path (reach.c says why not "not all ones").  The
+ *    console line counts as arrived only when every UART got it.
  *
  * Everything here runs in one process and one thread (the user port's bus
  * is a global); crashsim forks one process per policy.  engine.h says which
