@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian 12 packages pcidc needs, idempotently.
 #
-#   ci/deps.sh [GROUP ...]     groups: build test sim prove xen e2e all (default: all)
+#   ci/deps.sh [GROUP ...]     groups: build test sim prove xen e2e report
+#                              browser all (default: all)
 #
 # Runs 'apt-get update' only when a package is missing; a no-op otherwise.
 set -eu
@@ -13,6 +14,8 @@ pkgs_sim="qemu-system-x86 libjansson-dev libpci-dev"
 pkgs_prove="frama-c-base why3 z3 cvc4 libgmp-dev python3"
 pkgs_xen="flex bison python3 dpkg-dev xz-utils patch git build-essential"
 pkgs_e2e="cpio gzip"
+pkgs_report="librsvg2-bin"        # rsvg-convert: SVG pictures to PNG
+pkgs_browser="chromium"             # headless check of the HTML reports
 
 want=""
 [ $# -eq 0 ] && set -- all
@@ -24,7 +27,9 @@ for group in "$@"; do
     prove) want="$want $pkgs_build $pkgs_prove" ;;
     xen)   want="$want $pkgs_build $pkgs_xen" ;;
     e2e)   want="$want $pkgs_build $pkgs_sim $pkgs_e2e" ;;
-    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e" ;;
+    report) want="$want $pkgs_report" ;;
+    browser) want="$want $pkgs_browser" ;;
+    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e $pkgs_report $pkgs_browser" ;;
     *) echo "ci/deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done

@@ -18,13 +18,13 @@
 # and test links the same core as Xen.  sim/prog/ holds the programs, one
 # .c file each: build/crashsim from crashsim.c, build/sim/NAME from NAME.c
 # on demand.  sim/xen-e2e/ is the real-Xen harness (ci/e2e/e2e.mk builds
-# it).  All programs link -ljansson -lpthread.
+# it).  All programs link -ljansson -lpthread -lm.
 # build/sim-asan/libsim.a is the same library built with SANFLAGS, for test
 # suites that run under ASan/UBSan.  Firmware: build/halt-bios.bin, written
 # by sim/prog/mkhaltbios.c (nothing binary is committed).
 
 SIM_CFLAGS   := -std=gnu11 $(WARN) -O2 -g -Isrc -Isim
-SIM_LDLIBS   := -ljansson -lpthread
+SIM_LDLIBS   := -ljansson -lpthread -lm
 
 SIM_LIB_DIRS := base qemu pci dev port topology engine report
 SIM_OWN_SRC  := $(foreach d,$(SIM_LIB_DIRS),$(wildcard sim/$(d)/*.c))
@@ -93,8 +93,9 @@ SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
 SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
                                sim/report/report_reach.c \
                                sim/report/report_check.c \
+                               sim/report/timeline.c sim/report/svg.c \
                                sim/engine/policy_list.c
-SIM_UNIT_LIBS_test_report   := -ljansson
+SIM_UNIT_LIBS_test_report   := -ljansson -lm
 SIM_UNIT_SRC_test_proc      := tests/test_proc.c sim/base/proc.c
 SIM_UNIT_DEPS := $(SIM_HDR) $(sort $(foreach t,$(SIM_UNIT_TESTS),$(SIM_UNIT_SRC_$(t))))
 

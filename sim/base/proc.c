@@ -6,6 +6,7 @@
  * async-signal-safe functions only: the parent may have other threads.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -389,5 +390,123 @@ char *proc_status_str(int status, char *buf, size_t len)
                  strsignal(WTERMSIG(status)));
     else
         snprintf(buf, len, "wait status 0x%x", (unsigned int)status);
+    return buf;
+}
+
+/* /proc/PID/cmdline with its NULs as spaces; false when unreadable. */
+static bool read_cmdline(const char *pid, char *buf, size_t len)
+{
+    char path[300];
+    ssize_t n, i;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    for (i = 0; i < n; i++)
+        if (!buf[i])
+            buf[i] = ' ';
+    buf[n] = '\0';
+    return true;
+}
+
+int proc_find_cmdline(const char *needle, pid_t *first, char *line,
+                      size_t len)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    char buf[8192];
+    int count = 0;
+
+    if (!d)
+        return -1;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+            atoi(de->d_name) == getpid())
+            continue;
+        if (!read_cmdline(de->d_name, buf, sizeof(buf)) ||
+            !strstr(buf, needle))
+            continue;
+        if (!count && first)
+            *first = (pid_t)atoi(de->d_name);
+        if (!count && line && len)
+            snprintf(line, len, "%s %s", de->d_name, buf);
+        count++;
+    }
+    closedir(d);
+    return count;
+}
+
+static char saved_tmpdir[4096];
+static bool had_tmpdir;
+
+int proc_tmpdir_begin(const char *prefix, char *dir, size_t len)
+{
+    const char *base = getenv("TMPDIR");
+
+    had_tmpdir = base && *base;
+    snprintf(saved_tmpdir, sizeof(saved_tmpdir), "%s", had_tmpdir ? base : "");
+    if ((size_t)snprintf(dir, len, "%s/%s-XXXXXX", had_tmpdir ? base : "/tmp",
+                         prefix) >= len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (!mkdtemp(dir))
+        return -1;
+    return setenv("TMPDIR", dir, 1);
+}
+
+int proc_tmpdir_end(const char *dir, char *line, size_t len)
+{
+    int left = proc_find_cmdline(dir, NULL, line, len);
+
+    rmdir(dir);
+    if (had_tmpdir)
+        setenv("TMPDIR", saved_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    return left;
+}
+
+/* Append word to buf at *off, quoted if the shell would read it otherwise. */
+static void quote_word(const char *word, char *buf, size_t len, size_t *off)
+{
+    bool plain = *word && strcspn(word, " \t\n'\"()*?[]{},;&|<>$`\\!#~=") ==
+                 strlen(word);
+    const char *c;
+
+    if (plain) {
+        *off += (size_t)snprintf(buf + *off, len - *off, "%s", word);
+        return;
+    }
+    *off += (size_t)snprintf(buf + *off, len - *off, "'");
+    for (c = word; *c && *off < len; c++)
+        *off += (size_t)snprintf(buf + *off, len - *off, "%s",
+                                 *c == '\'' ? "'\\''" : (char[]){ *c, 0 });
+    if (*off < len)
+        *off += (size_t)snprintf(buf + *off, len - *off, "'");
+}
+
+char *proc_quote_argv(char *const argv[], char *buf, size_t len)
+{
+    size_t off = 0;
+    unsigned int i;
+
+    if (!len)
+        return buf;
+    buf[0] = '\0';
+    for (i = 0; argv[i] && off < len; i++) {
+        if (i)
+            off += (size_t)snprintf(buf + off, len - off, " ");
+        if (off < len)
+            quote_word(argv[i], buf, len, &off);
+    }
+    if (off >= len && len > 4)
+        memcpy(buf + len - 4, "...", 4);
     return buf;
 }

@@ -94,6 +94,34 @@ int proc_collect(struct proc *p, struct proc_buf *out, struct proc_buf *err,
 int proc_buf_read(struct proc_buf *b, int fd);
 void proc_buf_free(struct proc_buf *b);
 
+/*
+ * Processes other than the caller whose command line (arguments joined by
+ * spaces) contains needle: how many, the first one's pid into *first (may
+ * be NULL) and its command line into line (may be NULL; at most len - 1
+ * bytes).  -1 when /proc cannot be read.  Used to find QEMUs left behind:
+ * their command lines name their run's temporary directory.
+ */
+int proc_find_cmdline(const char *needle, pid_t *first, char *line,
+                      size_t len);
+
+/*
+ * A private temporary directory for the processes a run starts: made
+ * under $TMPDIR (default /tmp) as PREFIX-XXXXXX and put in $TMPDIR, so
+ * that every QEMU started from now on names it on its command line.
+ * proc_tmpdir_end counts the processes that still name it (see
+ * proc_find_cmdline; the first into line), removes it if it is empty and
+ * restores $TMPDIR.  0 / count, or -1 with errno.
+ */
+int proc_tmpdir_begin(const char *prefix, char *dir, size_t len);
+int proc_tmpdir_end(const char *dir, char *line, size_t len);
+
+/*
+ * argv (NULL-terminated) as one line a POSIX shell runs as the same
+ * command: words with characters the shell treats specially are put in
+ * single quotes.  Returns buf; a line that does not fit ends in "...".
+ */
+char *proc_quote_argv(char *const argv[], char *buf, size_t len);
+
 /* "exit status 2", "killed by signal 9 (Killed)". */
 char *proc_status_str(int status, char *buf, size_t len);
 

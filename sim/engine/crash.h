@@ -110,7 +110,28 @@ struct crash_opts {
      * translation is on (the fault-record scenario).
      */
     bool iommu_probe;
+    /*
+     * The crash moment: after the warm-up the live workload goes on for
+     * crash_delay_ms more before the crash path runs (0: at once).
+     */
+    unsigned int crash_delay_ms;
+    /*
+     * A plan published while the crash path runs (policies that run the
+     * core): a second plan is built and published after the crash path's
+     * republish_at-th config write, or for republish_at 0 between its
+     * test-and-set and its loading the plan pointer.  The second plan is
+     * the first one's functions but one (the last in Xen's order that is
+     * neither a bridge nor a device the engine drives, as if unplugged)
+     * with CRASH_REPUBLISH_MARK set in every value, so every write tells
+     * which plan it came from.
+     */
+    bool republish;
+    unsigned int republish_at;
 };
+
+#define CRASH_MAX_DELAY_MS      10000
+/* SERR# Enable: set by the republished plan's steps only. */
+#define CRASH_REPUBLISH_MARK    0x0100
 
 /*
  * true when the policy can run on the topology: iommu-on needs an iommu
@@ -127,6 +148,50 @@ bool crash_policy_fits(enum crash_policy p, const struct spec *s);
 struct crash_step {
     uint32_t sbdf;
     uint16_t value;
+    double t_ms;                /* reached QEMU, ms after the path began */
+};
+
+/*
+ * What a device did from the crash path on, as the engine saw it in its
+ * samples: one event per sample that found something new, timed in ms
+ * after the crash path began.
+ */
+enum crash_event_kind {
+    CRASH_EV_DMA_WRITE,         /* a new request's data landed in memory:
+                                   e1000 RX frames, AHCI reads not started
+                                   at the device's disconnect write */
+    CRASH_EV_INFLIGHT_DONE,     /* an AHCI read already started at the
+                                   device's disconnect write completed */
+    CRASH_EV_DMA_READ,          /* e1000 TX: descriptors and frames fetched */
+    CRASH_EV_MSI,               /* an MSI word written (AHCI) */
+    CRASH_EV_INTX,              /* an IOAPIC pin raised (dev -1, pin) */
+    CRASH_EV_INTX_HIGH,         /* a pin still high when the crash path
+                                   returned (dev -1, pin) */
+    CRASH_EV_NR,
+};
+
+#define CRASH_MAX_EVENTS    8192
+
+struct crash_event {
+    double t_ms;
+    enum crash_event_kind kind;
+    int dev;                    /* index in crash_result.dev, -1: INTx */
+    unsigned int pin;           /* INTx: the pin */
+    uint64_t bytes;             /* DMA: bytes since the previous sample */
+    unsigned int count;         /* frames, requests, MSIs or raises */
+};
+
+/* The plan published during the crash path (crash_opts.republish). */
+struct crash_republication {
+    bool asked;
+    unsigned int at;            /* crash_opts.republish_at */
+    bool done;                  /* the moment came: a plan was built */
+    int build_rc;               /* pcidc_plan_build's answer ... */
+    char build_result[32];      /* ... named by pcidc_strerror() */
+    bool dropped;               /* a function was left out of it: */
+    uint32_t dropped_sbdf;
+    unsigned int nr_steps;      /* the new plan's steps ... */
+    uint32_t sbdf[CRASH_MAX_STEPS];     /* ... in its order */
 };
 
 struct crash_range {
@@ -186,6 +251,10 @@ struct crash_dev_result {
     uint64_t corrupted_bytes;
     int last_dma_write;         /* writes done at its last landing, -1 */
     int last_dma_write_pcie;    /* same, PCIe forwarding rule */
+    int bridge_step;            /* 1-based step of the first write to a
+                                   bridge above it, 0: none (from then on
+                                   a PCIe bridge forwards none of its DMA) */
+    uint32_t bridge_sbdf;       /* that bridge */
 };
 
 #define CRASH_MAX_FUNCS     512     /* QPCI_MAX_FUNCS */
@@ -197,6 +266,9 @@ struct crash_func {
     uint16_t command_before;    /* just before the crash path */
     uint16_t command_after;     /* after the window */
     bool planned;               /* the crash path wrote it */
+    bool bridge;                /* a PCI-PCI bridge or root port */
+    bool preserved;             /* keep: */
+    int parent;                 /* index of its bridge in func[], -1 */
 };
 
 /*
@@ -290,6 +362,18 @@ struct crash_result {
                                        own work: sampling left out */
     double elapsed_ms;          /* whole run */
     unsigned long qtest_commands;
+
+    /* The timeline (ms after the crash path began). */
+    double path_end_ms;         /* the crash path returned */
+    double window_start_ms;     /* the crash state was copied, the window
+                                   began (frames offered again) */
+    double window_end_ms;       /* the window ended */
+    double delay_ms;            /* crash_opts.crash_delay_ms as run */
+    unsigned int nr_events;
+    bool events_truncated;
+    struct crash_event event[CRASH_MAX_EVENTS];
+
+    struct crash_republication republication;
 };
 
 /*
@@ -306,5 +390,33 @@ int crash_run(const struct crash_opts *opts, enum crash_policy policy,
 int crash_plan_only(const struct crash_opts *opts,
                     const bool want[CRASH_NR_POLICIES], FILE *out,
                     char *err, size_t errlen);
+
+/*
+ * One step of a policy's crash path as --plan-only shows it: what it
+ * would write if the crash came now, and whether it reads COMMAND at the
+ * crash to compute that ((read & ~clear) | set; fallback when it reads
+ * all ones).
+ */
+struct crash_plan_step {
+    uint32_t sbdf;
+    uint16_t value;
+    bool reads;
+    uint16_t now;               /* COMMAND as it reads now, if reads */
+    uint16_t clear, set;
+    bool has_fallback;
+    uint16_t fallback;
+};
+
+/* Every wanted policy's steps, as crash_plan_only prints them. */
+struct crash_plans {
+    bool listed[CRASH_NR_POLICIES];
+    unsigned int nr_steps[CRASH_NR_POLICIES];
+    struct crash_plan_step step[CRASH_NR_POLICIES][CRASH_MAX_STEPS];
+};
+
+/* crash_plan_only's plans into *out instead of text.  0 or -1 with err. */
+int crash_plan_collect(const struct crash_opts *opts,
+                       const bool want[CRASH_NR_POLICIES],
+                       struct crash_plans *out, char *err, size_t errlen);
 
 #endif /* SIM_CRASH_H */

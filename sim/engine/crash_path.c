@@ -14,8 +14,11 @@
  *   iommu-on     nothing here (run.c leaves VT-d translation on)
  *
  * Config cycles go through the user port, whose write hook samples the
- * devices after every write (workload.c).
+ * devices after every write (workload.c).  With crash_opts.republish a
+ * second plan is published from the port's hooks while the core's crash
+ * path runs (crash.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +87,7 @@ int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy)
     n = xen_order(m, in->func, QPCI_MAX_FUNCS);
     if (n < 0)
         return -1;
+    in->nr_func = (unsigned int)n;
     rc = pcidc_plan_build(&in->dc, in->func, (unsigned int)n, &in->policy);
     if (rc)
         return qts_fail(m->q, "plan building failed: %s", pcidc_strerror(rc));
@@ -106,7 +110,7 @@ static void linux_kexec_path(struct crash_machine *m)
 }
 
 unsigned int crash_path_kexec_steps(struct crash_machine *m,
-                                    struct plan_write *step, unsigned int max)
+                                    struct crash_plan_step *step, unsigned int max)
 {
     unsigned int i, n = 0;
 
@@ -124,6 +128,93 @@ unsigned int crash_path_kexec_steps(struct crash_machine *m,
     return n;
 }
 
+/* --- a plan published while the crash path runs ----------------------------- */
+
+/* true when the engine drives bus function f (a DMA endpoint or a UART). */
+static bool driven(const struct crash_machine *m, int f)
+{
+    unsigned int i;
+
+    for (i = 0; i < m->nr_devs; i++)
+        if (m->dev[i].func == f)
+            return true;
+    for (i = 0; i < m->nr_consoles; i++)
+        if (m->console[i].func == f)
+            return true;
+    return false;
+}
+
+/* The function the second plan leaves out (crash.h), or -1. */
+static int republish_victim(const struct crash_machine *m)
+{
+    const struct core_input *in = m->core;
+    unsigned int i;
+
+    for (i = 0; i < in->nr_func; i++) {
+        const struct pcidc_func *f = &in->func[i];
+
+        if (f->flags & (PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE))
+            continue;
+        if (!driven(m, qpci_find(m->bus, f->sbdf)))
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Build and publish the second plan, once; what it holds into the result. */
+static void republish_now(struct crash_machine *m)
+{
+    struct crash_republication *rp = &m->res->republication;
+    struct core_input *in = m->core;
+    const struct pcidc_plan *plan;
+    unsigned int i, n = 0;
+    int victim;
+
+    if (rp->done)
+        return;
+    rp->done = true;
+    victim = republish_victim(m);
+    for (i = 0; i < in->nr_func; i++)
+        if ((int)i != victim)
+            in->func2[n++] = in->func[i];
+    rp->dropped = victim >= 0;
+    rp->dropped_sbdf = victim >= 0 ? in->func[victim].sbdf : 0;
+    in->policy2 = in->policy;
+    in->policy2.set |= CRASH_REPUBLISH_MARK;
+    rp->build_rc = pcidc_plan_build(&in->dc, in->func2, n, &in->policy2);
+    snprintf(rp->build_result, sizeof(rp->build_result), "%s",
+             pcidc_strerror(rp->build_rc));
+    plan = pcidc_plan_published(&in->dc);
+    if (rp->build_rc != PCIDC_OK || !plan)
+        return;
+    for (i = 0; i < plan->nr_steps && i < CRASH_MAX_STEPS; i++)
+        rp->sbdf[i] = plan->step[i].sbdf;
+    rp->nr_steps = i;
+}
+
+static void on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
+                           unsigned int reg, uint16_t value)
+{
+    struct crash_machine *m = arg;
+
+    (void)reg;
+    workload_on_crash_write(m, nr, sbdf, value);
+    if (m->opts->republish && m->opts->republish_at == nr &&
+        crash_path_uses_core(m->policy))
+        republish_now(m);
+}
+
+static void on_crash_test_and_set(void *arg)
+{
+    struct crash_machine *m = arg;
+
+    if (m->opts->republish && m->opts->republish_at == 0 &&
+        crash_path_uses_core(m->policy))
+        republish_now(m);
+}
+
+/* --- the crash path ---------------------------------------------------------- */
+
 void crash_path_run(struct crash_machine *m)
 {
     struct pcidc_port_user_counts c;
@@ -131,18 +222,25 @@ void crash_path_run(struct crash_machine *m)
 
     pcidc_port_user_set_bus(m->bus);
     pcidc_port_user_reset_counts();
-    pcidc_port_user_set_write_hook(workload_on_crash_write, m);
-    m->in_crash = true;
+    pcidc_port_user_set_write_hook(on_crash_write, m);
+    pcidc_port_user_set_tas_hook(on_crash_test_and_set, m);
+    m->res->republication.asked = m->opts->republish &&
+                                  crash_path_uses_core(m->policy);
+    m->res->republication.at = m->opts->republish_at;
     m->writes = 0;
     m->hook_ms = 0;
-    t = clock_ms();
+    t = m->t_crash = clock_ms();
+    m->in_crash = true;
+    workload_watch_intx(m);
 
     if (crash_path_uses_core(m->policy))
         pcidc_crash_disconnect(&m->core->dc);
     else if (m->policy == CRASH_LINUX_KEXEC)
         linux_kexec_path(m);
     m->res->crash_path_config_ms = clock_ms() - t - m->hook_ms;
+    m->res->path_end_ms = clock_ms() - t;
     pcidc_port_user_set_write_hook(NULL, NULL);
+    pcidc_port_user_set_tas_hook(NULL, NULL);
     pcidc_port_user_get_counts(&c);
     m->res->config_writes = c.conf_writes;
     m->res->config_reads = c.conf_reads;

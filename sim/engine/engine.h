@@ -143,7 +143,11 @@ struct guarded_region {
 struct core_input {
     struct pcidc dc;                    /* ~117 KiB */
     struct pcidc_func func[QPCI_MAX_FUNCS];
+    unsigned int nr_func;
     struct pcidc_policy policy;
+    /* The plan published during the crash path (crash_opts.republish). */
+    struct pcidc_func func2[QPCI_MAX_FUNCS];
+    struct pcidc_policy policy2;
 };
 
 /* One simulated machine through one policy's crash. */
@@ -172,6 +176,7 @@ struct crash_machine {
     unsigned long irq_base[QTS_MAX_IRQ];    /* raises when the path returned */
     unsigned int irq_pending[QTS_MAX_IRQ];  /* 1: line high then */
     double t0;
+    double t_crash;                     /* clock_ms() as the crash path began */
     double hook_ms;                     /* spent sampling in the write hook */
 
     struct iommu_setup *iommu;          /* NULL: no iommu in the topology */
@@ -215,32 +220,26 @@ int workload_refill_ahci(struct crash_machine *m);
 int workload_start(struct crash_machine *m);
 /* The window after the crash path: no CPU, devices left running. */
 int workload_run_window(struct crash_machine *m);
-/* The user port's write hook during the crash path (arg: the machine). */
-void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
-                             unsigned int reg, uint16_t value);
+/* The live system goes on for ms before the crash (crash_delay_ms). */
+int workload_run_live(struct crash_machine *m, unsigned int ms);
+/* Called after every crash-path write number nr (1-based). */
+void workload_on_crash_write(struct crash_machine *m, unsigned long nr,
+                             uint32_t sbdf, uint16_t value);
+/* A timeline event, timed now, from the crash path on (else dropped). */
+void workload_event(struct crash_machine *m, enum crash_event_kind kind,
+                    int dev, unsigned int pin, uint64_t bytes,
+                    unsigned int count);
+/* INTx raises as timeline events from now on (the qts IRQ hook). */
+void workload_watch_intx(struct crash_machine *m);
 
 /* crash_path.c */
 /* true for the policies that run the core's plan (seed, decode-off, pcidc). */
 bool crash_path_uses_core(enum crash_policy policy);
 /* A fresh core (zeroed, as Xen's) with a plan for policy. */
 int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy);
-/*
- * One step of a crash path as --plan-only shows it: what it would write
- * if the crash came now, and whether it reads COMMAND at the crash to
- * compute that ((read & ~clear) | set; fallback when it reads all ones).
- */
-struct plan_write {
-    uint32_t sbdf;
-    uint16_t value;
-    bool reads;
-    uint16_t now;               /* COMMAND as it reads now, if reads */
-    uint16_t clear, set;
-    bool has_fallback;
-    uint16_t fallback;
-};
 /* Linux's kexec shutdown as steps, COMMAND as it reads now. */
 unsigned int crash_path_kexec_steps(struct crash_machine *m,
-                                    struct plan_write *step, unsigned int max);
+                                    struct crash_plan_step *step, unsigned int max);
 /* The policy's crash path, every write sampled; counts into m->res. */
 void crash_path_run(struct crash_machine *m);
 

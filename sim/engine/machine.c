@@ -333,6 +333,7 @@ void machine_teardown(struct crash_machine *m)
     unsigned int i;
 
     pcidc_port_user_set_write_hook(NULL, NULL);
+    pcidc_port_user_set_tas_hook(NULL, NULL);
     pcidc_port_user_set_bus(NULL);
     for (i = 0; m->dev && i < m->nr_devs; i++)
         if (m->dev[i].kind == DEV_E1000)

@@ -3,7 +3,8 @@
  * plan_only: crashsim --plan-only.  QEMU started and enumerated, no
  * workload, no DMA: the bus table and each policy's config writes, with
  * the steps that read COMMAND at the crash marked and shown with the
- * value they read now.
+ * value they read now.  crash_plan_collect gives the same steps as data
+ * (crashsim --check compares them with what the crash path wrote).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 /* The policy's line above its steps: how many, and which read COMMAND. */
 static void print_header(FILE *out, const char *name,
-                         const struct plan_write *step, unsigned int n)
+                         const struct crash_plan_step *step, unsigned int n)
 {
     unsigned int i, reads = 0;
 
@@ -38,14 +39,14 @@ static void print_header(FILE *out, const char *name,
 }
 
 static void print_plan(FILE *out, const char *name,
-                       const struct plan_write *step, unsigned int n)
+                       const struct crash_plan_step *step, unsigned int n)
 {
     char sbdf[SBDF_STR_LEN];
     unsigned int i;
 
     print_header(out, name, step, n);
     for (i = 0; i < n; i++) {
-        const struct plan_write *s = &step[i];
+        const struct crash_plan_step *s = &step[i];
 
         fprintf(out, "  %3u  %s  COMMAND = 0x%04x",  i + 1,
                 sbdf_str(s->sbdf, sbdf, sizeof(sbdf)), s->value);
@@ -62,7 +63,7 @@ static void print_plan(FILE *out, const char *name,
  * pcidc), each with what it would write if the crash came now: 0 or -1.
  */
 static int core_steps(struct crash_machine *m, enum crash_policy p,
-                      struct plan_write *step, unsigned int max,
+                      struct crash_plan_step *step, unsigned int max,
                       unsigned int *n)
 {
     const struct pcidc_plan *plan;
@@ -74,7 +75,7 @@ static int core_steps(struct crash_machine *m, enum crash_policy p,
     plan = pcidc_plan_published(&m->core->dc);
     for (i = 0; plan && i < plan->nr_steps && *n < max; i++) {
         const struct pcidc_step *s = &plan->step[i];
-        struct plan_write *w = &step[(*n)++];
+        struct crash_plan_step *w = &step[(*n)++];
 
         memset(w, 0, sizeof(*w));
         w->sbdf = s->sbdf;
@@ -93,18 +94,25 @@ static int core_steps(struct crash_machine *m, enum crash_policy p,
     return 0;
 }
 
-static void plan_of(struct crash_machine *m, enum crash_policy p, FILE *out)
+/* Policy p's steps into out (not printed). */
+static int steps_of(struct crash_machine *m, enum crash_policy p,
+                    struct crash_plans *out)
 {
-    static struct plan_write step[CRASH_MAX_STEPS];
-    unsigned int n = 0;
+    unsigned int *n = &out->nr_steps[p];
 
-    if (crash_path_uses_core(p)) {
-        if (core_steps(m, p, step, CRASH_MAX_STEPS, &n))
-            return;
-    } else if (p == CRASH_LINUX_KEXEC) {
-        n = crash_path_kexec_steps(m, step, CRASH_MAX_STEPS);
-    }
-    print_plan(out, crash_policy_name(p), step, n);
+    *n = 0;
+    out->listed[p] = true;
+    if (crash_path_uses_core(p))
+        return core_steps(m, p, out->step[p], CRASH_MAX_STEPS, n);
+    if (p == CRASH_LINUX_KEXEC)
+        *n = crash_path_kexec_steps(m, out->step[p], CRASH_MAX_STEPS);
+    return 0;
+}
+
+static void print_policy(const struct crash_machine *m, enum crash_policy p,
+                         const struct crash_plans *plans, FILE *out)
+{
+    print_plan(out, crash_policy_name(p), plans->step[p], plans->nr_steps[p]);
     if (p == CRASH_IOMMU_ON)
         fprintf(out, "  (no disconnect: VT-d translation stays on)\n");
     else if (crash_spec_has_iommu(m->opts->spec))
@@ -114,14 +122,20 @@ static void plan_of(struct crash_machine *m, enum crash_policy p, FILE *out)
                 "Bus Master cleared, every other bit kept)\n");
 }
 
-int crash_plan_only(const struct crash_opts *opts,
-                    const bool want[CRASH_NR_POLICIES], FILE *out,
-                    char *err, size_t errlen)
+/*
+ * QEMU started and enumerated, every wanted policy's steps into plans; the
+ * bus table and the plans printed to out unless it is NULL.
+ */
+static int plans_on_fresh_qemu(const struct crash_opts *opts,
+                               const bool want[CRASH_NR_POLICIES],
+                               struct crash_plans *plans, FILE *out,
+                               char *err, size_t errlen)
 {
     struct crash_machine *m = calloc(1, sizeof(*m));
     unsigned int p;
     int rc = -1;
 
+    memset(plans, 0, sizeof(*plans));
     if (!m) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -130,10 +144,14 @@ int crash_plan_only(const struct crash_opts *opts,
     m->policy = CRASH_NONE;
     if (!machine_start_qemu(m) && !machine_enumerate(m) &&
         !machine_find_devices(m)) {
-        qpci_print(m->bus, out);
-        for (p = 0; p < CRASH_NR_POLICIES; p++)
-            if (want[p])
-                plan_of(m, (enum crash_policy)p, out);
+        if (out)
+            qpci_print(m->bus, out);
+        for (p = 0; p < CRASH_NR_POLICIES; p++) {
+            if (!want[p] || steps_of(m, (enum crash_policy)p, plans))
+                continue;
+            if (out)
+                print_policy(m, (enum crash_policy)p, plans, out);
+        }
         rc = qts_error(m->q) ? -1 : 0;
     }
     if (rc)
@@ -142,4 +160,27 @@ int crash_plan_only(const struct crash_opts *opts,
     machine_teardown(m);
     free(m);
     return rc;
+}
+
+int crash_plan_only(const struct crash_opts *opts,
+                    const bool want[CRASH_NR_POLICIES], FILE *out,
+                    char *err, size_t errlen)
+{
+    struct crash_plans *plans = malloc(sizeof(*plans));
+    int rc;
+
+    if (!plans) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    rc = plans_on_fresh_qemu(opts, want, plans, out, err, errlen);
+    free(plans);
+    return rc;
+}
+
+int crash_plan_collect(const struct crash_opts *opts,
+                       const bool want[CRASH_NR_POLICIES],
+                       struct crash_plans *out, char *err, size_t errlen)
+{
+    return plans_on_fresh_qemu(opts, want, out, NULL, err, errlen);
 }

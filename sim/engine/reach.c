@@ -90,9 +90,14 @@ int reach_before_crash(struct crash_machine *m)
     unsigned int i;
 
     for (i = 0; i < m->bus->nr && i < CRASH_MAX_FUNCS; i++) {
-        r->func[i].sbdf = m->bus->func[i].sbdf;
-        r->func[i].command_before = qpci_cfg_read16(m->bus, r->func[i].sbdf,
+        const struct qpci_func *f = &m->bus->func[i];
+
+        r->func[i].sbdf = f->sbdf;
+        r->func[i].command_before = qpci_cfg_read16(m->bus, f->sbdf,
                                                     PCIDC_COMMAND);
+        r->func[i].bridge = f->is_bridge;
+        r->func[i].preserved = f->preserve;
+        r->func[i].parent = f->parent;
     }
     r->nr_funcs = i;
     if (build_probes(m))

@@ -22,6 +22,22 @@ static unsigned long intx_after(struct crash_machine *m, unsigned int pin)
            m->irq_base[pin];
 }
 
+/* The first write to a bridge above d: from then on PCIe blocks its DMA. */
+static void bridge_written(const struct crash_machine *m,
+                           const struct dma_endpoint *d,
+                           struct crash_dev_result *o)
+{
+    unsigned int i, at;
+
+    for (i = 0; i < d->nr_up; i++) {
+        at = m->written_at[d->up[i]];
+        if (at && (!o->bridge_step || at < (unsigned int)o->bridge_step)) {
+            o->bridge_step = (int)at;
+            o->bridge_sbdf = m->bus->func[d->up[i]].sbdf;
+        }
+    }
+}
+
 static void one_device(struct crash_machine *m, unsigned int i)
 {
     const struct dma_endpoint *d = &m->dev[i];
@@ -36,6 +52,7 @@ static void one_device(struct crash_machine *m, unsigned int i)
     o->irq_pin = d->pin;
     o->last_dma_write = d->last_landing;
     o->last_dma_write_pcie = d->last_landing_pcie;
+    bridge_written(m, d, o);
     if (d->kind == DEV_E1000) {
         o->bytes_written = d->e1000.rx_bytes - d->base_rx_bytes;
         o->bytes_read = d->e1000.tx_bytes - d->base_tx_bytes;

@@ -83,6 +83,8 @@ static int crash_phase(struct crash_machine *m)
     for (pin = 1; pin < QTS_MAX_IRQ; pin++) {
         m->irq_base[pin] = qts_irq_raises(m->q, pin);
         m->irq_pending[pin] = qts_irq_level(m->q, pin) ? 1 : 0;
+        if (m->irq_pending[pin])
+            workload_event(m, CRASH_EV_INTX_HIGH, -1, pin, 0, 1);
     }
     if (qts_error(m->q))
         return -1;
@@ -103,8 +105,10 @@ static int after_crash(struct crash_machine *m)
         return -1;
     engine_note(m, "crash state: %llu guarded bytes copied in %.0f ms",
                 (unsigned long long)m->res->guarded_bytes, clock_ms() - t);
+    m->res->window_start_ms = clock_ms() - m->t_crash;
     if (workload_run_window(m))
         return -1;
+    m->res->window_end_ms = clock_ms() - m->t_crash;
     t = clock_ms();
     if (guard_compare_all(m))
         return -1;
@@ -131,7 +135,11 @@ static int run_phases(struct crash_machine *m)
         return -1;
     if (crash_path_uses_core(policy) && crash_path_build_plan(m, policy))
         return -1;
-    if (workload_start(m) || crash_phase(m) || after_crash(m))
+    if (workload_start(m))
+        return -1;
+    m->res->delay_ms = m->opts->crash_delay_ms;
+    if (workload_run_live(m, m->opts->crash_delay_ms) || crash_phase(m) ||
+        after_crash(m))
         return -1;
     results_devices(m);
     if (m->iommu)

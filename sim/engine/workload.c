@@ -54,6 +54,114 @@ static bool ahci_new_activity(const struct dma_endpoint *d,
     return false;
 }
 
+/* --- the timeline ---------------------------------------------------------- */
+
+void workload_event(struct crash_machine *m, enum crash_event_kind kind,
+                    int dev, unsigned int pin, uint64_t bytes,
+                    unsigned int count)
+{
+    struct crash_result *r = m->res;
+    struct crash_event *e;
+
+    if (!m->in_crash || !r)
+        return;
+    if (r->nr_events == CRASH_MAX_EVENTS) {
+        r->events_truncated = true;
+        return;
+    }
+    e = &r->event[r->nr_events++];
+    e->t_ms = clock_ms() - m->t_crash;
+    e->kind = kind;
+    e->dev = dev;
+    e->pin = pin;
+    e->bytes = bytes;
+    e->count = count;
+}
+
+static void on_irq(void *arg, unsigned int pin, bool raised)
+{
+    if (raised)
+        workload_event(arg, CRASH_EV_INTX, -1, pin, 0, 1);
+}
+
+void workload_watch_intx(struct crash_machine *m)
+{
+    qts_set_irq_hook(m->q, on_irq, m);
+}
+
+/* What an e1000 sample found since the last one, as events. */
+static void e1000_events(struct crash_machine *m, const struct dma_endpoint *d,
+                         const struct e1000_dev *before)
+{
+    const struct e1000_dev *n = &d->e1000;
+    int i = (int)(d - m->dev);
+
+    if (n->rx_done != before->rx_done)
+        workload_event(m, CRASH_EV_DMA_WRITE, i, 0,
+                       n->rx_bytes - before->rx_bytes,
+                       n->rx_done - before->rx_done);
+    if (n->tx_done != before->tx_done)
+        workload_event(m, CRASH_EV_DMA_READ, i, 0,
+                       n->tx_bytes - before->tx_bytes,
+                       n->tx_done - before->tx_done);
+}
+
+/*
+ * What an AHCI sample found: reads completed (those started at the
+ * device's disconnect write apart) and MSIs.  The bytes are shared out by
+ * the number of reads of each kind (every read is AHCI_CMD_BYTES).
+ */
+static void ahci_events(struct crash_machine *m, const struct dma_endpoint *d,
+                        const enum ahci_slot_state *slots, uint64_t bytes,
+                        unsigned long msi)
+{
+    unsigned int s, old = 0, fresh = 0;
+    uint64_t delta = d->ahci.bytes - bytes;
+    int i = (int)(d - m->dev);
+
+    for (s = 0; s < AHCI_SLOTS; s++) {
+        if (d->ahci.slot[s] != AHCI_SLOT_DONE || slots[s] == AHCI_SLOT_DONE)
+            continue;
+        if (d->inflight_known && d->inflight[s])
+            old++;
+        else
+            fresh++;
+    }
+    if (fresh)
+        workload_event(m, CRASH_EV_DMA_WRITE, i, 0,
+                       delta * fresh / (old + fresh), fresh);
+    if (old)
+        workload_event(m, CRASH_EV_INFLIGHT_DONE, i, 0,
+                       delta * old / (old + fresh), old);
+    if (d->ahci.msi != msi)
+        workload_event(m, CRASH_EV_MSI, i, 0, 0,
+                       (unsigned int)(d->ahci.msi - msi));
+}
+
+/* Sample device d, its new DMA as timeline events. */
+static void sample_with_events(struct crash_machine *m, struct dma_endpoint *d,
+                               enum ahci_slot_state *before_slots)
+{
+    struct e1000_dev nic;
+    uint64_t bytes;
+    unsigned long msi;
+
+    if (d->kind == DEV_E1000) {
+        nic = d->e1000;
+        e1000_sample(&d->e1000);
+        if (m->in_crash)
+            e1000_events(m, d, &nic);
+        return;
+    }
+    memcpy(before_slots, d->ahci.slot, AHCI_SLOTS * sizeof(*before_slots));
+    bytes = d->ahci.bytes;
+    msi = d->ahci.msi;
+    ahci_sample(&d->ahci);
+    ahci_msi_poll(&d->ahci);
+    if (m->in_crash)
+        ahci_events(m, d, before_slots, bytes, msi);
+}
+
 void workload_sample_dev(struct crash_machine *m, struct dma_endpoint *d,
                          bool after_path)
 {
@@ -61,13 +169,7 @@ void workload_sample_dev(struct crash_machine *m, struct dma_endpoint *d,
     uint64_t before = progress(d);
     bool blocked, is_new;
 
-    if (d->kind == DEV_E1000) {
-        e1000_sample(&d->e1000);
-    } else {
-        memcpy(before_slots, d->ahci.slot, sizeof(before_slots));
-        ahci_sample(&d->ahci);
-        ahci_msi_poll(&d->ahci);
-    }
+    sample_with_events(m, d, before_slots);
     if (!m->in_crash || progress(d) == before || d->preserved)
         return;
     blocked = blocked_by_bridge(m, d, m->writes);
@@ -114,16 +216,14 @@ void workload_offer_and_sample(struct crash_machine *m, bool after_path)
         workload_sample_dev(m, &m->dev[i], after_path);
 }
 
-void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
-                             unsigned int reg, uint16_t value)
+void workload_on_crash_write(struct crash_machine *m, unsigned long nr,
+                             uint32_t sbdf, uint16_t value)
 {
-    struct crash_machine *m = arg;
     struct crash_result *r = m->res;
     double t = clock_ms();
     unsigned int i;
     int f;
 
-    (void)reg;
     m->writes = (unsigned int)nr;
     f = qpci_find(m->bus, sbdf);
     if (f >= 0 && !m->written_at[f])
@@ -131,6 +231,7 @@ void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
     if (r->nr_steps < CRASH_MAX_STEPS) {
         r->step[r->nr_steps].sbdf = sbdf;
         r->step[r->nr_steps].value = value;
+        r->step[r->nr_steps].t_ms = t - m->t_crash;
         r->nr_steps++;
     }
     workload_offer_and_sample(m, false);
@@ -262,6 +363,25 @@ int workload_start(struct crash_machine *m)
             e1000_tx_post(&d->e1000, E1000_TX_DESCS);
     }
     return qts_error(m->q) ? -1 : 0;
+}
+
+/* The live system between the warm-up and the crash: no TX doorbell, the
+ * posted descriptors wait for the window. */
+int workload_run_live(struct crash_machine *m, unsigned int ms)
+{
+    double end = clock_ms() + ms;
+
+    while (clock_ms() < end) {
+        workload_offer_and_sample(m, false);
+        workload_ack_all(m);
+        if (workload_refill_ahci(m))
+            return -1;
+        qts_irq_poll(m->q, 0);
+        if (qts_error(m->q))
+            return -1;
+        clock_sleep_ms(TICK_MS);
+    }
+    return 0;
 }
 
 /* --- after the crash ----------------------------------------------------- */

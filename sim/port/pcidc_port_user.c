@@ -12,6 +12,8 @@ static struct qpci_bus *current_bus;
 static struct pcidc_port_user_counts counts;
 static pcidc_port_user_write_hook write_hook;
 static void *write_hook_arg;
+static pcidc_port_user_tas_hook tas_hook;
+static void *tas_hook_arg;
 
 void pcidc_port_user_set_bus(struct qpci_bus *bus)
 {
@@ -43,6 +45,12 @@ void pcidc_port_user_set_write_hook(pcidc_port_user_write_hook hook,
     write_hook_arg = arg;
 }
 
+void pcidc_port_user_set_tas_hook(pcidc_port_user_tas_hook hook, void *arg)
+{
+    tas_hook = hook;
+    tas_hook_arg = arg;
+}
+
 void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value)
 {
     counts.conf_writes++;
@@ -70,8 +78,13 @@ uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg)
 
 int pcidc_port_test_and_set(unsigned long *word)
 {
+    int old;
+
     counts.test_and_set++;
-    return (int)(__atomic_fetch_or(word, 1UL, __ATOMIC_SEQ_CST) & 1UL);
+    old = (int)(__atomic_fetch_or(word, 1UL, __ATOMIC_SEQ_CST) & 1UL);
+    if ( tas_hook )
+        tas_hook(tas_hook_arg);
+    return old;
 }
 
 void pcidc_port_wmb(void)

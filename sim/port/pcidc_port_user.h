@@ -52,4 +52,12 @@ void pcidc_port_user_get_counts(struct pcidc_port_user_counts *out);
 void pcidc_port_user_set_write_hook(pcidc_port_user_write_hook hook,
                                     void *arg);
 
+/*
+ * Hook run inside pcidc_port_test_and_set(), once the bit is set: on the
+ * crash path, after its test-and-set and before it loads the plan pointer
+ * (NULL: none).  The engine publishes a plan there (crash_opts.republish).
+ */
+typedef void (*pcidc_port_user_tas_hook)(void *arg);
+void pcidc_port_user_set_tas_hook(pcidc_port_user_tas_hook hook, void *arg);
+
 #endif /* PCIDC_PORT_USER_H */

@@ -58,7 +58,8 @@
 static const char usage[] =
 "usage: crashsim [--topology SPEC] [--policy LIST|all] [--window-ms N]\n"
 "                [--seed N] [--json FILE] [--markdown FILE] [--svg FILE]\n"
-"                [--plan-only] [--require-clean LIST]\n"
+"                [--html FILE] [--crash-delay-ms N] [--republish-at K]\n"
+"                [--check] [--plan-only] [--require-clean LIST]\n"
 "                [--require-reachable LIST] [--qemu PATH]\n"
 "                [--iommu-probe] [--contracts] [-v]\n"
 "\n"
@@ -78,7 +79,18 @@ static const char usage[] =
 "                    iommu; comma-separated) or all\n"
 "  --window-ms N     how long devices keep going after the crash (default 1000)\n"
 "  --seed N          pattern and traffic seed (default 1)\n"
-"  --json/--markdown/--svg FILE   write the report there too\n"
+"  --json/--markdown/--svg/--html FILE   write the report there too (SVG:\n"
+"                    the timeline; HTML: one self-contained page)\n"
+"  --crash-delay-ms N   the crash comes N ms after the warm-up (default 0;\n"
+"                    a NIC's ring holds 256 frames: keep delay + window\n"
+"                    under about 2 s)\n"
+"  --republish-at K  publish a second plan after the crash path's K-th\n"
+"                    write (0: between its test-and-set and its loading the\n"
+"                    plan pointer): seed, decode-off, pcidc\n"
+"  --check           also list the plans (--plan-only) and judge the sweep's\n"
+"                    properties (pcidc clean, no INTx/MSI, reachable; none\n"
+"                    corrupts; plans valid and as listed; one whole plan;\n"
+"                    no QEMU left); exit 1 if one fails\n"
 "  --plan-only       print each policy's disconnect plan and exit (no DMA):\n"
 "                    what each step would write now, which steps read\n"
 "                    COMMAND at the crash\n"
@@ -93,8 +105,9 @@ static const char usage[] =
 "                    (runs " CONTRACTS_PROGRAM " from crashsim's directory)\n"
 "  -v                progress on stderr\n"
 "\n"
-"Exit: 0 done, 1 a --require-clean policy was not clean or a\n"
-"--require-reachable one lost the console or a register, 2 usage or\n"
+"Exit: 0 done, 1 a --require-clean policy was not clean, a\n"
+"--require-reachable one lost the console or a register, or a --check\n"
+"property failed, 2 usage or\n"
 "environment error (bad SPEC, QEMU missing, died, hung, malformed reply),\n"
 "3 a contract of the core was violated (--contracts).\n";
 
@@ -107,6 +120,11 @@ struct args {
     const char *qemu;
     unsigned long long seed;
     unsigned int window_ms;
+    unsigned int crash_delay_ms;
+    bool republish;
+    unsigned int republish_at;
+    const char *html;
+    bool check;
     bool plan_only;
     bool iommu_probe;
     bool contracts;
@@ -152,6 +170,10 @@ static void parse_args(int argc, char **argv, struct args *a)
         { "json", required_argument, NULL, 'j' },
         { "markdown", required_argument, NULL, 'm' },
         { "svg", required_argument, NULL, 'g' },
+        { "html", required_argument, NULL, 'H' },
+        { "crash-delay-ms", required_argument, NULL, 'd' },
+        { "republish-at", required_argument, NULL, 'u' },
+        { "check", no_argument, NULL, 'c' },
         { "plan-only", no_argument, NULL, 'P' },
         { "require-clean", required_argument, NULL, 'r' },
         { "require-reachable", required_argument, NULL, 'R' },
@@ -180,6 +202,18 @@ static void parse_args(int argc, char **argv, struct args *a)
         case 'j': a->json = optarg; break;
         case 'm': a->markdown = optarg; break;
         case 'g': a->svg = optarg; break;
+        case 'H': a->html = optarg; break;
+        case 'c': a->check = true; break;
+        case 'd':
+            a->crash_delay_ms = (unsigned int)parse_number(
+                "--crash-delay-ms", optarg, CRASH_MAX_DELAY_MS);
+            break;
+        case 'u':
+            a->republish = true;
+            a->republish_at = (unsigned int)parse_number("--republish-at",
+                                                         optarg,
+                                                         CRASH_MAX_STEPS);
+            break;
         case 'P': a->plan_only = true; break;
         case 'r': a->require_clean = optarg; break;
         case 'R': a->require_reachable = optarg; break;
@@ -386,22 +420,6 @@ static json_t *collect(struct worker *w, unsigned int n,
     return runs;
 }
 
-static const char contracts_note[] =
-    "Contracts checked at run time: the core (src/crash.c, src/plan.c) ran instrumented "
-    "by E-ACSL (crashsim --contracts), so every call of pcidc_plan_build and "
-    "pcidc_crash_disconnect in the seed and pcidc runs was checked against "
-    "its ACSL contract, the crash loop's invariants and the port contracts "
-    "at each config write, and every plan against what WP does not prove "
-    "(bridges first, input order for the seed, preserved functions' bridges "
-    "kept, every other function planned once); none was violated (a "
-    "violation stops the run, exit 3). The checks run between the crash path's config writes, so "
-    "DMA and timing figures of those runs are not comparable with a plain "
-    "run's.";
-static const char violated_note[] =
-    "Contracts checked at run time by E-ACSL (crashsim --contracts): a "
-    "contract of the core was VIOLATED; the failing run was stopped and "
-    "E-ACSL's message names the property (stderr).";
-
 /* --- outputs ---------------------------------------------------------------- */
 
 static void write_file(const char *path, void (*fn)(const json_t *, FILE *),
@@ -564,6 +582,52 @@ static void select_policies(const struct args *a, struct spec *spec,
                       reach);
 }
 
+/* --- --check ---------------------------------------------------------------- */
+
+static struct {
+    char tmpdir[PATH_MAX];
+    struct crash_plans plans;
+    char **argv;
+} check;
+
+/* Before any QEMU: a private $TMPDIR, and the plans --plan-only lists. */
+static void check_begin(const struct crash_opts *o,
+                        const bool want[CRASH_NR_POLICIES], char **argv)
+{
+    char err[512];
+
+    check.argv = argv;
+    if (proc_tmpdir_begin("pcidc-check", check.tmpdir, sizeof(check.tmpdir)))
+        die("--check: no temporary directory: %s", strerror(errno));
+    if (crash_plan_collect(o, want, &check.plans, err, sizeof(err)))
+        die("--check: listing the plans: %s", err);
+}
+
+/* The report's properties (report.h); 1 when one fails. */
+static int judge(json_t *report, const char *error)
+{
+    char first[512] = "";
+    int left = proc_tmpdir_end(check.tmpdir, first, sizeof(first));
+
+    if (error)
+        fprintf(stderr, "crashsim: %s\n", error);
+    return report_check_properties(report, &check.plans, left, first,
+                                   stderr) ? 1 : 0;
+}
+
+/* The verdict, and on a failure the command line that reproduces it. */
+static void print_checks(const json_t *report)
+{
+    static char line[8192];
+
+    if (json_is_true(json_object_get(report, "properties_ok")))
+        printf("\ncheck: all %zu properties hold\n",
+               json_array_size(json_object_get(report, "properties")));
+    else
+        printf("\ncheck: FAILED (see stderr); reproduce with:\n  %s\n",
+               proc_quote_argv(check.argv, line, sizeof(line)));
+}
+
 /* Workers at a time: $PCIDC_SIM_JOBS (0 counts as 1), else 2. */
 static unsigned int jobs_from_env(void)
 {
@@ -598,23 +662,30 @@ static int run_policies(const struct args *a, const struct crash_opts *o,
     runs = collect(w, n, &error, &violation);
     report = report_json(a->topology, a->seed, a->window_ms, version, runs);
     json_decref(runs);
-    if (error && !violation)
+    json_object_set_new(report, "crash_delay_ms",
+                        json_integer(a->crash_delay_ms));
+    if (error && !violation && !a->check)
         die("%s", error);
     if (CONTRACTS_CHECKED)
         json_object_set_new(report, "contracts",
-                            json_string(violation ? violated_note
-                                                  : contracts_note));
+                            json_string(report_contracts_note(violation)));
+    if (a->check)
+        status = judge(report, error);
 
     report_markdown(report, stdout);
+    if (a->check)
+        print_checks(report);
     if (a->json)
         write_file(a->json, dump_json, report);
     if (a->markdown)
         write_file(a->markdown, report_markdown, report);
     if (a->svg)
         write_file(a->svg, report_svg, report);
+    if (a->html)
+        write_file(a->html, report_html, report);
     if (!violation)
-        status = report_check_clean(report, clean, stderr) |
-                 report_check_reachable(report, reach, stderr);
+        status |= report_check_clean(report, clean, stderr) |
+                  report_check_reachable(report, reach, stderr);
     json_decref(report);
     if (violation) {
         fprintf(stderr, "crashsim: %s\n", error);
@@ -646,6 +717,9 @@ int main(int argc, char **argv)
     o.qemu = a.qemu;
     o.verbose = a.verbose;
     o.iommu_probe = a.iommu_probe;
+    o.crash_delay_ms = a.crash_delay_ms;
+    o.republish = a.republish;
+    o.republish_at = a.republish_at;
 
     check_timeout_env();
     if (qts_query_version(a.qemu, 0, version, sizeof(version), err,
@@ -659,5 +733,7 @@ int main(int argc, char **argv)
             die("%s", err);
         return 0;
     }
+    if (a.check)
+        check_begin(&o, want, argv);
     return run_policies(&a, &o, want, clean, reach, version, jobs);
 }

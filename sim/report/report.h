@@ -30,11 +30,78 @@ json_t *report_json(const char *topology, unsigned long long seed,
 /* The Markdown table, policies x figures, with a legend. */
 void report_markdown(const json_t *report, FILE *out);
 
-/* SVG timeline: per policy, crash-path writes and post-crash DMA. */
+/*
+ * timeline.c: the crash timeline.  report_timeline_json adds to a run
+ * "timeline" (when the crash path returned, when the window ended, every
+ * event the engine timed: DMA writes, completions of in-flight requests,
+ * DMA reads, MSIs, INTx raises) and "republication".  report_svg draws it
+ * from the report alone: per policy a lane per device on a time axis in
+ * ms after the crash path began, the crash path zoomed on the left.
+ */
+void report_timeline_json(json_t *run, const struct crash_result *r);
 void report_svg(const json_t *report, FILE *out);
+
+/* report_html.c: the whole report as one self-contained HTML page. */
+void report_html(const json_t *report, FILE *out);
+
+/*
+ * report_props.c: crashsim --check.  report_plans_json turns the plans
+ * --plan-only lists into {"policy": [{"sbdf", "value", "reads"}, ...]}
+ * (the report's "plan_only").  report_properties judges a report that
+ * has "runs", "plan_only" and "leftover_processes" (processes of the runs
+ * still alive after them): an array of {"property", "policy", "ok",
+ * "detail"}, one per property and policy:
+ *   runs_complete    every run completed
+ *   pcidc_clean      pcidc: 0 B beyond in-flight requests from planned
+ *                    (not keep:) devices
+ *   pcidc_no_intx    pcidc: no INTx asserted or raised after the crash path
+ *                    (with keep: devices, on the pins only planned devices
+ *                    use)
+ *   pcidc_no_msi     pcidc: no MSI from a planned device after it
+ *   pcidc_reachable  pcidc: the console line arrived, every register
+ *                    answers
+ *   none_corrupts    none: guarded memory corrupted, unless no device a
+ *                    plan would stop does DMA (then it says so)
+ *   plan_valid       seed, decode-off, pcidc: each function the policy
+ *                    plans written once, nothing else, in its order (Xen's
+ *                    list / bridges first), with its value
+ *   plan_agrees      seed, linux-kexec, decode-off, pcidc: the writes are
+ *                    --plan-only's steps
+ *   one_whole_plan   instead of plan_agrees when a plan was published
+ *                    during the crash path: the path walked one whole plan
+ *                    (the second if published before it loaded the
+ *                    pointer, else the first)
+ *   no_qemu_left     no process of the runs left behind
+ * report_properties_print writes one line per failing property to out and
+ * returns how many failed.
+ */
+json_t *report_plans_json(const struct crash_plans *plans);
+json_t *report_properties(const json_t *report);
+unsigned int report_properties_print(const json_t *props, FILE *out);
+/*
+ * All of it for crashsim --check: "plan_only", "leftover_processes" (and
+ * "leftover_first", the first one's pid and command line, when left > 0),
+ * "properties" and "properties_ok" added to report; the failing
+ * properties printed to out.  Returns how many failed.
+ */
+unsigned int report_check_properties(json_t *report,
+                                     const struct crash_plans *plans,
+                                     int left, const char *first, FILE *out);
+
+/* The note a report of crashsim --contracts carries. */
+const char *report_contracts_note(bool violated);
 
 /* corrupted_bytes - inflight_bytes of a run (0 if absent). */
 long long report_beyond_inflight(const json_t *run);
+
+/*
+ * Members of a JSON object for printing: a number (0 when absent, not a
+ * number, or a real out of range), a real (0 when absent), a string ("?"
+ * when absent or not a string).
+ */
+long long report_num(const json_t *o, const char *key);
+double report_real(const json_t *o, const char *key);
+const char *report_str(const json_t *o, const char *key);
 
 /*
  * report_reach.c: what was still reachable after the crash path.  Adds to

@@ -27,11 +27,15 @@ static json_t *functions_json(const struct crash_result *r)
         const struct crash_func *f = &r->func[i];
 
         json_array_append_new(funcs, json_pack(
-            "{s:o, s:i, s:i, s:b}",
+            "{s:o, s:i, s:i, s:b, s:b, s:b, s:o}",
             "sbdf", sbdf_text(f->sbdf),
             "command_before", (int)f->command_before,
             "command_after", (int)f->command_after,
-            "planned", f->planned));
+            "planned", f->planned,
+            "bridge", f->bridge,
+            "preserved", f->preserved,
+            "parent", f->parent >= 0 && (unsigned int)f->parent < r->nr_funcs
+                      ? sbdf_text(r->func[f->parent].sbdf) : json_null()));
     }
     return funcs;
 }
