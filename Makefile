@@ -18,6 +18,12 @@ JOBS    ?= 2
 # Fragments append to these.
 CHECK_STEPS :=
 BENCH_STEPS :=
+
+# $(call junit,NAME) PROGRAM: run a cmocka test program with its output
+# unchanged and its results also as JUnit XML in build/junit/NAME.xml
+# (ci/junit.py says how).
+JUNIT_DIR := $(BUILD)/junit
+junit = python3 ci/junit.py --suite $(1) --xml $(JUNIT_DIR)/$(1).xml --
 .DEFAULT_GOAL := help
 
 # The core: the crash path, plan building, their headers.
@@ -93,15 +99,15 @@ $(BUILD)/unit-clang/test_core: $(UNIT_SRC) $(UNIT_HDR) $(CORE_SRC) $(CORE_HDR) |
 	clang $(CFLAGS) -Isrc -Itests $(UNIT_SRC) $(CORE_SRC) -lcmocka -o $@
 
 check-clang: $(BUILD)/unit-clang/test_core
-	@$(BUILD)/unit-clang/test_core > $(BUILD)/unit-clang/log 2>&1 || { cat $(BUILD)/unit-clang/log; exit 1; }
+	@$(call junit,unit-clang) $(BUILD)/unit-clang/test_core > $(BUILD)/unit-clang/log 2>&1 || { cat $(BUILD)/unit-clang/log; exit 1; }
 	@echo "clang: ok: unit tests built with clang -Wall -Wextra -Werror pass"
 
 unit check-unit: $(BUILD)/unit/test_core
-	$(BUILD)/unit/test_core
+	$(call junit,unit) $(BUILD)/unit/test_core
 
 unit-asan check-unit-asan: $(BUILD)/unit-asan/test_core
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    $(BUILD)/unit-asan/test_core
+	    $(call junit,unit-asan) $(BUILD)/unit-asan/test_core
 
 coverage: $(BUILD)/coverage/test_core
 	@ci/coverage.sh $(BUILD)/coverage

@@ -14,8 +14,8 @@ pkgs_sim="qemu-system-x86 libjansson-dev libpci-dev"
 pkgs_prove="frama-c-base why3 z3 cvc4 libgmp-dev python3"
 pkgs_xen="flex bison python3 dpkg-dev xz-utils patch git build-essential"
 pkgs_e2e="cpio gzip"
-pkgs_report="librsvg2-bin"        # rsvg-convert: SVG pictures to PNG
-pkgs_browser="chromium"             # headless check of the HTML reports
+pkgs_report="librsvg2-bin"          # rsvg-convert: the pictures as PNG
+pkgs_browser="chromium python3"     # headless check of the HTML reports
 
 want=""
 [ $# -eq 0 ] && set -- all

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Run the QEMU scenario suites, JOBS at a time (default 2), each into its own
-# log; print the logs in a fixed order, then one summary line.
+# log and, through ci/junit.py, its JUnit XML (BUILD_DIR/junit/qtest-*.xml);
+# print the logs in a fixed order, then one summary line.
 #
 #   qtest/run-suite.sh BUILD_DIR
 set -u
@@ -28,7 +29,10 @@ names=""
 echo "$list" | {
     while IFS='|' read -r name cmd; do
         names="$names $name"
-        ( $cmd >"$logdir/$name.log" 2>&1; echo $? >"$logdir/$name.rc" ) &
+        ( python3 ci/junit.py --suite "qtest-$name" \
+              --xml "$build/junit/qtest-$name.xml" --log "$logdir/$name.log" \
+              -- $cmd >/dev/null 2>&1
+          echo $? >"$logdir/$name.rc" ) &
         running=$((running + 1))
         if [ "$running" -ge "$jobs" ]; then
             wait -n

@@ -2,15 +2,24 @@
 # The crash simulator: included by the top-level Makefile.
 #
 #   make demo            crashsim on the demo topology, every policy, then
-#                        on iommu,e1000,ahci,bridge(e1000) (VT-d table)
+#                        on iommu,e1000,ahci,bridge(e1000) (VT-d table);
+#                        JSON, the timeline SVG, an HTML page each
+#   make check-browser   the demo's page in headless Chromium (make check)
 #   make sim             build/crashsim, build/sim/libsim.a, build/halt-bios.bin
 #   make check-sim-unit  unit tests of the qtest reply parser, the SPEC parser,
 #                        galloc, the policy list parser, the report renderer
 #                        and the child-process helper, plain and under
-#                        ASan/UBSan (make check)
+#                        ASan/UBSan (make check); JUnit XML in build/junit/
 #   make bench-sim-transport  QEMU start time, config round trip (make bench)
 #   make bench-sim-vtd   bytes landing in kdump / low memory / crash state per
 #                        policy with the IOMMU (make bench)
+#   make sweep           N random machines and crash moments (SEED, JOBS),
+#                        every policy, the properties of crashsim --check;
+#                        build/sweep/sweep.{json,md,html}
+#   make check-sweep     a short sweep (make check)
+#   make check-sweep-planted  a core that skips its last step: the sweep
+#                        fails and the line it prints fails alone (make check)
+#   make bench-sweep     cases per minute (make bench)
 #
 # One folder per layer (the README's layout table says what each holds and
 # may include).  Every .c file of the library folders (SIM_LIB_DIRS) goes
@@ -26,7 +35,7 @@
 SIM_CFLAGS   := -std=gnu11 $(WARN) -O2 -g -Isrc -Isim
 SIM_LDLIBS   := -ljansson -lpthread -lm
 
-SIM_LIB_DIRS := base qemu pci dev port topology engine report
+SIM_LIB_DIRS := base qemu pci dev port topology engine report sweep
 SIM_OWN_SRC  := $(foreach d,$(SIM_LIB_DIRS),$(wildcard sim/$(d)/*.c))
 SIM_HDR      := $(foreach d,$(SIM_LIB_DIRS),$(wildcard sim/$(d)/*.h)) $(CORE_HDR)
 
@@ -84,7 +93,7 @@ $(BUILD)/sim/%: sim/prog/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 # --- unit tests (no QEMU) -------------------------------------------------------
 
 SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc test_crash_policy \
-                  test_report test_proc
+                  test_report test_proc test_props test_sweep
 SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qemu/qts_parse.c
 SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c
 SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/pci/galloc.c
@@ -97,6 +106,18 @@ SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
                                sim/engine/policy_list.c
 SIM_UNIT_LIBS_test_report   := -ljansson -lm
 SIM_UNIT_SRC_test_proc      := tests/test_proc.c sim/base/proc.c
+SIM_UNIT_REPORT             := sim/report/report.c sim/report/report_reach.c \
+                               sim/report/report_check.c \
+                               sim/report/report_props.c \
+                               sim/report/report_props_plan.c \
+                               sim/report/timeline.c sim/report/svg.c \
+                               sim/report/html.c sim/engine/policy_list.c
+SIM_UNIT_SRC_test_props     := tests/test_props.c $(SIM_UNIT_REPORT)
+SIM_UNIT_LIBS_test_props    := -ljansson -lm
+SIM_UNIT_SRC_test_sweep     := tests/test_sweep.c sim/sweep/gen.c \
+                               sim/sweep/collect.c sim/topology/spec.c \
+                               sim/base/proc.c $(SIM_UNIT_REPORT)
+SIM_UNIT_LIBS_test_sweep    := -ljansson -lm
 SIM_UNIT_DEPS := $(SIM_HDR) $(sort $(foreach t,$(SIM_UNIT_TESTS),$(SIM_UNIT_SRC_$(t))))
 
 $(BUILD)/sim-unit/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test
@@ -109,15 +130,16 @@ $(BUILD)/sim-unit-asan/%: tests/%.c $(SIM_UNIT_DEPS) | deps-test
 	    $(SIM_UNIT_LIBS_$*) -o $@
 
 # jansson's headers come with the sim group.
-$(BUILD)/sim-unit/test_report $(BUILD)/sim-unit-asan/test_report: | deps-sim
+$(foreach t,test_report test_props test_sweep,$(BUILD)/sim-unit/$(t) \
+    $(BUILD)/sim-unit-asan/$(t)): | deps-sim
 
 sim-unit check-sim-unit: $(addprefix $(BUILD)/sim-unit/,$(SIM_UNIT_TESTS)) \
                          $(addprefix $(BUILD)/sim-unit-asan/,$(SIM_UNIT_TESTS))
 	@set -e; for t in $(SIM_UNIT_TESTS); do \
-	    $(BUILD)/sim-unit/$$t; \
+	    $(call junit,sim-$$t) $(BUILD)/sim-unit/$$t; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	        $(BUILD)/sim-unit-asan/$$t; \
+	        $(call junit,sim-asan-$$t) $(BUILD)/sim-unit-asan/$$t; \
 	done
 
 CHECK_STEPS += check-sim-unit
@@ -138,15 +160,37 @@ CHECK_STEPS += check-sim-unit
 DEMO_TOPOLOGY := e1000,ahci,bridge(e1000,e1000,serial)
 DEMO_CLEAN    := seed,linux-kexec,decode-off,pcidc
 
-demo: deps-sim $(CRASHSIM) $(HALT_BIOS)
-	@$(CRASHSIM) --topology '$(DEMO_TOPOLOGY)' --policy all \
+DEMO_CMD = $(CRASHSIM) --topology '$(DEMO_TOPOLOGY)' --policy all \
 	    --require-clean $(DEMO_CLEAN) --require-reachable pcidc \
-	    --json $(BUILD)/demo.json --svg $(BUILD)/demo.svg
-	@echo "(report: $(BUILD)/demo.json, timeline: $(BUILD)/demo.svg)"
+	    --json $(BUILD)/demo.json --svg $(BUILD)/demo.svg \
+	    --html $(BUILD)/demo.html
+
+demo: deps-sim $(CRASHSIM) $(HALT_BIOS)
+	@$(DEMO_CMD)
+	@echo "(report: $(BUILD)/demo.json, timeline: $(BUILD)/demo.svg," \
+	     "page: $(BUILD)/demo.html)"
 	@echo
 	@$(CRASHSIM) --topology '$(DEMO_IOMMU_TOPOLOGY)' --policy all \
-	    --require-clean $(DEMO_CLEAN) --json $(BUILD)/demo-iommu.json
-	@echo "(report: $(BUILD)/demo-iommu.json)"
+	    --require-clean $(DEMO_CLEAN) --json $(BUILD)/demo-iommu.json \
+	    --html $(BUILD)/demo-iommu.html
+	@echo "(report: $(BUILD)/demo-iommu.json, page: $(BUILD)/demo-iommu.html)"
+
+# The demo's page (and its JSON), for the browser check.
+$(BUILD)/demo.html: $(CRASHSIM) $(HALT_BIOS) | deps-sim
+	@$(DEMO_CMD) > /dev/null
+
+# The demo's page in headless Chromium: loaded without error, its tables
+# and timeline lanes there (ci/browser-check.py); broken copies of it must
+# be rejected.  Screenshot: build/demo-browser.png.
+.PHONY: check-browser deps-browser
+deps-browser:
+	@ci/deps.sh browser
+
+check-browser: $(BUILD)/demo.html | deps-browser
+	@python3 ci/browser-check.py --report $(BUILD)/demo.json \
+	    --page $(BUILD)/demo.html --png $(BUILD)/demo-browser.png --self-test
+
+CHECK_STEPS += check-browser
 
 # The VT-d issue's table: the devices' DMA goes through intel-iommu with low
 # IOVAs inside the low-memory and kdump regions; policies end with VT-d
@@ -190,3 +234,62 @@ bench-sim-vtd: $(CRASHSIM) $(HALT_BIOS) | deps-sim
 	    sed -n '/^With VT-d/,/^Devices were/{/^|/p}'
 
 BENCH_STEPS += bench-sim-vtd
+
+# --- sweep ------------------------------------------------------------------------
+
+# make sweep [N=24] [SEED=1] [JOBS=cores]: N cases drawn from SEED, JOBS at a
+# time, each one 'crashsim --check' command line (build/sim/sweep --list
+# prints them; --case K runs one).  Exit 1 when a case fails; its line is
+# printed, and reproduces it alone.  The default fits in about 2 minutes on
+# 2 cores.
+SWEEP      := $(BUILD)/sim/sweep
+N          ?= 24
+SEED       ?= 1
+SWEEP_JOBS  = $(if $(filter command line environment,$(origin JOBS)),$(JOBS),$(shell nproc))
+
+.PHONY: sweep check-sweep check-sweep-planted bench-sweep
+
+sweep: deps-sim $(SWEEP) $(CRASHSIM) $(HALT_BIOS)
+	@$(SWEEP) -n $(N) --seed $(SEED) -j $(SWEEP_JOBS) --crashsim $(CRASHSIM) \
+	    --out $(BUILD)/sweep
+
+# make check: 8 cases (about 40 s on 2 cores).
+SWEEP_CHECK_N := 8
+
+check-sweep: deps-sim $(SWEEP) $(CRASHSIM) $(HALT_BIOS)
+	@$(SWEEP) -n $(SWEEP_CHECK_N) --seed $(SEED) -j $(SWEEP_JOBS) \
+	    --crashsim $(CRASHSIM) --out $(BUILD)/sweep-check
+
+CHECK_STEPS += check-sweep
+
+# A planted bug: crashsim linked against a copy of the core whose crash path
+# skips its last step (PLANTED_SED edits src/crash.c; the planted object
+# comes before libsim.a, so the linker takes its pcidc_crash_disconnect).
+# The sweep must fail and print a reproducer; that line must fail on its
+# own, and pass with the real crashsim.
+PLANTED_DIR      := $(BUILD)/planted
+PLANTED_CRASHSIM := $(PLANTED_DIR)/crashsim
+PLANTED_SED      ?= s/for ( i = 0; i < nr; i++ )/for ( i = 0; i + 1 < nr; i++ )/
+
+$(PLANTED_DIR)/crash.c: src/crash.c sim/sim.mk
+	@mkdir -p $(@D)
+	sed '$(PLANTED_SED)' $< > $@
+	@! cmp -s $< $@ || { echo "PLANTED_SED changed nothing in $<"; exit 1; }
+
+$(PLANTED_CRASHSIM): sim/prog/crashsim.c $(PLANTED_DIR)/crash.c $(SIM_HDR) \
+                     $(SIM_LIB) | $(HALT_BIOS)
+	$(CC) $(SIM_CFLAGS) -c $(PLANTED_DIR)/crash.c -o $(PLANTED_DIR)/crash.o
+	$(CC) $(SIM_CFLAGS) $< $(PLANTED_DIR)/crash.o $(SIM_LIB) $(SIM_LDLIBS) -o $@
+
+check-sweep-planted: deps-sim $(SWEEP) $(CRASHSIM) $(PLANTED_CRASHSIM)
+	@ci/sweep-planted.sh $(SWEEP) $(PLANTED_CRASHSIM) $(CRASHSIM) \
+	    $(BUILD)/sweep-planted
+
+CHECK_STEPS += check-sweep-planted
+
+bench-sweep: deps-sim $(SWEEP) $(CRASHSIM) $(HALT_BIOS)
+	@$(SWEEP) -n $(SWEEP_CHECK_N) --seed $(SEED) -j $(SWEEP_JOBS) \
+	    --crashsim $(CRASHSIM) --out $(BUILD)/sweep-bench | \
+	    sed -n 's/^Sweep seed .*(\(.*cases per minute\))$$/bench-sweep: \1 (make sweep, $(SWEEP_JOBS) at a time)/p'
+
+BENCH_STEPS += bench-sweep

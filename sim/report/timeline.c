@@ -6,8 +6,8 @@
  * The picture: one block per policy, one lane per device the engine drives
  * for DMA, a time axis in ms after the crash path began.  The crash path
  * takes milliseconds and the window a second, so the axis is cut in two
- * linear panels: the crash path zoomed on the left, the rest of the window
- * on the right.  Each config write is a labelled line across the block
+ * linear panels: each policy's crash path zoomed on the left (its own
+ * scale), the rest of the window on the right (one scale for all).  Each config write is a labelled line across the block
  * (step, SBDF, value written); each lane shows what its device did, and
  * where a bridge above it was written: from there a PCIe bridge forwards
  * nothing, which QEMU does not model, so what QEMU still let through is
@@ -133,28 +133,36 @@ static bool run_ok(const json_t *run)
     return json_is_object(run) && !json_object_get(run, "error");
 }
 
-/* Panel A ends after the slowest crash path; panel B at the last event. */
-static void find_scale(const json_t *runs, struct scale *s)
+/*
+ * Panel B, common to every policy, ends at the last event; panel A zooms
+ * on one policy's crash path (block_scale), so that its writes spread out.
+ */
+static double window_end(const json_t *runs)
 {
     const json_t *run, *e, *tl;
+    double end = 1;
     size_t i, k;
-    double step;
 
-    s->a_max = 1;
-    s->b_max = 0;
     json_array_foreach((json_t *)runs, i, run) {
         if (!run_ok(run))
             continue;
         tl = json_object_get(run, "timeline");
-        s->a_max = fmax(s->a_max, report_real(tl, "path_end_ms"));
-        s->b_max = fmax(s->b_max, report_real(tl, "window_end_ms"));
+        end = fmax(end, report_real(tl, "window_end_ms"));
         json_array_foreach(json_object_get(tl, "events"), k, e)
-            s->b_max = fmax(s->b_max, report_real(e, "t_ms"));
+            end = fmax(end, report_real(e, "t_ms"));
     }
-    step = svg_nice_step(s->a_max * 1.05, 6);
-    s->a_max = ceil(s->a_max * 1.05 / step) * step;
-    step = svg_nice_step(s->b_max - s->a_max, 8);
-    s->b_max = fmax(s->a_max + step, ceil(s->b_max / step) * step);
+    return end;
+}
+
+static void block_scale(const json_t *run, double end, struct scale *s)
+{
+    double path = report_real(json_object_get(run, "timeline"),
+                              "path_end_ms");
+    double step = svg_nice_step(fmax(path, 1) * 1.05, 6);
+
+    s->a_max = ceil(fmax(path, 1) * 1.05 / step) * step;
+    step = svg_nice_step(end - s->a_max, 8);
+    s->b_max = fmax(s->a_max + step, ceil(end / step) * step);
 }
 
 /* --- one block ------------------------------------------------------------------ */
@@ -472,14 +480,15 @@ static double block_height(const json_t *run)
            PATH_LABEL_H + AXIS_H + BLOCK_GAP;
 }
 
-static void block(FILE *out, const json_t *run, const struct scale *s,
-                  double y)
+static void block(FILE *out, const json_t *run, double end, double y)
 {
     static struct lane lane[MAX_LANES];
+    struct scale scale, *s = &scale;
     double band = y + TITLE_H, lanes = band + band_h(run);
     double bottom = lanes + (double)nr_lanes(run) * LANE_H;
     size_t n, i;
 
+    block_scale(run, end, s);
     fprintf(out, "<g class=\"policy\" data-policy=\"%s\">\n",
             report_str(run, "policy"));
     block_title(out, run, y);
@@ -577,11 +586,9 @@ static void defs(FILE *out)
 void report_svg(const json_t *report, FILE *out)
 {
     const json_t *runs = json_object_get(report, "runs"), *run;
-    struct scale s;
-    double h = LEGEND_H + 10, y;
+    double h = LEGEND_H + 10, y, end = window_end(runs);
     size_t i;
 
-    find_scale(runs, &s);
     json_array_foreach((json_t *)runs, i, run)
         if (run_ok(run))
             h += block_height(run);
@@ -592,7 +599,7 @@ void report_svg(const json_t *report, FILE *out)
     json_array_foreach((json_t *)runs, i, run) {
         if (!run_ok(run))
             continue;
-        block(out, run, &s, y);
+        block(out, run, end, y);
         y += block_height(run);
     }
     svg_end(out);
