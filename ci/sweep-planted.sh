@@ -2,17 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The sweep against a planted bug (make check-sweep-planted):
 #
-#   ci/sweep-planted.sh SWEEP PLANTED_CRASHSIM REAL_CRASHSIM OUT_DIR
+#   ci/sweep-planted.sh SWEEP PLANTED_CRASHSIM REAL_CRASHSIM OUT_DIR [SEED]
 #
 # A sweep of one case run by a crashsim whose core skips a plan step must
 # exit 1 and print a "reproduce:" line; that line, run alone, must exit 1;
 # the same line with the real crashsim must exit 0.
 set -u
-sweep=$1 planted=$2 real=$3 out=$4
+sweep=$1 planted=$2 real=$3 out=$4 seed=${5:-1}
 mkdir -p "$out"
 log="$out/sweep.out"
 
-"$sweep" -n 1 --seed 1 --policy none,pcidc --crashsim "$planted" \
+"$sweep" -n 1 --seed "$seed" --policy none,pcidc --crashsim "$planted" \
     --out "$out" > "$log" 2>&1
 rc=$?
 if [ "$rc" -ne 1 ]; then

@@ -17,8 +17,10 @@
 #                        every policy, the properties of crashsim --check;
 #                        build/sweep/sweep.{json,md,html}
 #   make check-sweep     a short sweep (make check)
-#   make check-sweep-planted  a core that skips its last step: the sweep
-#                        fails and the line it prints fails alone (make check)
+#   make check-sweep-planted  planted bugs in copies of the core: the sweep
+#                        fails and the line it prints fails alone; a plan
+#                        published mid-path catches a pointer reload
+#                        (make check)
 #   make bench-sweep     cases per minute (make bench)
 #
 # One folder per layer (the README's layout table says what each holds and
@@ -262,28 +264,52 @@ check-sweep: deps-sim $(SWEEP) $(CRASHSIM) $(HALT_BIOS)
 
 CHECK_STEPS += check-sweep
 
-# A planted bug: crashsim linked against a copy of the core whose crash path
-# skips its last step (PLANTED_SED edits src/crash.c; the planted object
-# comes before libsim.a, so the linker takes its pcidc_crash_disconnect).
-# The sweep must fail and print a reproducer; that line must fail on its
-# own, and pass with the real crashsim.
-PLANTED_DIR      := $(BUILD)/planted
-PLANTED_CRASHSIM := $(PLANTED_DIR)/crashsim
-PLANTED_SED      ?= s/for ( i = 0; i < nr; i++ )/for ( i = 0; i + 1 < nr; i++ )/
+# Planted bugs: crashsim linked against a copy of the core edited by
+# PLANTED_SED_<name> (the planted object comes before libsim.a, so the
+# linker takes its pcidc_crash_disconnect):
+#   skip    the crash path skips its last step.  The sweep must fail and
+#           print a reproducer; that line must fail on its own and pass
+#           with the real crashsim (ci/sweep-planted.sh).  Case 0 of sweep
+#           seed 6 is bridge(bridge(e1000e,e1000e)): the step skipped is the
+#           deeper NIC's, which then keeps receiving.
+#   reload  the crash path reloads the plan pointer at every step: with a
+#           plan published after its third write it walks two plans, which
+#           one_whole_plan must catch (and the real core passes).
+PLANTED_SED_skip   ?= s/for ( i = 0; i < nr; i++ )/for ( i = 0; i + 1 < nr; i++ )/
+PLANTED_SED_reload ?= s/(plan->step\[i\]/(read_published(dc)->step[i]/; \
+                      s/&plan->step\[i\]/\&read_published(dc)->step[i]/
+PLANTED_SWEEP_SEED := 6
+RELOAD_CASE := --check --policy pcidc --window-ms 100 --republish-at 3 \
+               --topology 'bridge(bridge(e1000e,e1000e)),e1000'
 
-$(PLANTED_DIR)/crash.c: src/crash.c sim/sim.mk
+.SECONDARY: $(BUILD)/planted-skip/crash.c $(BUILD)/planted-reload/crash.c
+
+$(BUILD)/planted-%/crash.c: src/crash.c sim/sim.mk
 	@mkdir -p $(@D)
-	sed '$(PLANTED_SED)' $< > $@
-	@! cmp -s $< $@ || { echo "PLANTED_SED changed nothing in $<"; exit 1; }
+	sed '$(PLANTED_SED_$*)' $< > $@
+	@! cmp -s $< $@ || { echo "PLANTED_SED_$* changed nothing in $<"; exit 1; }
 
-$(PLANTED_CRASHSIM): sim/prog/crashsim.c $(PLANTED_DIR)/crash.c $(SIM_HDR) \
-                     $(SIM_LIB) | $(HALT_BIOS)
-	$(CC) $(SIM_CFLAGS) -c $(PLANTED_DIR)/crash.c -o $(PLANTED_DIR)/crash.o
-	$(CC) $(SIM_CFLAGS) $< $(PLANTED_DIR)/crash.o $(SIM_LIB) $(SIM_LDLIBS) -o $@
+$(BUILD)/planted-%/crashsim: sim/prog/crashsim.c $(BUILD)/planted-%/crash.c \
+                             $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
+	$(CC) $(SIM_CFLAGS) -c $(@D)/crash.c -o $(@D)/crash.o
+	$(CC) $(SIM_CFLAGS) $< $(@D)/crash.o $(SIM_LIB) $(SIM_LDLIBS) -o $@
 
-check-sweep-planted: deps-sim $(SWEEP) $(CRASHSIM) $(PLANTED_CRASHSIM)
-	@ci/sweep-planted.sh $(SWEEP) $(PLANTED_CRASHSIM) $(CRASHSIM) \
-	    $(BUILD)/sweep-planted
+check-sweep-planted: deps-sim $(SWEEP) $(CRASHSIM) \
+                     $(BUILD)/planted-skip/crashsim \
+                     $(BUILD)/planted-reload/crashsim
+	@ci/sweep-planted.sh $(SWEEP) $(BUILD)/planted-skip/crashsim $(CRASHSIM) \
+	    $(BUILD)/sweep-planted $(PLANTED_SWEEP_SEED)
+	@if $(BUILD)/planted-reload/crashsim $(RELOAD_CASE) \
+	        > $(BUILD)/planted-reload/out 2>&1; then \
+	    cat $(BUILD)/planted-reload/out; \
+	    echo "check-sweep-planted: a crash path that reloads the plan" \
+	         "pointer passed"; exit 1; fi
+	@grep -q 'one_whole_plan (pcidc) FAILS' $(BUILD)/planted-reload/out || \
+	    { cat $(BUILD)/planted-reload/out; exit 1; }
+	@$(CRASHSIM) $(RELOAD_CASE) > $(BUILD)/planted-reload/control 2>&1 || \
+	    { cat $(BUILD)/planted-reload/control; exit 1; }
+	@echo "check-sweep-planted: ok: a crash path that reloads the plan" \
+	     "pointer walks two plans and is caught; the real core walks one"
 
 CHECK_STEPS += check-sweep-planted
 

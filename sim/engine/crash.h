@@ -81,6 +81,15 @@ const char *crash_policy_name(enum crash_policy p);
 int crash_policy_parse(const char *list, bool want[CRASH_NR_POLICIES],
                        char *err, size_t errlen);
 
+/*
+ * The policies a --require-* option names (list, NULL: none) into out[]:
+ * each must be in want[], except that "all" means every policy wanted.
+ * Returns 0, or -1 with a one-line reason in err.
+ */
+int crash_policy_required(const char *list, const bool want[CRASH_NR_POLICIES],
+                          bool out[CRASH_NR_POLICIES], char *err,
+                          size_t errlen);
+
 /* true when the topology has an iommu item. */
 bool crash_spec_has_iommu(const struct spec *s);
 

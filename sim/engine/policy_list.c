@@ -104,3 +104,25 @@ bool crash_policy_fits(enum crash_policy p, const struct spec *s)
 {
     return p != CRASH_IOMMU_ON || crash_spec_has_iommu(s);
 }
+
+int crash_policy_required(const char *list, const bool want[CRASH_NR_POLICIES],
+                          bool out[CRASH_NR_POLICIES], char *err,
+                          size_t errlen)
+{
+    unsigned int p;
+
+    memset(out, 0, CRASH_NR_POLICIES * sizeof(out[0]));
+    if (!list)
+        return 0;
+    if (crash_policy_parse(list, out, err, errlen))
+        return -1;
+    for (p = 0; p < CRASH_NR_POLICIES; p++) {
+        if (out[p] && !want[p] && strcmp(list, "all")) {
+            snprintf(err, errlen, "policy %s is not run (see --policy)",
+                     crash_policy_name((enum crash_policy)p));
+            return -1;
+        }
+        out[p] = out[p] && want[p];
+    }
+    return 0;
+}

@@ -522,31 +522,6 @@ static void dump_json(const json_t *report, FILE *f)
 }
 
 /*
- * The policies a --require-* option names (list, NULL: none) into out[],
- * checked before any QEMU runs: each must be run, except that "all" is
- * every policy that runs.
- */
-static void required_policies(const char *opt, const char *list,
-                              const bool want[CRASH_NR_POLICIES],
-                              bool out[CRASH_NR_POLICIES])
-{
-    char err[512];
-    unsigned int p;
-
-    memset(out, 0, CRASH_NR_POLICIES * sizeof(out[0]));
-    if (!list)
-        return;
-    if (crash_policy_parse(list, out, err, sizeof(err)))
-        die("%s: %s", opt, err);
-    for (p = 0; p < CRASH_NR_POLICIES; p++) {
-        if (out[p] && !want[p] && strcmp(list, "all"))
-            die("%s: policy %s is not run (see --policy)", opt,
-                crash_policy_name((enum crash_policy)p));
-        out[p] = out[p] && want[p];
-    }
-}
-
-/*
  * The policies to run (want), those that must stay clean and those that
  * must leave the console and every checked register reachable, from the
  * command line and what the topology (parsed into spec) can run.
@@ -577,43 +552,18 @@ static void select_policies(const struct args *a, struct spec *spec,
                     crash_policy_name((enum crash_policy)p));
             want[p] = false;
         }
-    required_policies("--require-clean", a->require_clean, want, clean);
-    required_policies("--require-reachable", a->require_reachable, want,
-                      reach);
+    if (crash_policy_required(a->require_clean, want, clean, err,
+                              sizeof(err)))
+        die("--require-clean: %s", err);
+    if (crash_policy_required(a->require_reachable, want, reach, err,
+                              sizeof(err)))
+        die("--require-reachable: %s", err);
 }
 
 /* --- --check ---------------------------------------------------------------- */
 
-static struct {
-    char tmpdir[PATH_MAX];
-    struct crash_plans plans;
-    char **argv;
-} check;
-
-/* Before any QEMU: a private $TMPDIR, and the plans --plan-only lists. */
-static void check_begin(const struct crash_opts *o,
-                        const bool want[CRASH_NR_POLICIES], char **argv)
-{
-    char err[512];
-
-    check.argv = argv;
-    if (proc_tmpdir_begin("pcidc-check", check.tmpdir, sizeof(check.tmpdir)))
-        die("--check: no temporary directory: %s", strerror(errno));
-    if (crash_plan_collect(o, want, &check.plans, err, sizeof(err)))
-        die("--check: listing the plans: %s", err);
-}
-
-/* The report's properties (report.h); 1 when one fails. */
-static int judge(json_t *report, const char *error)
-{
-    char first[512] = "";
-    int left = proc_tmpdir_end(check.tmpdir, first, sizeof(first));
-
-    if (error)
-        fprintf(stderr, "crashsim: %s\n", error);
-    return report_check_properties(report, &check.plans, left, first,
-                                   stderr) ? 1 : 0;
-}
+static struct report_check check;
+static char **check_argv;
 
 /* The verdict, and on a failure the command line that reproduces it. */
 static void print_checks(const json_t *report)
@@ -625,7 +575,7 @@ static void print_checks(const json_t *report)
                json_array_size(json_object_get(report, "properties")));
     else
         printf("\ncheck: FAILED (see stderr); reproduce with:\n  %s\n",
-               proc_quote_argv(check.argv, line, sizeof(line)));
+               proc_quote_argv(check_argv, line, sizeof(line)));
 }
 
 /* Workers at a time: $PCIDC_SIM_JOBS (0 counts as 1), else 2. */
@@ -669,8 +619,10 @@ static int run_policies(const struct args *a, const struct crash_opts *o,
     if (CONTRACTS_CHECKED)
         json_object_set_new(report, "contracts",
                             json_string(report_contracts_note(violation)));
+    if (a->check && error)
+        fprintf(stderr, "crashsim: %s\n", error);
     if (a->check)
-        status = judge(report, error);
+        status = report_check_end(&check, report, stderr) ? 1 : 0;
 
     report_markdown(report, stdout);
     if (a->check)
@@ -733,7 +685,8 @@ int main(int argc, char **argv)
             die("%s", err);
         return 0;
     }
-    if (a.check)
-        check_begin(&o, want, argv);
+    check_argv = argv;
+    if (a.check && report_check_begin(&check, &o, want, err, sizeof(err)))
+        die("--check: %s", err);
     return run_policies(&a, &o, want, clean, reach, version, jobs);
 }

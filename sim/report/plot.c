@@ -11,7 +11,7 @@
 
 /* --- strip plot ------------------------------------------------------------- */
 
-#define S_WIDTH     960.0
+#define S_WIDTH     1010.0
 #define S_LABEL     150.0       /* row labels */
 #define S_ZERO_X    185.0       /* the column of zeros */
 #define S_LOG_LEFT  230.0       /* the log axis */

@@ -88,6 +88,23 @@ unsigned int report_check_properties(json_t *report,
                                      const struct crash_plans *plans,
                                      int left, const char *first, FILE *out);
 
+/*
+ * crashsim --check around its runs.  report_check_begin, before any QEMU
+ * of the runs starts: a private $TMPDIR for them (base/proc.h) and the
+ * plans --plan-only lists (on a QEMU of its own); 0 or -1 with err.
+ * report_check_end, after the runs: the processes still naming that
+ * directory, then report_check_properties; how many properties failed.
+ */
+struct report_check {
+    char tmpdir[4096];
+    struct crash_plans plans;
+};
+int report_check_begin(struct report_check *c, const struct crash_opts *o,
+                       const bool want[CRASH_NR_POLICIES], char *err,
+                       size_t errlen);
+unsigned int report_check_end(struct report_check *c, json_t *report,
+                              FILE *out);
+
 /* The note a report of crashsim --contracts carries. */
 const char *report_contracts_note(bool violated);
 
