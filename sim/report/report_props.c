@@ -4,14 +4,12 @@
  * must have, judged from the report alone (its runs, the plans --plan-only
  * lists under "plan_only", "leftover_processes").  See report.h.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "props.h"
 #include "report.h"
-#include "base/proc.h"
 #include "base/sbdf.h"
 
 static const json_t *run_named(const json_t *report, const char *policy)
@@ -277,24 +275,4 @@ unsigned int report_check_properties(json_t *report,
     json_object_set_new(report, "properties", props);
     json_object_set_new(report, "properties_ok", json_boolean(!failed));
     return failed;
-}
-
-int report_check_begin(struct report_check *c, const struct crash_opts *o,
-                       const bool want[CRASH_NR_POLICIES], char *err,
-                       size_t errlen)
-{
-    if (proc_tmpdir_begin("pcidc-check", c->tmpdir, sizeof(c->tmpdir))) {
-        snprintf(err, errlen, "no temporary directory: %s", strerror(errno));
-        return -1;
-    }
-    return crash_plan_collect(o, want, &c->plans, err, errlen);
-}
-
-unsigned int report_check_end(struct report_check *c, json_t *report,
-                              FILE *out)
-{
-    char first[512] = "";
-    int left = proc_tmpdir_end(c->tmpdir, first, sizeof(first));
-
-    return report_check_properties(report, &c->plans, left, first, out);
 }
