@@ -43,6 +43,8 @@ help:
 	@echo "  make check       every test: freestanding, unit (plain, ASan/UBSan),"
 	@echo "                   coverage gate, proofs, Xen build checks, QEMU scenarios"
 	@echo "  make bench       figures: plan building, crash path, simulator"
+	@echo "  make sweep       N random machines and crash moments through every"
+	@echo "                   policy (N, SEED, JOBS); build/sweep/sweep.html"
 	@echo "  make coverage    lcov HTML report in build/coverage/"
 	@echo "  make prove       Frama-C/WP proofs of the crash path, negative controls"
 	@echo "  make prove-build Frama-C/WP proofs of plan building (about 2 min)"

@@ -22,6 +22,7 @@
 #                        published mid-path catches a pointer reload
 #                        (make check)
 #   make bench-sweep     cases per minute (make bench)
+#   make pictures        every SVG under build/ (and build/sweep/) as PNG
 #
 # One folder per layer (the README's layout table says what each holds and
 # may include).  Every .c file of the library folders (SIM_LIB_DIRS) goes
@@ -319,3 +320,12 @@ bench-sweep: deps-sim $(SWEEP) $(CRASHSIM) $(HALT_BIOS)
 	    sed -n 's/^Sweep seed .*(\(.*cases per minute\))$$/bench-sweep: \1 (make sweep, $(SWEEP_JOBS) at a time)/p'
 
 BENCH_STEPS += bench-sweep
+
+# Every picture written so far (the demo's timeline, the sweep's plots) also
+# as PNG, next to its SVG (rsvg-convert, ci/deps.sh report).
+.PHONY: pictures
+pictures:
+	@ci/deps.sh report
+	@for f in $(wildcard $(BUILD)/*.svg $(BUILD)/sweep/*.svg); do \
+	    rsvg-convert "$$f" -o "$${f%.svg}.png" && echo "$${f%.svg}.png"; \
+	done

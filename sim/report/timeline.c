@@ -169,7 +169,7 @@ static void block_scale(const json_t *run, double end, struct scale *s)
 
 struct lane {
     const char *name, *sbdf, *bridge;
-    bool preserved, msi;
+    bool preserved;
     long long own_step, bridge_step, pin;
     double own_t, bridge_t;     /* -1: none */
     double y;
@@ -199,7 +199,6 @@ static size_t read_lanes(const json_t *run, struct lane *lane, double y)
         l->name = report_str(d, "device");
         l->sbdf = key;
         l->preserved = json_is_true(json_object_get(d, "preserved"));
-        l->msi = json_is_true(json_object_get(d, "msi_enabled"));
         l->own_step = report_num(d, "plan_step");
         l->bridge_step = report_num(d, "bridge_step");
         l->bridge = json_string_value(json_object_get(d, "bridge_sbdf"));
@@ -256,7 +255,9 @@ static void block_title(FILE *out, const json_t *run, double y)
                  report_num(run, "mmio_checked"));
     else
         snprintf(mmio, sizeof(mmio), "-");
-    svg_text(out, 8, y + 33, "font-size=\"12\" fill=\"#333\"",
+    svg_text(out, 8, y + 33, report_beyond_inflight(run) ?
+             "font-size=\"12\" fill=\"#b0281a\" font-weight=\"bold\"" :
+             "font-size=\"12\" fill=\"#1e6b2a\"",
              "after it: %lld B beyond in-flight requests (%lld B in "
              "flight) \u00b7 INTx %lld \u00b7 MSI %lld \u00b7 console line "
              "%s \u00b7 registers answering %s",
