@@ -249,6 +249,7 @@ static int run_crash(struct run_env *e)
     int rc;
 
     e->r->t_key = e2e_now_s() - e->t0;
+    e->w.crash_requested = true;
     /* Both go to Xen's console: the key to Xen, the line to dom0. */
     if ( e->o->crash == E2E_CRASH_KEY )
         rc = e2e_console_send(&e->con, E2E_PORT_XEN, key, sizeof(key) - 1);

@@ -172,7 +172,7 @@ static void function_row(FILE *out, const struct e2e_result *rs,
 static void print_commands(FILE *out, const struct e2e_result *rs,
                            unsigned int n)
 {
-    fprintf(out, "COMMAND before the crash → at the first poll after the "
+    fprintf(out, "COMMAND before the crash request → at the first poll after the "
             "disconnect step (io/mem: decode, bm: Bus Master, intx-off: INTx "
             "Disable):\n\n| function |");
     for ( unsigned int j = 0; j < n; j++ )

@@ -202,7 +202,7 @@ static void read_commands(struct e2e_watch *w, enum e2e_phase ph)
         struct e2e_func_obs *f = &w->r->func[i];
         uint16_t cmd = qts_readw(w->q, ecam(f->bus, f->devfn, PCI_COMMAND));
 
-        if ( ph == E2E_PH_BEFORE )
+        if ( ph == E2E_PH_BEFORE && !w->crash_requested )
             f->before = cmd;
         if ( ph != E2E_PH_BEFORE && !w->have_line )
             f->at_line = cmd;
@@ -280,7 +280,8 @@ void e2e_watch_poll(struct e2e_watch *w, enum e2e_phase ph, double t_anchor_abs)
     if ( ph == E2E_PH_BEFORE )
     {
         read_ahci(w);
-        r->uart_ier_before = e2e_watch_uart_ier(w);
+        if ( !w->crash_requested )
+            r->uart_ier_before = e2e_watch_uart_ier(w);
     }
     else if ( ph == E2E_PH_AFTER && !w->have_base )
         r->uart_ier_after = e2e_watch_uart_ier(w);

@@ -181,7 +181,7 @@ struct e2e_func_obs {
     bool planned;               /* e2e_verdict(): expected in the plan */
     bool kept;                  /* e2e_verdict(): expected left alone */
     uint16_t expected;          /* e2e_verdict(): COMMAND after the crash path */
-    uint16_t before;            /* last read before the crash line */
+    uint16_t before;            /* last read before the crash request */
     uint16_t at_line;           /* first read after the crash line */
     uint16_t first_after;       /* first read after the anchor line */
     uint16_t last;              /* last read (crash kernel up) */
@@ -397,6 +397,12 @@ struct e2e_watch {
     bool have_before;
     bool have_line;
     bool have_base;
+    /*
+     * Set when the crash is requested: Xen's crash path may run before its
+     * crash line reaches the harness, so a poll after the request may read
+     * a COMMAND it already wrote.
+     */
+    bool crash_requested;
     double t0;                  /* QEMU start (e2e_now_s()) */
     double poll_total;
     unsigned long polls;
