@@ -69,7 +69,7 @@ expect 0 '^run seed/crash-disable: .*iommu=verbose,crash-disable pci-crash-disco
     --dry-run --xen x $SW all
 expect 0 '^run fallback/crash-disable\+bridge: .*,crash-disable pci-crash-disconnect=1,test-fallback$' \
     --dry-run --xen x $SW fallback:bridge:crash-disable
-expect 0 '^run off/default: console=com1 com1=115200,8n1,pci,0 .* pci-crash-disconnect=0$' \
+expect 0 '^run off/default: console=com1 com1=115200,8n1,pci,0 serial_tx_buffer=128K .* pci-crash-disconnect=0$' \
     --dry-run --xen x $SW off
 expect 2 'cannot read --xen /nonexistent/xen' --xen /nonexistent/xen on
 
