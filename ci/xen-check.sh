@@ -9,9 +9,16 @@
 #  4. on the crash path the disconnect runs after the NMI shootdown and
 #     before iommu_crash_shutdown() on every path (control-flow check on
 #     the disassembly, see ci/xen/disasm_check.py);
-#  5. the crash path and the port's crash-time write reach no lock function;
+#  5. the crash path and the port's crash-time write and read reach no lock
+#     function, and the crash path does reach that write and read;
 #  6. each core object, compiled by Xen's build with Xen's flags, needs no
-#     symbol outside pcidc_port_* (and the thunks Xen's own flags ask for).
+#     symbol outside pcidc_port_* (and the thunks Xen's own flags ask for);
+#  7. the option: registered under its name, parsed by a parser that knows
+#     the seed and test-fallback words; the seed mode is a patch of its own;
+#  8. the port itself, with the core, over a fake Xen (ci/xen/port-test,
+#     under ASan/UBSan): the crash-time read's routes, the cached COMMAND,
+#     the fallback plan on overlapping bridges (with its control), more
+#     functions than a plan holds, the seed, the option's words.
 # Every check that could pass vacuously is paired with a control that must
 # fail.  Output: one line per check, then "xen-check: N passed, M failed".
 set -eu
@@ -54,6 +61,7 @@ nm "$OFF/xen-syms" >"$WORK/off.nm"
 for sym in pcidc_plan_build pcidc_plan_published pcidc_describe \
            pcidc_crash_disconnect pcidc_strerror \
            pcidc_port_conf_write16 pcidc_port_conf_read32 \
+           pcidc_port_crash_read16 \
            pcidc_port_test_and_set pcidc_port_wmb \
            pci_crash_plan_update pci_crash_disconnect pci_iterate_pdevs; do
     check "on: xen-syms defines $sym" grep -q " [Tt] $sym\$" "$WORK/on.nm"
@@ -64,8 +72,6 @@ found_off=$(grep -E ' (pcidc_|pci_crash_|pci_iterate_pdevs|opt_pci_crash)' "$WOR
             awk '{print $3}' | words)
 check "off: xen-syms has no pcidc/pci_crash symbol${found_off:+ (found: $found_off)}" \
     test -z "$found_off"
-check "on: the command-line option 'pci-crash-disconnect' is registered" \
-    grep -q " [a-zA-Z] __setup_str_opt_pci_crash_disconnect\$" "$WORK/on.nm"
 # Control for the absence test: the same grep finds them in the 'on' build.
 check "control: the off-build grep finds the symbols in the on build" \
     grep -qE ' (pcidc_|pci_crash_)' "$WORK/on.nm"
@@ -135,6 +141,93 @@ done
 port_bad=$(outside_port "$OBJ_DIR/xen-port.o")
 check "control: the same test flags the port object, which needs Xen ($port_bad)" \
     test -n "$port_bad"
+
+# --- 7. the command-line option ------------------------------------------------
+# The bytes of a symbol in xen-syms, as text up to its first NUL.
+symbol_string() {
+    python3 - "$1" "$2" <<'EOF'
+import subprocess, sys
+path, sym = sys.argv[1], sys.argv[2]
+addr = None
+for line in subprocess.run(["nm", path], capture_output=True,
+                           text=True).stdout.splitlines():
+    f = line.split()
+    if len(f) == 3 and f[2] == sym:
+        addr = int(f[0], 16)
+if addr is None:
+    sys.exit(1)
+# The section holding it: "[Nr] Name Type Address Offset" (readelf -SW).
+for line in subprocess.run(["readelf", "-SW", path], capture_output=True,
+                           text=True).stdout.splitlines():
+    f = line.replace("[ ", "[").split()
+    if len(f) < 6 or not f[0].startswith("[") or f[2] != "PROGBITS":
+        continue
+    start, off, size = int(f[3], 16), int(f[4], 16), int(f[5], 16)
+    if start <= addr < start + size:
+        with open(path, "rb") as elf:
+            elf.seek(off + addr - start)
+            print(elf.read(256).split(b"\0")[0].decode("ascii", "replace"))
+        sys.exit(0)
+sys.exit(1)
+EOF
+}
+
+setup_name=$(symbol_string "$ON/xen-syms" __setup_str_parse_pci_crash_disconnect || true)
+check "on: parse_pci_crash_disconnect is registered as option '$setup_name'" \
+    test "$setup_name" = pci-crash-disconnect
+check "on: the option's parser is a custom_param (__setup_parse_pci_crash_disconnect)" \
+    grep -q " [a-zA-Z] __setup_parse_pci_crash_disconnect\$" "$WORK/on.nm"
+other_name=$(symbol_string "$ON/xen-syms" __setup_str_parse_iommu_param || true)
+check "control: the same read gives another option's name ('$other_name')" \
+    test "$other_name" = iommu
+
+# The parser's calls: parse_bool for on/off, cmdline_strcmp for seed,
+# parse_boolean for test-fallback.
+parser_calls=$(awk '/^[0-9a-f]+ <parse_pci_crash_disconnect>:$/ { on = 1; next }
+                    /^$/ { on = 0 }
+                    on && /call/ { sub(/.*</, ""); sub(/[+>].*/, ""); print }' \
+               "$WORK/on.dis" | sort -u | words)
+for callee in parse_bool cmdline_strcmp parse_boolean; do
+    check "on: parse_pci_crash_disconnect calls $callee (calls: $parser_calls)" \
+        sh -c 'case " $1 " in *" $2 "*) exit 0 ;; esac; exit 1' sh "$parser_calls" "$callee"
+done
+
+# The seed mode is for comparison: its own patch, the last one.
+port=xen/drivers/passthrough/pcidc/xen-port.c
+seed_before=$(git -C "$SRC_DIR" show "$current~1:$port" | grep -c MODE_SEED || true)
+seed_after=$(git -C "$SRC_DIR" show "$current:$port" | grep -c MODE_SEED || true)
+subject=$(git -C "$SRC_DIR" log -1 --format=%s "$current")
+check "the series' last patch adds the seed mode ('$subject'): MODE_SEED in the port $seed_before times before it" \
+    test "$seed_before" -eq 0
+check "control: the same count after the last patch finds it ($seed_after times)" \
+    test "$seed_after" -gt 0
+
+# --- 8. the port over a fake Xen ------------------------------------------------
+# Xen builds without -Wunused-parameter (its sort() swap callbacks take a
+# size they need not use); the same here for the port's file.
+PT=$WORK/port-test
+mkdir -p "$PT/include/xen"
+cp "$ROOT/src/port/xen/pci-crash.h" "$PT/include/xen/pci-crash.h"
+if gcc -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+       -fsanitize=address,undefined -fno-sanitize-recover=all \
+       -DCONFIG_PCI_CRASH_DISCONNECT -I"$XEN_CI/port-test/include" \
+       -I"$PT/include" -I"$ROOT/src" "$XEN_CI"/port-test/*.c \
+       "$ROOT/src/port/xen/xen-port.c" "$ROOT"/src/*.c -o "$PT/test_port" \
+       >"$PT/build.log" 2>&1; then
+    ASAN_OPTIONS=detect_leaks=1 "$PT/test_port" >"$PT/out.txt" 2>&1 || true
+    grep -E '^  (ok  |FAIL):' "$PT/out.txt" | sed 's/^  \(....\): /  \1: port: /'
+    result=$(sed -n 's/^port-test: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$PT/out.txt")
+    if [ -n "$result" ]; then
+        set -- $result
+        PASSED=$((PASSED + $1))
+        FAILED=$((FAILED + $2))
+    else
+        fail "the port test did not finish (see $PT/out.txt)"
+    fi
+else
+    sed 's/^/  /' "$PT/build.log"
+    fail "the port test does not build (see $PT/build.log)"
+fi
 
 echo "xen-check: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -187,6 +187,12 @@ compose_series() {
                     die "ci/xen/$arg1 does not apply to xen $XEN_VERSION (git apply's complaint above); refresh it against build/xen/src (tag debian-base)"
                 fi
                 ;;
+            revert)
+                [ -n "$arg2" ] || die "ci/xen/series: 'revert $arg1' names no path"
+                if ! git apply --cached -R --include="$arg2" "$XEN_CI/$arg1"; then
+                    die "ci/xen/$arg1 does not revert from $arg2 as copied (git apply's complaint above): refresh it from the file in this repository"
+                fi
+                ;;
             *) die "ci/xen/series: unknown line '$kind $arg1 $arg2'" ;;
             esac
         done <"$XEN_CI/series"

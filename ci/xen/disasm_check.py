@@ -17,8 +17,10 @@
 
   disasm_check.py locks  ON.dis
       Everything reachable by direct calls and jumps from the crash-path
-      functions calls no lock function and makes no indirect call.
-      Control: the same walk from pci_conf_write16() must find its lock.
+      functions (the disconnect, the port's crash-time write and read)
+      calls no lock function and makes no indirect call, and the crash
+      path does reach the port's write and read.  Controls: the same walk
+      from pci_conf_write16() and pci_conf_read16() must find their lock.
 
 Exit status 0 when every check holds; each check prints one line.
 """
@@ -30,10 +32,12 @@ from collections import deque
 CRASH_ENTRY = "pci_crash_disconnect"         # what crash.c calls
 CORE_CRASH = "pcidc_crash_disconnect"       # the core's crash path
 PORT_WRITE = "pcidc_port_conf_write16"      # the port's crash-time write
+PORT_READ = "pcidc_port_crash_read16"       # ... and its crash-time read
 DISCONNECT_CALLEES = {CRASH_ENTRY, CORE_CRASH}
 IOMMU_SHUTDOWN = "iommu_crash_shutdown"
 SHOOTDOWN = "smp_send_nmi_allbutself"
-LOCKED_WRITE = "pci_conf_write16"           # Xen's locked accessor: control
+LOCKED_WRITE = "pci_conf_write16"           # Xen's locked accessors: controls
+LOCKED_READ = "pci_conf_read16"
 PLAN_UPDATE = "pci_crash_plan_update"
 PLAN_HOOKS = ("scan_pci_devices", "pci_add_device", "pci_remove_device",
               "pci_hide_device", "pci_ro_device")
@@ -256,7 +260,7 @@ def closure(funcs, roots):
 def check_locks(on_path):
     rep = Report()
     on = load(on_path)
-    for root in (CRASH_ENTRY, PORT_WRITE):
+    for root in (CRASH_ENTRY, PORT_WRITE, PORT_READ):
         rep.check(root in on, "on: %s is in xen-syms" % root)
         names, indirect = closure(on, [root])
         locks = [n for n in names if LOCK_NAME.search(n)]
@@ -266,11 +270,16 @@ def check_locks(on_path):
                   (root, ", ".join(n for n in names if n != root),
                    "; locks: " + ", ".join(locks) if locks else "") +
                   ("; indirect: " + ", ".join(indirect) if indirect else ""))
-    names, _ = closure(on, [LOCKED_WRITE])
-    locks = [n for n in names if LOCK_NAME.search(n)]
-    rep.check(bool(locks),
-              "control: the same walk from %s finds its lock: %s" %
-              (LOCKED_WRITE, ", ".join(locks) or "none (checker broken?)"))
+    names, _ = closure(on, [CRASH_ENTRY])
+    for port in (PORT_WRITE, PORT_READ):
+        rep.check(port in names, "on: the crash path %s reaches %s" %
+                  (CRASH_ENTRY, port))
+    for locked in (LOCKED_WRITE, LOCKED_READ):
+        names, _ = closure(on, [locked])
+        locks = [n for n in names if LOCK_NAME.search(n)]
+        rep.check(bool(locks),
+                  "control: the same walk from %s finds its lock: %s" %
+                  (locked, ", ".join(locks) or "none (checker broken?)"))
     return rep
 
 

@@ -5,7 +5,8 @@
 #                     version, private apt state), unpack it under build/xen/,
 #                     compose our commits (ci/xen/series), build the
 #                     hypervisor with CONFIG_PCI_CRASH_DISCONNECT on and off
-#   make xen-check    ci/xen-check.sh: checks on those two builds
+#   make xen-check    ci/xen-check.sh: checks on those two builds, and the
+#                     port over a fake Xen (ci/xen/port-test)
 #   make xen-patches  ci/xen-patches.sh: git format-patch series in
 #                     build/xen-patches/
 #   make check-xen    make xen (a no-op when up to date), then xen-check;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xen-e2e: the two threads of a run.  The console thread logs QEMU's serial
- * line and timestamps the marker lines; the flood thread sends numbered
- * frames to the e1000's netdev.
+ * xen-e2e: the two threads of a run.  The console thread logs QEMU's two
+ * serial lines (the ISA COM1 the crash kernel writes to, the PCI UART that
+ * carries Xen's console and dom0's through it) and timestamps the marker
+ * lines; the flood thread sends numbered frames to the e1000's netdev.
  */
 #define _GNU_SOURCE
 #include "xen_e2e.h"
@@ -48,50 +49,90 @@ static int set_sun_path(struct sockaddr_un *sa, const char *path)
     return 0;
 }
 
-static void console_line(struct e2e_console *c, double t)
+/* Plan and fallback lines of our Xen; the caller holds c->lock. */
+static void console_plan_line(struct e2e_console *c, const char *line)
 {
-    c->line[c->len] = '\0';
-    pthread_mutex_lock(&c->lock);
-    if ( strstr(c->line, E2E_PLAN_TEXT) )
-    {
-        e2e_copy_line(c->plan_line, sizeof(c->plan_line),
-                      strstr(c->line, E2E_PLAN_TEXT));
-        long reads = e2e_number_after(c->line, E2E_PLAN_READS_TEXT);
+    const char *plan = strstr(line, E2E_PLAN_TEXT);
+    long reads, conf;
 
-        c->plan_updates++;
-        c->plan_reads += reads > 0 ? reads : 0;
-    }
+    if ( strstr(line, E2E_FALLBACK_TEXT) && strstr(line, E2E_FALLBACK_DONE) )
+        c->fallback_lines++;
+    if ( !plan )
+        return;
+    e2e_copy_line(c->plan_line, sizeof(c->plan_line), plan);
+    reads = e2e_number_after(line, E2E_PLAN_READS_TEXT);
+    conf = e2e_number_after(line, E2E_PLAN_CONF_TEXT);
+    c->plan_updates++;
+    c->plan_reads += reads > 0 ? reads : 0;
+    c->plan_conf_reads += conf > 0 ? conf : 0;
+}
+
+/*
+ * Xen's console after the shoot-down line, the last one Xen prints before
+ * its disconnect step: what still arrives on the PCI UART, until the crash
+ * kernel starts (the machine is no longer Xen's then).  The caller holds
+ * c->lock.
+ */
+static void console_xen_after(struct e2e_console *c, const char *line)
+{
+    if ( !c->xen_after || c->t_mark[E2E_M_KDUMP_START] >= 0 )
+        return;
+    if ( !c->xen_lines_after++ )
+        e2e_copy_line(c->xen_first_after, sizeof(c->xen_first_after), line);
+}
+
+static void console_line(struct e2e_console *c, enum e2e_port port, double t)
+{
+    struct e2e_serial *s = &c->port[port];
+
+    s->line[s->len] = '\0';
+    pthread_mutex_lock(&c->lock);
+    console_plan_line(c, s->line);
+    if ( port == E2E_PORT_XEN )
+        console_xen_after(c, s->line);
     for ( int m = 0; m < E2E_M_COUNT; m++ )
     {
-        if ( c->t_mark[m] >= 0 || !strstr(c->line, e2e_mark_text[m]) )
+        if ( c->t_mark[m] >= 0 || !strstr(s->line, e2e_mark_text[m]) )
             continue;
         c->t_mark[m] = t - c->t0;
+        c->mark_port[m] = port;
         if ( c->seq_counter )
             c->seq_at[m] = atomic_load(c->seq_counter);
         if ( m == E2E_M_FAIL )
-            e2e_copy_line(c->fail_line, sizeof(c->fail_line), c->line);
+            e2e_copy_line(c->fail_line, sizeof(c->fail_line), s->line);
         if ( m == E2E_M_VMCORE )
-            e2e_copy_line(c->vmcore_line, sizeof(c->vmcore_line), c->line);
+            e2e_copy_line(c->vmcore_line, sizeof(c->vmcore_line), s->line);
         if ( m == E2E_M_DISCONNECTED )
-            e2e_copy_line(c->dc_line, sizeof(c->dc_line), c->line);
+            e2e_copy_line(c->dc_line, sizeof(c->dc_line), s->line);
+        if ( port == E2E_PORT_XEN && (m == E2E_M_SHOT || m == E2E_M_SHOT_FAIL) )
+            c->xen_after = true;
     }
     pthread_mutex_unlock(&c->lock);
-    c->len = 0;
+    s->len = 0;
 }
 
-static void console_bytes(struct e2e_console *c, const char *buf, size_t n)
+static void console_bytes(struct e2e_console *c, enum e2e_port port,
+                          const char *buf, size_t n)
 {
+    struct e2e_serial *s = &c->port[port];
     double t = e2e_now_s();
+    unsigned long after = 0;
 
-    fwrite(buf, 1, n, c->log);
-    fflush(c->log);
+    fwrite(buf, 1, n, s->log);
+    fflush(s->log);
     for ( size_t i = 0; i < n; i++ )
     {
+        /* Only this thread writes these two: no lock needed to read them. */
+        after += port == E2E_PORT_XEN && c->xen_after &&
+                 c->t_mark[E2E_M_KDUMP_START] < 0;
         if ( buf[i] == '\n' )
-            console_line(c, t);
-        else if ( buf[i] != '\r' && c->len < sizeof(c->line) - 1 )
-            c->line[c->len++] = buf[i];
+            console_line(c, port, t);
+        else if ( buf[i] != '\r' && s->len < sizeof(s->line) - 1 )
+            s->line[s->len++] = buf[i];
     }
+    pthread_mutex_lock(&c->lock);
+    c->xen_bytes_after += after;
+    pthread_mutex_unlock(&c->lock);
 }
 
 static void *console_main(void *arg)
@@ -101,15 +142,27 @@ static void *console_main(void *arg)
 
     while ( !atomic_load(&c->stop) )
     {
-        struct pollfd p = { .fd = c->fd, .events = POLLIN };
-        ssize_t n;
+        struct pollfd p[E2E_NR_PORTS];
+        bool closed = false;
 
-        if ( poll(&p, 1, 100) <= 0 )
+        for ( int i = 0; i < E2E_NR_PORTS; i++ )
+            p[i] = (struct pollfd){ .fd = c->port[i].fd, .events = POLLIN };
+        if ( poll(p, E2E_NR_PORTS, 100) <= 0 )
             continue;
-        n = read(c->fd, buf, sizeof(buf));
-        if ( n <= 0 )
+        for ( int i = 0; i < E2E_NR_PORTS; i++ )
+        {
+            ssize_t n;
+
+            if ( !(p[i].revents & (POLLIN | POLLHUP | POLLERR)) )
+                continue;
+            n = read(c->port[i].fd, buf, sizeof(buf));
+            if ( n <= 0 )
+                closed = true;
+            else
+                console_bytes(c, (enum e2e_port)i, buf, (size_t)n);
+        }
+        if ( closed )
             break;
-        console_bytes(c, buf, (size_t)n);
     }
     atomic_store(&c->eof, true);
     return NULL;
@@ -125,64 +178,78 @@ double e2e_console_mark(struct e2e_console *c, enum e2e_mark m)
     return t;
 }
 
-int e2e_console_send(struct e2e_console *c, const char *bytes, size_t n)
+int e2e_console_send(struct e2e_console *c, enum e2e_port port,
+                     const char *bytes, size_t n)
 {
-    return send(c->fd, bytes, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
+    return send(c->port[port].fd, bytes, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
 void e2e_console_init(struct e2e_console *c)
 {
     memset(c, 0, sizeof(*c));
-    c->fd = -1;
-    c->listen_fd = -1;
+    for ( int i = 0; i < E2E_NR_PORTS; i++ )
+        c->port[i].fd = c->port[i].listen_fd = -1;
     pthread_mutex_init(&c->lock, NULL);
     for ( int m = 0; m < E2E_M_COUNT; m++ )
         c->t_mark[m] = -1;
 }
 
-int e2e_console_listen(struct e2e_console *c, const char *path, const char *log)
+int e2e_console_listen(struct e2e_console *c, enum e2e_port port,
+                       const char *path, const char *log)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct e2e_serial *s = &c->port[port];
 
-    c->log = fopen(log, "w");
-    if ( !c->log )
+    s->log = fopen(log, "w");
+    if ( !s->log )
         return -1;
     if ( set_sun_path(&sa, path) != 0 )
         return -1;
-    c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if ( c->listen_fd < 0 ||
-         bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-         listen(c->listen_fd, 1) != 0 )
+    s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if ( s->listen_fd < 0 ||
+         bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+         listen(s->listen_fd, 1) != 0 )
         return -1;
     return 0;
 }
 
-/* Accept QEMU's connection (it connects at start-up) and start the thread. */
+/* Accept QEMU's connections (it connects at start-up), start the thread. */
 int e2e_console_accept(struct e2e_console *c, double t0)
 {
-    struct pollfd p = { .fd = c->listen_fd, .events = POLLIN };
-
     c->t0 = t0;
-    if ( poll(&p, 1, E2E_T_CONNECT * 1000) != 1 )
+    for ( int i = 0; i < E2E_NR_PORTS; i++ )
+    {
+        struct pollfd p = { .fd = c->port[i].listen_fd, .events = POLLIN };
+
+        if ( poll(&p, 1, E2E_T_CONNECT * 1000) != 1 )
+            return -1;
+        c->port[i].fd = accept4(c->port[i].listen_fd, NULL, NULL,
+                                SOCK_CLOEXEC);
+        if ( c->port[i].fd < 0 )
+            return -1;
+    }
+    if ( pthread_create(&c->thread, NULL, console_main, c) != 0 )
         return -1;
-    c->fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if ( c->fd < 0 )
-        return -1;
-    return pthread_create(&c->thread, NULL, console_main, c) == 0 ? 0 : -1;
+    c->thread_started = true;
+    return 0;
 }
 
 void e2e_console_close(struct e2e_console *c)
 {
-    if ( c->fd >= 0 )
+    if ( c->thread_started )
     {
         atomic_store(&c->stop, true);
         pthread_join(c->thread, NULL);
-        close(c->fd);
     }
-    if ( c->listen_fd >= 0 )
-        close(c->listen_fd);
-    if ( c->log )
-        fclose(c->log);
+    for ( int i = 0; i < E2E_NR_PORTS; i++ )
+    {
+        if ( c->port[i].fd >= 0 )
+            close(c->port[i].fd);
+        if ( c->port[i].listen_fd >= 0 )
+            close(c->port[i].listen_fd);
+        if ( c->port[i].log )
+            fclose(c->port[i].log);
+    }
 }
 
 

@@ -2,8 +2,9 @@
 /*
  * xen-e2e: the real crash, end to end.
  *
- * Boots a Xen hypervisor under QEMU (q35, intel-iommu, e1000, AHCI disk)
- * with a Debian Linux dom0 whose initramfs (ci/e2e/images.sh) drives the
+ * Boots a Xen hypervisor under QEMU (q35, intel-iommu, e1000, AHCI disk,
+ * and the PCI UART behind a pci-bridge that carries Xen's console) with a
+ * Debian Linux dom0 whose initramfs (ci/e2e/images.sh) drives the
  * e1000 and the disk with the real drivers and loads a crash kernel with
  * 'kexec -p'.  The harness floods the e1000 with frames, crashes Xen with
  * its debug key (or dom0 with sysrq) and, from the console's crash line
@@ -19,6 +20,9 @@
  *     crash, then command tables and buffers in memory, against a disk
  *     whose every sector is stamped with its LBA): did their data land
  *     after the crash path?
+ *   - Xen's console: the lines that still arrive on the PCI UART after
+ *     the crash path's disconnect step, and whether the CPU still reaches
+ *     the UART's registers (its IER, read through qtest).
  *
  * Each run is a child process with its own QEMU (sim/qemu/qts); up to --jobs
  * run at once.  Results: a Markdown table on stdout, --json FILE, and per
@@ -27,9 +31,9 @@
  *
  * This file reads the command line and reports; the other parts are under
  * sim/xen-e2e/: runs.c (runs as child processes), run.c (one run),
- * console.c (the serial console and frame flood threads), watch.c (guest
- * state through qtest), report.c (verdict, table, JSON), xen_e2e.h (what
- * they share).
+ * console.c (the serial lines and frame flood threads), watch.c (guest
+ * state through qtest), report.c (verdict, JSON), table.c (the Markdown
+ * tables), xen_e2e.h (what they share).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -58,58 +62,84 @@ static void catch_stop_signals(void)
 /* ------------------------------------------------------------------------ */
 /* Command line                                                              */
 
+const char *const e2e_mode_word[E2E_NR_MODES] = {
+    [E2E_STOCK] = "off", [E2E_PCIDC] = "on", [E2E_SEED] = "seed",
+    [E2E_FALLBACK] = "fallback",
+};
+
 static void usage(FILE *f)
 {
     fprintf(f,
 "usage: xen-e2e --xen ELF [options] RUN...\n"
-"  RUN: off | on | off:crash-disable | on:crash-disable | all (the four)\n"
+"  RUN: MODE[:crash-disable][:bridge], or all (off, on, seed, each with\n"
+"       and without crash-disable); MODE: off (stock), on (pcidc), seed\n"
+"       (the 2011 patch), fallback (pcidc's plan after a refused one)\n"
 "  --xen ELF          hypervisor (multiboot ELF, e.g. build/xen/on/xen)\n"
 "  --images DIR       guest images from ci/e2e/images.sh (build/e2e/img)\n"
 "  --out DIR          per-run console logs (build/e2e/runs)\n"
 "  --json FILE        results as JSON\n"
-"  --table FILE       the Markdown table (also printed on stdout)\n"
+"  --table FILE       the Markdown tables (also printed on stdout)\n"
 "  --switch-on WORD   Xen command-line word turning the disconnect on\n"
-"  --switch-off WORD  ... and off\n"
+"  --switch-off WORD  ... off,  --switch-seed WORD  ... to the seed's,\n"
+"  --switch-fallback WORD  ... on with its fallback plan forced\n"
 "  --label TEXT       what --xen is, for the table\n"
-"  --value HEX        COMMAND value the core writes, hexadecimal with or\n"
-"                     without 0x (0x0400)\n"
+"  --clear HEX, --set HEX  pcidc's policy: COMMAND after the crash path\n"
+"                     is (COMMAND & ~clear) | set (0004 and 0400)\n"
+"  --value HEX        a policy writing one value: --clear ffff --set HEX;\n"
+"                     every HEX with or without 0x\n"
 "  --jobs N           runs at once (2)     --rate N  frames per second (2000)\n"
 "  --smp N            CPUs (2)             --crash key|sysrq  (key)\n"
 "  --qemu BIN         QEMU binary          --expect  exit 1 unless every run passes\n"
-"  --e1000-behind-bridge  the e1000 on a pci-bridge's bus, not the root bus\n"
+"  --e1000-behind-bridge  every run's e1000 on a pci-bridge's bus (:bridge)\n"
 "  --dry-run          print the runs and their Xen command lines, start nothing\n");
+}
+
+/* "off", "seed:bridge", "on:crash-disable:bridge", ... */
+static int parse_run(struct e2e_run_cfg *c, const char *spec)
+{
+    size_t n = strcspn(spec, ":");
+    int mode = -1;
+
+    *c = (struct e2e_run_cfg){ 0 };
+    for ( int m = 0; m < E2E_NR_MODES; m++ )
+        if ( strlen(e2e_mode_word[m]) == n && !strncmp(spec, e2e_mode_word[m], n) )
+            mode = m;
+    if ( mode < 0 )
+        return -1;
+    c->mode = (enum e2e_mode)mode;
+    for ( spec += n; *spec; spec += n )
+    {
+        spec++;
+        n = strcspn(spec, ":");
+        if ( n == 13 && !strncmp(spec, "crash-disable", n) && !c->crash_disable )
+            c->crash_disable = true;
+        else if ( n == 6 && !strncmp(spec, "bridge", n) && !c->bridge )
+            c->bridge = true;
+        else
+            return -1;
+    }
+    snprintf(c->name, sizeof(c->name), "%s/%s%s", e2e_mode_word[c->mode],
+             c->crash_disable ? "crash-disable" : "default",
+             c->bridge ? "+bridge" : "");
+    return 0;
 }
 
 static int add_run(struct e2e_opts *o, const char *spec)
 {
     static const char *const all[] = {
-        "off", "on", "off:crash-disable", "on:crash-disable"
+        "off", "on", "seed", "off:crash-disable", "on:crash-disable",
+        "seed:crash-disable",
     };
-    struct e2e_run_cfg *c;
 
     if ( strcmp(spec, "all") == 0 )
     {
-        for ( unsigned int i = 0; i < 4; i++ )
+        for ( unsigned int i = 0; i < sizeof(all) / sizeof(all[0]); i++ )
             if ( add_run(o, all[i]) != 0 )
                 return -1;
         return 0;
     }
-    if ( o->nr_runs == E2E_MAX_RUNS )
+    if ( o->nr_runs == E2E_MAX_RUNS || parse_run(&o->run[o->nr_runs], spec) != 0 )
         return -1;
-    c = &o->run[o->nr_runs];
-    if ( strncmp(spec, "off", 3) == 0 )
-        c->disconnect = false;
-    else if ( strncmp(spec, "on", 2) == 0 )
-        c->disconnect = true;
-    else
-        return -1;
-    spec += c->disconnect ? 2 : 3;
-    if ( strcmp(spec, ":crash-disable") == 0 )
-        c->crash_disable = true;
-    else if ( *spec )
-        return -1;
-    snprintf(c->name, sizeof(c->name), "%s/%s", c->disconnect ? "on" : "off",
-             c->crash_disable ? "crash-disable" : "default");
     o->nr_runs++;
     return 0;
 }
@@ -151,9 +181,9 @@ static int parse_count(const char *s, unsigned int min, unsigned int max,
 }
 
 enum { OPT_XEN = 256, OPT_IMAGES, OPT_OUT, OPT_JSON, OPT_TABLE, OPT_QEMU,
-       OPT_SWITCH_ON, OPT_SWITCH_OFF, OPT_LABEL, OPT_VALUE, OPT_JOBS,
-       OPT_RATE, OPT_SMP, OPT_CRASH, OPT_EXPECT, OPT_BRIDGE, OPT_DRY_RUN,
-       OPT_HELP };
+       OPT_SWITCH_ON, OPT_SWITCH_OFF, OPT_SWITCH_SEED, OPT_SWITCH_FALLBACK,
+       OPT_LABEL, OPT_VALUE, OPT_CLEAR, OPT_SET, OPT_JOBS, OPT_RATE, OPT_SMP,
+       OPT_CRASH, OPT_EXPECT, OPT_BRIDGE, OPT_DRY_RUN, OPT_HELP };
 
 static const struct option long_opts[] = {
     { "xen", required_argument, NULL, OPT_XEN },
@@ -164,8 +194,12 @@ static const struct option long_opts[] = {
     { "qemu", required_argument, NULL, OPT_QEMU },
     { "switch-on", required_argument, NULL, OPT_SWITCH_ON },
     { "switch-off", required_argument, NULL, OPT_SWITCH_OFF },
+    { "switch-seed", required_argument, NULL, OPT_SWITCH_SEED },
+    { "switch-fallback", required_argument, NULL, OPT_SWITCH_FALLBACK },
     { "label", required_argument, NULL, OPT_LABEL },
     { "value", required_argument, NULL, OPT_VALUE },
+    { "clear", required_argument, NULL, OPT_CLEAR },
+    { "set", required_argument, NULL, OPT_SET },
     { "jobs", required_argument, NULL, OPT_JOBS },
     { "rate", required_argument, NULL, OPT_RATE },
     { "smp", required_argument, NULL, OPT_SMP },
@@ -193,10 +227,15 @@ static int parse_value_opt(struct e2e_opts *o, int opt, const char *val)
     switch ( opt )
     {
     case OPT_VALUE:
-        if ( (rc = parse_hex16(val, &o->value)) != 0 )
-            fprintf(stderr, "xen-e2e: --value wants a hexadecimal COMMAND "
+    case OPT_CLEAR:
+    case OPT_SET:
+        if ( (rc = parse_hex16(val, opt == OPT_CLEAR ? &o->policy.clear
+                                                     : &o->policy.set)) != 0 )
+            fprintf(stderr, "xen-e2e: --%s wants a hexadecimal COMMAND "
                     "value from 0 to ffff (e.g. 0400 or 0x0400), not '%s'\n",
-                    val);
+                    opt_name(opt), val);
+        else if ( opt == OPT_VALUE )
+            o->policy.clear = 0xffff;
         return rc;
     case OPT_JOBS:
         rc = parse_count(val, 1, E2E_MAX_RUNS, &o->jobs);
@@ -230,14 +269,17 @@ static int parse_opt(struct e2e_opts *o, int opt, const char *val)
     case OPT_JSON: o->json = val; return 0;
     case OPT_TABLE: o->table = val; return 0;
     case OPT_QEMU: o->qemu = val; return 0;
-    case OPT_SWITCH_ON: o->arg_on = val; return 0;
-    case OPT_SWITCH_OFF: o->arg_off = val; return 0;
+    case OPT_SWITCH_ON: o->arg[E2E_PCIDC] = val; return 0;
+    case OPT_SWITCH_OFF: o->arg[E2E_STOCK] = val; return 0;
+    case OPT_SWITCH_SEED: o->arg[E2E_SEED] = val; return 0;
+    case OPT_SWITCH_FALLBACK: o->arg[E2E_FALLBACK] = val; return 0;
     case OPT_LABEL: o->label = val; return 0;
     case OPT_EXPECT: o->expect = true; return 0;
     case OPT_BRIDGE: o->bridge = true; return 0;
     case OPT_DRY_RUN: o->dry_run = true; return 0;
     case OPT_HELP: return 1;
-    case OPT_VALUE: case OPT_JOBS: case OPT_RATE: case OPT_SMP: case OPT_CRASH:
+    case OPT_VALUE: case OPT_CLEAR: case OPT_SET: case OPT_JOBS:
+    case OPT_RATE: case OPT_SMP: case OPT_CRASH:
         return parse_value_opt(o, opt, val);
     }
     return -1;
@@ -249,9 +291,10 @@ static int parse_args(struct e2e_opts *o, int argc, char **argv)
     int opt, rc;
 
     *o = (struct e2e_opts){
-        .images = "build/e2e/img", .out = "build/e2e/runs", .arg_on = "",
-        .arg_off = "", .label = NULL, .jobs = 2, .rate = 2000, .smp = 2,
-        .value = 0x0400, .crash = E2E_CRASH_KEY,
+        .images = "build/e2e/img", .out = "build/e2e/runs",
+        .arg = { [E2E_STOCK] = "", [E2E_PCIDC] = "" }, .label = NULL,
+        .jobs = 2, .rate = 2000, .smp = 2,
+        .policy = { .clear = 0x0004, .set = 0x0400 }, .crash = E2E_CRASH_KEY,
     };
     opterr = 0;
     while ( (opt = getopt_long(argc, argv, ":", long_opts, NULL)) != -1 )
@@ -269,8 +312,9 @@ static int parse_args(struct e2e_opts *o, int argc, char **argv)
     for ( ; optind < argc; optind++ )
         if ( add_run(o, argv[optind]) != 0 )
         {
-            fprintf(stderr, "xen-e2e: bad run '%s' (off|on[:crash-disable]|all, "
-                    "at most %d)\n", argv[optind], E2E_MAX_RUNS);
+            fprintf(stderr, "xen-e2e: bad run '%s' (MODE[:crash-disable]"
+                    "[:bridge] or all, MODE off, on, seed or fallback; at most "
+                    "%d runs)\n", argv[optind], E2E_MAX_RUNS);
             return -1;
         }
     if ( !o->xen || !o->nr_runs )
@@ -278,6 +322,14 @@ static int parse_args(struct e2e_opts *o, int argc, char **argv)
         fprintf(stderr, "xen-e2e: --xen and at least one RUN are required\n");
         return -1;
     }
+    for ( unsigned int i = 0; i < o->nr_runs; i++ )
+        if ( !o->arg[o->run[i].mode] )
+        {
+            fprintf(stderr, "xen-e2e: run %s needs --switch-%s\n",
+                    o->run[i].name, o->run[i].mode == E2E_SEED ? "seed"
+                                                               : "fallback");
+            return -1;
+        }
     if ( !o->label )
         o->label = o->xen;
     return 0;
@@ -288,8 +340,9 @@ static void print_plan(const struct e2e_opts *o)
 {
     char cmdline[512];
 
-    printf("xen-e2e: %s; value 0x%04x, jobs %u, rate %u, smp %u, crash %s%s\n",
-           o->label, o->value, o->jobs, o->rate, o->smp,
+    printf("xen-e2e: %s; clear 0x%04x, set 0x%04x, jobs %u, rate %u, smp %u, "
+           "crash %s%s\n", o->label, o->policy.clear, o->policy.set, o->jobs,
+           o->rate, o->smp,
            o->crash == E2E_CRASH_KEY ? "key" : "sysrq",
            o->bridge ? ", e1000 behind a pci-bridge" : "");
     for ( unsigned int i = 0; i < o->nr_runs; i++ )
@@ -329,10 +382,12 @@ static int prepare_logs(const struct e2e_opts *o, struct e2e_result *rs)
         return -1;
     for ( unsigned int i = 0; i < o->nr_runs; i++ )
     {
-        char slug[40];
+        char slug[sizeof(o->run[i].name)];
 
         snprintf(slug, sizeof(slug), "%s", o->run[i].name);
-        *strchr(slug, '/') = '-';
+        for ( char *p = slug; *p; p++ )
+            if ( *p == '/' || *p == '+' )
+                *p = '-';
         rs[i].cfg = o->run[i];
         snprintf(rs[i].log_dir, sizeof(rs[i].log_dir), "%s/%s", o->out, slug);
         if ( mkdir(rs[i].log_dir, 0755) != 0 && errno != EEXIST )
@@ -352,15 +407,15 @@ static int write_table(const char *path, const struct e2e_opts *o,
     return fclose(f) == 0 ? 0 : -1;
 }
 
-/* On failure: where the console log is, and its last lines. */
-static void show_tail(const struct e2e_result *r)
+/* On failure: where a serial line's log is, and its last lines. */
+static void show_tail(const struct e2e_result *r, const char *log)
 {
     char path[512], buf[3001];
     FILE *f;
     long size;
     size_t n;
 
-    snprintf(path, sizeof(path), "%s/console.log", r->log_dir);
+    snprintf(path, sizeof(path), "%s/%s", r->log_dir, log);
     f = fopen(path, "r");
     if ( !f )
         return;
@@ -405,11 +460,12 @@ int main(int argc, char **argv)
     }
     for ( unsigned int i = 0; i < o.nr_runs; i++ )
     {
-        e2e_verdict(&rs[i], o.value);
+        e2e_verdict(&o, &rs[i]);
         if ( !rs[i].pass )
         {
             failed++;
-            show_tail(&rs[i]);
+            show_tail(&rs[i], "xen-console.log");
+            show_tail(&rs[i], "console.log");
         }
     }
     e2e_print_table(stdout, &o, rs, o.nr_runs);

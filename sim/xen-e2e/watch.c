@@ -47,17 +47,18 @@ static void enumerate_bus(struct qts *q, struct e2e_result *r, uint8_t bus,
         f->vendor = (uint16_t)id;
         f->device = (uint16_t)(id >> 16);
         f->header_type = qts_readb(q, ecam(bus, devfn, PCI_HEADER_TYPE));
+        f->class_code = qts_readw(q, ecam(bus, devfn, PCI_CLASS_DEVICE));
         f->planned = true;
         f->t_value = -1;
         f->t_changed = -1;
         if ( (f->header_type & ~HEADER_MULTIFUNCTION) ==
                  PCI_HEADER_TYPE_BRIDGE && depth < MAX_BRIDGE_DEPTH )
         {
-            uint8_t secondary = qts_readb(q, ecam(bus, devfn,
-                                                  PCI_SECONDARY_BUS));
-
-            if ( secondary > bus )
-                enumerate_bus(q, r, secondary, depth + 1);
+            f->secondary = qts_readb(q, ecam(bus, devfn, PCI_SECONDARY_BUS));
+            f->subordinate = qts_readb(q, ecam(bus, devfn,
+                                               PCI_SUBORDINATE_BUS));
+            if ( f->secondary > bus )
+                enumerate_bus(q, r, f->secondary, depth + 1);
         }
         if ( (devfn & 7) == 0 && !(f->header_type & HEADER_MULTIFUNCTION) )
             devfn += 7;                 /* single-function device */
@@ -71,6 +72,30 @@ static int find_func(const struct e2e_result *r, uint16_t vendor,
         if ( r->func[i].vendor == vendor && r->func[i].device == device )
             return (int)i;
     return -1;
+}
+
+/* The serial function Xen's console is on, with its I/O BAR: 0 if none. */
+static uint16_t find_uart(struct qts *q, const struct e2e_result *r)
+{
+    for ( unsigned int i = 0; i < r->nr_funcs; i++ )
+    {
+        const struct e2e_func_obs *f = &r->func[i];
+        uint32_t bar;
+
+        if ( f->class_code != E2E_UART_CLASS || f->bus == 0 )
+            continue;
+        bar = qts_readl(q, ecam(f->bus, f->devfn, PCI_BASE_ADDRESS_0));
+        if ( bar & PCI_BASE_ADDRESS_SPACE_IO )
+            return (uint16_t)(bar & ~0x3u);   /* I/O BAR: bits 1:0 are flags */
+    }
+    return 0;
+}
+
+int e2e_watch_uart_ier(struct e2e_watch *w)
+{
+    if ( !w->uart_io )
+        return -1;
+    return qts_inb(w->q, (uint16_t)(w->uart_io + E2E_UART_IER));
 }
 
 /* Address of memory BAR n as the guest programmed it, 0 for an I/O BAR. */
@@ -129,6 +154,11 @@ int e2e_watch_discover(struct e2e_watch *w)
         w->clb = qts_readl(q, w->abar + E2E_AHCI_P0CLB) |
                  (uint64_t)qts_readl(q, w->abar + E2E_AHCI_P0CLBU) << 32;
     r->ahci_seen = w->clb != 0;
+    w->uart_io = find_uart(q, r);
+    if ( !w->uart_io )
+        return qts_fail(q, "no serial function (class %04x) with an I/O BAR "
+                        "behind a bridge: where is Xen's console?",
+                        E2E_UART_CLASS), -1;
     if ( watch_alloc(w, r->ring_size) != 0 )
         return qts_fail(q, "out of memory"), -1;
     return qts_error(q) ? -1 : 0;
@@ -172,7 +202,7 @@ static void read_commands(struct e2e_watch *w, enum e2e_phase ph)
         struct e2e_func_obs *f = &w->r->func[i];
         uint16_t cmd = qts_readw(w->q, ecam(f->bus, f->devfn, PCI_COMMAND));
 
-        if ( ph == E2E_PH_BEFORE )
+        if ( ph == E2E_PH_BEFORE && !w->crash_requested )
             f->before = cmd;
         if ( ph != E2E_PH_BEFORE && !w->have_line )
             f->at_line = cmd;
@@ -248,7 +278,13 @@ void e2e_watch_poll(struct e2e_watch *w, enum e2e_phase ph, double t_anchor_abs)
     read_head(w, ph);
     qts_memread(w->q, r->ring_base, w->ring_now, bytes);
     if ( ph == E2E_PH_BEFORE )
+    {
         read_ahci(w);
+        if ( !w->crash_requested )
+            r->uart_ier_before = e2e_watch_uart_ier(w);
+    }
+    else if ( ph == E2E_PH_AFTER && !w->have_base )
+        r->uart_ier_after = e2e_watch_uart_ier(w);
     if ( qts_error(w->q) )
         return;
 
@@ -285,12 +321,16 @@ void e2e_watch_poll(struct e2e_watch *w, enum e2e_phase ph, double t_anchor_abs)
     }
 }
 
-/* When each function first read the core's value, relative to the line. */
-void e2e_watch_values(struct e2e_watch *w, uint16_t value, double t_rel)
+/*
+ * When each function first read what the crash path makes of its COMMAND
+ * as last read before the crash line, relative to that line.
+ */
+void e2e_watch_values(struct e2e_watch *w, struct e2e_policy p, double t_rel)
 {
     for ( unsigned int i = 0; i < w->r->nr_funcs; i++ )
     {
         struct e2e_func_obs *f = &w->r->func[i];
+        uint16_t value = (uint16_t)((f->before & ~p.clear) | p.set);
 
         if ( f->t_value < 0 && f->last == value )
             f->t_value = t_rel;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * xen-e2e: what its parts share.  main.c: the command line; runs.c: runs
- * as child processes; run.c: one run; console.c: the serial console and
+ * as child processes; run.c: one run; console.c: the two serial lines and
  * the frame flood, two threads; watch.c: guest state through qtest;
- * report.c: verdict, table and JSON.  Every name they share starts with
- * e2e_ / E2E_, apart from the simulator library's.
+ * report.c: verdict and JSON; table.c: the Markdown tables.  Every name
+ * they share starts with e2e_ / E2E_, apart from the simulator library's.
  */
 #ifndef XEN_E2E_H
 #define XEN_E2E_H
@@ -45,7 +45,7 @@
 #define E2E_FRAME_LEN       1000
 #define E2E_FRAME_TYPE      0x88b5          /* IEEE local experimental ethertype */
 #define E2E_FRAME_MAGIC     "PCIDCE2E"
-#define E2E_MAX_RUNS        8
+#define E2E_MAX_RUNS        12
 #define E2E_ERR_LEN         400
 #define E2E_DISK_BPS        (1u << 20)      /* AHCI disk throttle, bytes/s */
 #define E2E_DISK_BYTES      (64ull << 20)
@@ -75,10 +75,32 @@ extern const uint8_t e2e_nic_mac[6];
 /* ------------------------------------------------------------------------ */
 /* Options and results                                                       */
 
+/*
+ * What Xen's crash path does in a run: nothing (stock Xen 4.17's
+ * behaviour), pcidc's plan, the 2011 patch's (COMMAND = 0 for every
+ * function in list order), or pcidc's fallback plan, forced by a test hook.
+ */
+enum e2e_mode { E2E_STOCK, E2E_PCIDC, E2E_SEED, E2E_FALLBACK, E2E_NR_MODES };
+
 struct e2e_run_cfg {
-    char name[40];              /* "off/default" ... */
-    bool disconnect;
+    char name[48];              /* "off/default", "seed/crash-disable+bridge" */
+    enum e2e_mode mode;
     bool crash_disable;
+    bool bridge;                /* the e1000 behind a PCI-PCI bridge */
+};
+
+/* Run names and spec words of the modes: "off", "on", "seed", "fallback". */
+extern const char *const e2e_mode_word[E2E_NR_MODES];
+
+static inline bool e2e_disconnects(enum e2e_mode m)
+{
+    return m != E2E_STOCK;
+}
+
+/* COMMAND after the crash path: (COMMAND & ~clear) | set. */
+struct e2e_policy {
+    uint16_t clear;
+    uint16_t set;
 };
 
 enum e2e_crash_how { E2E_CRASH_KEY, E2E_CRASH_SYSRQ };
@@ -90,15 +112,14 @@ struct e2e_opts {
     const char *json;
     const char *table;
     const char *qemu;
-    const char *arg_on;         /* Xen command-line word: disconnect on */
-    const char *arg_off;        /* ... and off */
+    const char *arg[E2E_NR_MODES];  /* Xen command-line word of each mode */
     const char *label;          /* what --xen is, for the table */
     unsigned int jobs;
     unsigned int rate;          /* frames per second */
     unsigned int smp;
-    uint16_t value;             /* the core's COMMAND value */
+    struct e2e_policy policy;   /* pcidc's (and its fallback's) */
     bool expect;
-    bool bridge;                /* the e1000 behind a PCI-PCI bridge */
+    bool bridge;                /* every run: the e1000 behind a bridge */
     bool dry_run;               /* print the runs, start nothing */
     enum e2e_crash_how crash;
     unsigned int nr_runs;
@@ -106,10 +127,18 @@ struct e2e_opts {
 };
 
 /*
+ * The policy a run's crash path applies, by mode; the seed's is fixed
+ * (COMMAND = 0), pcidc's and the fallback's are o->policy.
+ */
+struct e2e_policy e2e_run_policy(const struct e2e_opts *o, enum e2e_mode m);
+
+/*
  * Console markers, in the order a run meets them.  Xen's crash path prints
  * "Executing kexec image", shoots the other CPUs down ("Shot down all
  * CPUs"), then, in our Xen with the disconnect on, disconnects and prints
  * "Disconnected N PCI functions", then shuts the IOMMU down and jumps.
+ * Xen's lines (and dom0's, through Xen's console) come on the PCI UART,
+ * the crash kernel's on the ISA serial line; a marker counts on either.
  */
 enum e2e_mark {
     E2E_M_BANNER, E2E_M_DOM0_INIT, E2E_M_READY, E2E_M_CRASH_LINE, E2E_M_SHOT,
@@ -122,7 +151,23 @@ enum e2e_mark {
 /* Our Xen's plan, printed (loglvl=all) whenever it is rebuilt: keep the last. */
 #define E2E_PLAN_TEXT       "pci-crash-disconnect: plan of "
 #define E2E_PLAN_READS_TEXT "devices, "
+#define E2E_PLAN_CONF_TEXT  "read now in "
+/* ... and its warning when it published the fallback plan instead. */
+#define E2E_FALLBACK_TEXT   "pci-crash-disconnect: plan refused: "
+#define E2E_FALLBACK_DONE   "fallback published: "
 #define E2E_E1000_DEVICE    "e1000,netdev=n0,mac=52:54:00:e2:e0:01"
+/*
+ * Xen's console: QEMU's pci-serial (a 16550 behind its own pci-bridge: Xen's
+ * 'com1=...,pci' looks from bus 1 on).  Xen takes it read-only for itself,
+ * so our Xen keeps it and its bridge out of pcidc's plan.
+ */
+#define E2E_UART_BRIDGE     "pci-bridge,id=brc,chassis_nr=2"
+#define E2E_UART_DEVICE     "pci-serial,chardev=xcon,bus=brc,addr=1"
+#define E2E_UART_CLASS      0x0700          /* serial controller, 16550 */
+#define E2E_UART_IER        1               /* register offset */
+
+/* The two serial lines: QEMU's ISA COM1 and the PCI UART Xen's console uses. */
+enum e2e_port { E2E_PORT_ISA, E2E_PORT_XEN, E2E_NR_PORTS };
 
 struct e2e_func_obs {
     uint8_t bus;
@@ -130,8 +175,13 @@ struct e2e_func_obs {
     uint16_t vendor;
     uint16_t device;
     uint8_t header_type;
-    bool planned;
-    uint16_t before;            /* last read before the crash line */
+    uint16_t class_code;        /* base class << 8 | subclass */
+    uint8_t secondary;          /* bridges: buses as the guest numbered them */
+    uint8_t subordinate;
+    bool planned;               /* e2e_verdict(): expected in the plan */
+    bool kept;                  /* e2e_verdict(): expected left alone */
+    uint16_t expected;          /* e2e_verdict(): COMMAND after the crash path */
+    uint16_t before;            /* last read before the crash request */
     uint16_t at_line;           /* first read after the crash line */
     uint16_t first_after;       /* first read after the anchor line */
     uint16_t last;              /* last read (crash kernel up) */
@@ -155,6 +205,16 @@ struct e2e_result {
     long plan_steps;            /* from it, -1 if none */
     long plan_updates;          /* plan lines: one per plan update */
     long plan_reads;            /* devices described from config space */
+    long plan_conf_reads;       /* config reads of those descriptions */
+    long fallback_lines;        /* "fallback published" warnings */
+    /* Xen's console (the PCI UART) after the shoot-down line */
+    bool xen_banner_on_uart;    /* Xen's banner came on the PCI UART */
+    unsigned long xen_lines_after;  /* lines Xen printed there afterwards */
+    unsigned long xen_bytes_after;
+    char xen_first_after[120];  /* the first of them */
+    int uart_ier_before;        /* its IER read through qtest, -1: not read */
+    int uart_ier_after;         /* ... at the anchor's first poll */
+    int uart_ier_end;           /* ... when the crash kernel is up */
     long disconnected;          /* N of "Disconnected N PCI functions", -1 */
     double t_key;               /* crash requested */
     double t_exit;              /* QEMU gone by itself; <0: had to be killed */
@@ -243,35 +303,49 @@ char *e2e_xen_cmdline(const struct e2e_opts *o, const struct e2e_run_cfg *cfg,
 /* ------------------------------------------------------------------------ */
 /* The console: a thread that logs the serial line and timestamps markers.  */
 
-struct e2e_console {
+struct e2e_serial {
     int listen_fd;
     int fd;
     FILE *log;
+    char line[2048];
+    size_t len;
+};
+
+struct e2e_console {
+    struct e2e_serial port[E2E_NR_PORTS];
+    bool thread_started;
     pthread_t thread;
     pthread_mutex_t lock;
     double t0;
     double t_mark[E2E_M_COUNT];
+    enum e2e_port mark_port[E2E_M_COUNT];
     char fail_line[200];
     char vmcore_line[200];
     char dc_line[200];
-    char plan_line[160];
+    char plan_line[200];
     long plan_updates;              /* E2E_PLAN_TEXT lines seen */
     long plan_reads;                /* sum of their "N read now" */
-    char line[2048];
-    size_t len;
+    long plan_conf_reads;           /* sum of their "read now in N" */
+    long fallback_lines;            /* E2E_FALLBACK_DONE warnings */
+    /* The PCI UART from the shoot-down line until the crash kernel starts. */
+    bool xen_after;
+    unsigned long xen_lines_after;
+    unsigned long xen_bytes_after;
+    char xen_first_after[120];
     atomic_bool stop;
-    atomic_bool eof;
+    atomic_bool eof;                /* a serial line closed: QEMU exited */
     atomic_ulong *seq_counter;      /* the flood's, sampled at each marker */
     unsigned long seq_at[E2E_M_COUNT];
 };
 
 
 void e2e_console_init(struct e2e_console *c);
-int e2e_console_listen(struct e2e_console *c, const char *path,
-                       const char *log);
+int e2e_console_listen(struct e2e_console *c, enum e2e_port port,
+                       const char *path, const char *log);
 int e2e_console_accept(struct e2e_console *c, double t0);
 double e2e_console_mark(struct e2e_console *c, enum e2e_mark m);
-int e2e_console_send(struct e2e_console *c, const char *bytes, size_t n);
+int e2e_console_send(struct e2e_console *c, enum e2e_port port,
+                     const char *bytes, size_t n);
 void e2e_console_close(struct e2e_console *c);
 
 /* ------------------------------------------------------------------------ */
@@ -308,6 +382,7 @@ struct e2e_watch {
     struct e2e_result *r;
     int nic;                    /* index into r->func, -1: none */
     uint64_t nic_bar;
+    uint16_t uart_io;           /* the PCI UART's I/O BAR, 0: none */
     uint64_t abar;              /* AHCI registers (BAR5), 0: none */
     uint64_t clb;               /* port 0 command list */
     uint32_t issued;            /* port 0 PxCI | PxSACT at the last poll before the line */
@@ -322,6 +397,12 @@ struct e2e_watch {
     bool have_before;
     bool have_line;
     bool have_base;
+    /*
+     * Set when the crash is requested: Xen's crash path may run before its
+     * crash line reaches the harness, so a poll after the request may read
+     * a COMMAND it already wrote.
+     */
+    bool crash_requested;
     double t0;                  /* QEMU start (e2e_now_s()) */
     double poll_total;
     unsigned long polls;
@@ -331,7 +412,9 @@ struct e2e_watch {
 int e2e_watch_discover(struct e2e_watch *w);
 void e2e_watch_poll(struct e2e_watch *w, enum e2e_phase ph,
                     double t_anchor_abs);
-void e2e_watch_values(struct e2e_watch *w, uint16_t value, double t_rel);
+void e2e_watch_values(struct e2e_watch *w, struct e2e_policy p, double t_rel);
+/* The PCI UART's IER as the CPU reads it now: 0xff when nothing decodes it. */
+int e2e_watch_uart_ier(struct e2e_watch *w);
 void e2e_ahci_check(struct e2e_watch *w);
 void e2e_scan_buffers(struct e2e_watch *w, FILE *dump);
 /* The start of a disk sector as the harness writes it: magic and LBA. */
@@ -341,9 +424,11 @@ void e2e_watch_free(struct e2e_watch *w);
 /* ------------------------------------------------------------------------ */
 /* Verdict, table and JSON                                                   */
 
-void e2e_verdict(struct e2e_result *r, uint16_t value);
+void e2e_verdict(const struct e2e_opts *o, struct e2e_result *r);
 void e2e_print_table(FILE *out, const struct e2e_opts *o,
-                     struct e2e_result *rs, unsigned int n);
+                     const struct e2e_result *rs, unsigned int n);
+/* "0x0503 (io mem intx-off)" */
+char *e2e_command_str(uint16_t cmd, char *buf, size_t len);
 int e2e_write_json(const char *path, const struct e2e_opts *o,
                    const struct e2e_result *rs, unsigned int n);
 

@@ -6,16 +6,20 @@
  * dom0's PHYSDEVOP_pci_device_add/remove, devices Xen hides or keeps
  * read-only for itself) pci.c calls pci_crash_plan_update() with
  * pcidevs_lock held.  It describes every device Xen knows of to the core
- * -- its header type and, for bridges, the secondary and subordinate bus
- * numbers, from config space (an endpoint is read once, a bridge every
- * time) -- and the core publishes a new disconnect plan.
+ * -- its COMMAND register, its header type and, for bridges, the secondary
+ * and subordinate bus numbers, from config space (an endpoint is read
+ * once, a bridge every time) -- and the core publishes a new disconnect
+ * plan.  Should the core refuse the description, a fallback plan is
+ * published instead (build_fallback()), never none.
  *
  * Crash path: crash.c calls pci_crash_disconnect() after the NMI shootdown
  * of the other CPUs, whether or not each of them stopped in time, and
- * before the IOMMU is shut down.  It walks the published plan; each step is
- * a single config write that takes no lock.
+ * before the IOMMU is shut down.  It walks the published plan; each step
+ * reads a function's COMMAND and writes it back with Bus Master off and
+ * INTx masked, through config accesses that take no lock.
  */
 
+#include <xen/bitmap.h>
 #include <xen/bitops.h>
 #include <xen/init.h>
 #include <xen/lib.h>
@@ -29,10 +33,66 @@
 
 #include "pcidc.h"
 
-static bool __read_mostly opt_pci_crash_disconnect = true;
-boolean_param("pci-crash-disconnect", opt_pci_crash_disconnect);
+enum crash_mode {
+    MODE_OFF,
+    MODE_PCIDC,
+    MODE_SEED,
+};
 
-/* About 117 + 32 + 16 KiB of .bss; all but pcidc_state is plan building's. */
+static const struct {
+    const char *name;
+    struct pcidc_policy policy;
+} modes[] = {
+    /* Bridges first, Xen's own devices kept, Bus Master off, decode kept. */
+    [MODE_PCIDC] = { "pcidc", PCIDC_POLICY_DEFAULT },
+    /*
+     * For comparison only, the 2011 patch: COMMAND = 0 for every function,
+     * in list order, Xen's own devices included.
+     */
+    [MODE_SEED] = { "seed", PCIDC_POLICY_SEED },
+};
+
+static enum crash_mode __read_mostly opt_mode = MODE_PCIDC;
+/* Testing only: make the core refuse every update's first attempt. */
+static bool __read_mostly opt_test_fallback;
+
+static int __init cf_check parse_pci_crash_disconnect(const char *s)
+{
+    const char *ss;
+    int val, rc = 0;
+
+    if ( !*s )
+    {
+        opt_mode = MODE_PCIDC;
+        return 0;
+    }
+
+    do {
+        ss = strchr(s, ',');
+        if ( !ss )
+            ss = strchr(s, '\0');
+
+        if ( (val = parse_bool(s, ss)) >= 0 )
+            opt_mode = val ? MODE_PCIDC : MODE_OFF;
+        else if ( !cmdline_strcmp(s, "seed") )
+            opt_mode = MODE_SEED;
+        else if ( (val = parse_boolean("test-fallback", s, ss)) >= 0 )
+            opt_test_fallback = val;
+        else
+            rc = -EINVAL;
+
+        s = ss + 1;
+    } while ( *ss );
+
+    return rc;
+}
+custom_param("pci-crash-disconnect", parse_pci_crash_disconnect);
+
+/*
+ * About 149 + 48 + 32 KiB of .bss: pcidc_state (the crash path's plans and
+ * plan building's scratch), the input to plan building, the known
+ * endpoints.
+ */
 static struct pcidc pcidc_state;
 static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
 
@@ -45,14 +105,28 @@ static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
  * again is read afresh, as the update after its removal forgets it.
  * Bridges are read at every update: dom0 may program their bus numbers
  * after adding them.
+ *
+ * The COMMAND kept here is the one read when Xen first described the
+ * function, often before any driver enabled it.  The crash path reads
+ * COMMAND afresh; this one only gives its value for a function that reads
+ * all ones then (it does not answer), so it is not worth reading every
+ * endpoint again at every update to keep it current.
  */
-static uint32_t known[PCIDC_PLAN_CAPACITY];
+struct known_endpoint {
+    uint32_t sbdf;
+    uint16_t command;
+};
+static struct known_endpoint known[PCIDC_PLAN_CAPACITY];
 static unsigned int nr_known;
+
+/* pcidc_port_conf_read32() calls during the current plan update. */
+static unsigned int conf_reads;
 
 struct collect {
     unsigned int nr;            /* entries filled in funcs[] */
     unsigned int seen;          /* devices Xen knows of */
-    unsigned int read;          /* of them described from config space now */
+    unsigned int over;          /* of them beyond funcs[]: left out */
+    unsigned int read;          /* described from config space now */
     unsigned int preserved;
     unsigned int absent;        /* not answering config reads: left out */
     unsigned int bad_bridge;    /* bus numbers unusable: taken as endpoint */
@@ -81,40 +155,52 @@ static bool bridge_range_usable(const struct pcidc_func *func)
            func->subordinate >= func->secondary;
 }
 
-static int cf_check cmp_sbdf(const void *a, const void *b)
+static int cf_check cmp_known(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint32_t x = ((const struct known_endpoint *)a)->sbdf;
+    uint32_t y = ((const struct known_endpoint *)b)->sbdf;
 
     return x < y ? -1 : x > y;
 }
 
-static void cf_check swap_sbdf(void *a, void *b, size_t size)
+static void cf_check swap_known(void *a, void *b, size_t size)
 {
-    uint32_t *x = a, *y = b, tmp = *x;
+    struct known_endpoint *x = a, *y = b, tmp = *x;
 
     *x = *y;
     *y = tmp;
 }
 
 /*
- * pdev as the core sees it: a VF or a known endpoint without a config
- * read (both are endpoints that answer), anything else read now.
+ * pdev as the core sees it: a known endpoint from the cache, a VF (its
+ * vendor ID reads 0xffff; never a bridge) from its COMMAND alone, anything
+ * else described from config space now.
  */
 static int describe(struct pcidc_func *func, const struct pci_dev *pdev,
                     uint8_t flags, struct collect *c)
 {
-    const uint32_t sbdf = pdev->sbdf.sbdf;
+    const struct known_endpoint key = { .sbdf = pdev->sbdf.sbdf };
+    const struct known_endpoint *k;
 
-    /* SR-IOV VFs read 0xffff as vendor ID; they are never bridges. */
-    if ( pdev->info.is_virtfn ||
-         bsearch(&sbdf, known, nr_known, sizeof(*known), cmp_sbdf) )
+    k = bsearch(&key, known, nr_known, sizeof(*known), cmp_known);
+    if ( k )
     {
-        *func = (struct pcidc_func){ .sbdf = sbdf, .flags = flags };
+        *func = (struct pcidc_func){ .sbdf = key.sbdf, .flags = flags,
+                                     .command = k->command };
         return PCIDC_OK;
     }
 
     c->read++;
-    return pcidc_describe(func, sbdf, flags);
+    if ( pdev->info.is_virtfn )
+    {
+        uint32_t command = pcidc_port_conf_read32(key.sbdf, PCIDC_COMMAND);
+
+        *func = (struct pcidc_func){ .sbdf = key.sbdf, .flags = flags,
+                                     .command = command & 0xffff };
+        return PCIDC_OK;
+    }
+
+    return pcidc_describe(func, key.sbdf, flags);
 }
 
 static int cf_check collect_one(struct pci_dev *pdev, void *arg)
@@ -124,7 +210,10 @@ static int cf_check collect_one(struct pci_dev *pdev, void *arg)
 
     c->seen++;
     if ( c->nr >= ARRAY_SIZE(funcs) )
-        return -ENOSPC;
+    {
+        c->over++;
+        return 0;
+    }
 
     if ( describe(&funcs[c->nr], pdev, flags, c) != PCIDC_OK )
     {
@@ -146,8 +235,10 @@ static void remember(unsigned int nr)
     nr_known = 0;
     for ( i = 0; i < nr; i++ )
         if ( !(funcs[i].flags & PCIDC_FUNC_BRIDGE) )
-            known[nr_known++] = funcs[i].sbdf;
-    sort(known, nr_known, sizeof(*known), cmp_sbdf, swap_sbdf);
+            known[nr_known++] = (struct known_endpoint){
+                .sbdf = funcs[i].sbdf, .command = funcs[i].command,
+            };
+    sort(known, nr_known, sizeof(*known), cmp_known, swap_known);
 }
 
 /*
@@ -174,42 +265,131 @@ static void demote_bad_bridges(struct collect *c)
     }
 }
 
+/*
+ * Keep, for the fallback, every bridge whose bus range as read now holds
+ * the bus of a function Xen keeps.  With ranges that overlap this keeps
+ * more bridges than sit above the kept functions, never fewer.  funcs[]
+ * holds each segment's functions together (pci_iterate_pdevs() walks one
+ * segment after the other): one bitmap of buses per segment does.
+ */
+static unsigned int keep_bridges_by_range(unsigned int nr)
+{
+    DECLARE_BITMAP(kept_bus, 256);
+    unsigned int start, end, i, kept = 0;
+
+    for ( start = 0; start < nr; start = end )
+    {
+        const uint32_t seg = PCIDC_SBDF_SEG(funcs[start].sbdf);
+
+        bitmap_zero(kept_bus, 256);
+        for ( end = start;
+              end < nr && PCIDC_SBDF_SEG(funcs[end].sbdf) == seg; end++ )
+            if ( funcs[end].flags & PCIDC_FUNC_PRESERVE )
+                __set_bit(PCIDC_SBDF_BUS(funcs[end].sbdf), kept_bus);
+
+        for ( i = start; i < end; i++ )
+        {
+            struct pcidc_func *f = &funcs[i];
+
+            if ( (f->flags & (PCIDC_FUNC_BRIDGE | PCIDC_FUNC_PRESERVE)) !=
+                     PCIDC_FUNC_BRIDGE ||
+                 f->subordinate < f->secondary ||
+                 find_next_bit(kept_bus, f->subordinate + 1,
+                               f->secondary) > f->subordinate )
+                continue;
+            f->flags |= PCIDC_FUNC_PRESERVE;
+            kept++;
+        }
+    }
+    return kept;
+}
+
+/*
+ * The core refused funcs[] as described.  In practice that means bridge
+ * bus ranges that overlap without nesting, which dom0 can program at any
+ * time; a plan building bug would do it too.  Keeping the previous plan
+ * would leave out every function added since, with no sign of it at the
+ * crash.  Instead publish what the core builds without a single bridge
+ * range: every function as an endpoint, in Xen's list order (without a
+ * tree there is no "bridges first"), under the same policy.  With nothing
+ * to validate between functions, the core refuses this only for a
+ * duplicate sbdf or a bad policy, neither of which Xen produces.  The
+ * functions Xen keeps stay out of the plan, and so does every bridge
+ * whose bus range holds one of them (keep_bridges_by_range()); the default
+ * policy leaves decode on anyway, so a console behind a bridge the range
+ * test missed would still answer.
+ */
+static int build_fallback(const struct pcidc_policy *policy, unsigned int nr,
+                          unsigned int *kept_bridges)
+{
+    struct pcidc_policy flat = *policy;
+    unsigned int i;
+
+    flat.flags |= PCIDC_POLICY_INPUT_ORDER;
+    *kept_bridges = (policy->flags & PCIDC_POLICY_IGNORE_PRESERVE)
+                    ? 0 : keep_bridges_by_range(nr);
+    for ( i = 0; i < nr; i++ )
+        funcs[i].flags &= PCIDC_FUNC_PRESERVE;
+
+    return pcidc_plan_build(&pcidc_state, funcs, nr, &flat);
+}
+
+/* Not a flag of the core's: it refuses any function that carries it. */
+#define TEST_REFUSED_FLAG 0x80
+
+static void report(const struct collect *c, int refused, int rc,
+                   unsigned int kept_bridges)
+{
+    const struct pcidc_plan *plan = pcidc_plan_published(&pcidc_state);
+    unsigned int steps = plan ? plan->nr_steps : 0;
+
+    if ( c->over )
+        printk(XENLOG_WARNING
+               "pci-crash-disconnect: more than %u PCI functions: the plan leaves %u of %u out\n",
+               PCIDC_PLAN_CAPACITY, c->over, c->seen);
+    if ( refused != PCIDC_OK && rc == PCIDC_OK )
+        printk(XENLOG_WARNING
+               "pci-crash-disconnect: plan refused: %s (%d); fallback published: %u steps in list order, bridge ranges unchecked, %u bridges kept by bus range\n",
+               pcidc_strerror(refused), refused, steps, kept_bridges);
+    else if ( rc != PCIDC_OK )
+        printk(XENLOG_WARNING
+               "pci-crash-disconnect: plan refused: %s (%d), fallback refused: %s (%d); the plan of %u steps built before stays\n",
+               pcidc_strerror(refused), refused, pcidc_strerror(rc), rc,
+               steps);
+
+    printk(XENLOG_DEBUG
+           "pci-crash-disconnect: plan of %u steps, %s%s (%u devices, %u read now in %u config reads, %u kept, %u absent, %u bridges as endpoints)\n",
+           steps, modes[opt_mode].name,
+           refused == PCIDC_OK ? "" : rc == PCIDC_OK ? " fallback" : " stale",
+           c->seen, c->read, conf_reads, c->preserved, c->absent,
+           c->bad_bridge);
+}
+
 void pci_crash_plan_update(void)
 {
-    static const struct pcidc_policy policy = PCIDC_POLICY_DEFAULT;
+    const struct pcidc_policy *policy = &modes[opt_mode].policy;
     struct collect c = { 0 };
-    const struct pcidc_plan *plan;
-    int rc;
+    unsigned int kept_bridges = 0;
+    int refused, rc;
 
     ASSERT(pcidevs_locked());
 
-    if ( !opt_pci_crash_disconnect )
+    if ( opt_mode == MODE_OFF )
         return;
 
-    if ( pci_iterate_pdevs(collect_one, &c) )
-    {
-        nr_known = 0;
-        printk(XENLOG_WARNING
-               "pci-crash-disconnect: more than %u PCI functions, plan not updated\n",
-               PCIDC_PLAN_CAPACITY);
-        return;
-    }
-
+    conf_reads = 0;
+    pci_iterate_pdevs(collect_one, &c);
     remember(c.nr);
     demote_bad_bridges(&c);
-    rc = pcidc_plan_build(&pcidc_state, funcs, c.nr, &policy);
-    if ( rc != PCIDC_OK )
-    {
-        printk(XENLOG_WARNING
-               "pci-crash-disconnect: plan not updated: %s (%d)\n",
-               pcidc_strerror(rc), rc);
-        return;
-    }
 
-    plan = pcidc_plan_published(&pcidc_state);
-    printk(XENLOG_DEBUG
-           "pci-crash-disconnect: plan of %u steps (%u devices, %u read now, %u kept, %u absent, %u bridges as endpoints)\n",
-           plan->nr_steps, c.seen, c.read, c.preserved, c.absent, c.bad_bridge);
+    if ( opt_test_fallback && c.nr )
+        funcs[0].flags |= TEST_REFUSED_FLAG;
+
+    rc = refused = pcidc_plan_build(&pcidc_state, funcs, c.nr, policy);
+    if ( refused != PCIDC_OK )
+        rc = build_fallback(policy, c.nr, &kept_bridges);
+
+    report(&c, refused, rc, kept_bridges);
 }
 
 /*
@@ -218,7 +398,7 @@ void pci_crash_plan_update(void)
  */
 unsigned int pci_crash_disconnect(void)
 {
-    if ( !opt_pci_crash_disconnect )
+    if ( opt_mode == MODE_OFF )
         return 0;
 
     return pcidc_crash_disconnect(&pcidc_state);
@@ -258,11 +438,37 @@ void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value)
     outw(value, 0xcfc + (reg & 2));
 }
 
+/*
+ * The crash path's read of the register it is about to write, so that the
+ * write changes only Bus Master and INTx Disable.  Not pci_conf_read16(),
+ * for the reason given above: it takes pci_config_lock.  The same two
+ * routes as the write, lock-free for the same reasons: MMCFG (one uncached
+ * load) where Xen has the bus mapped, else 0xCF8/0xCFC for segment 0, whose
+ * pair of accesses no other CPU can interleave with after the shootdown.
+ * Where neither reaches the function the result is all ones, which the
+ * core takes as "does not answer" and writes the value it planned instead.
+ */
+uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg)
+{
+    const pci_sbdf_t s = { .sbdf = sbdf };
+    uint32_t value;
+
+    if ( !pci_mmcfg_read(s.seg, s.bus, s.devfn, reg, 2, &value) )
+        return value;
+
+    if ( s.seg )
+        return 0xffff;
+
+    outl(0x80000000U | ((uint32_t)s.bdf << 8) | (reg & 0xfc), 0xcf8);
+    return inw(0xcfc + (reg & 2));
+}
+
 /* Plan building only: the normal, locked accessor is right here. */
 uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg)
 {
     const pci_sbdf_t s = { .sbdf = sbdf };
 
+    conf_reads++;
     return pci_conf_read32(s, reg);
 }
 
