@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian 12 packages pcidc needs, idempotently.
 #
-#   ci/deps.sh [GROUP ...]     groups: build test sim prove xen e2e all (default: all)
+#   ci/deps.sh [GROUP ...]     groups: build test sim prove xen e2e fuzz all (default: all)
 #
 # Runs 'apt-get update' only when a package is missing; a no-op otherwise.
 set -eu
@@ -13,6 +13,7 @@ pkgs_sim="qemu-system-x86 libjansson-dev libpci-dev"
 pkgs_prove="frama-c-base why3 z3 cvc4 libgmp-dev python3"
 pkgs_xen="flex bison python3 dpkg-dev xz-utils patch git build-essential"
 pkgs_e2e="cpio gzip"
+pkgs_fuzz="clang libclang-rt-14-dev"
 
 want=""
 [ $# -eq 0 ] && set -- all
@@ -24,7 +25,8 @@ for group in "$@"; do
     prove) want="$want $pkgs_build $pkgs_prove" ;;
     xen)   want="$want $pkgs_build $pkgs_xen" ;;
     e2e)   want="$want $pkgs_build $pkgs_sim $pkgs_e2e" ;;
-    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e" ;;
+    fuzz)  want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_fuzz" ;;
+    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e $pkgs_fuzz" ;;
     *) echo "ci/deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done
