@@ -107,21 +107,46 @@ static const char *const policies[] = {
     "default", "decode-off", "seed", "input", "ignore",
 };
 
+/* Segments whose numbers differ in each byte of the 16 bits. */
+static const unsigned int segments[] = { 0, 1, 0x100, 0x101, 0xffff };
+
+/* Repeat one random line: a function listed twice. */
+static void duplicate_a_line(struct text *t)
+{
+    char copy[TEXT_MAX], *start, *end;
+    unsigned int lines = 0, pick;
+    size_t i;
+
+    for ( i = 0; i < t->len; i++ )
+        lines += t->buf[i] == '\n';
+    if ( lines < 2 )
+        return;
+    pick = 1 + rnd(lines - 1);              /* not the policy line */
+    memcpy(copy, t->buf, t->len);
+    copy[t->len] = '\0';
+    for ( start = copy; pick--; )
+        start = strchr(start, '\n') + 1;
+    end = strchr(start, '\n');
+    *end = '\0';
+    emit(t, "%s\n", start);
+}
+
 static void random_case(struct text *t)
 {
-    unsigned int seg, nr_seg = 1 + rnd(2), next;
+    unsigned int seg, nr_seg = 1 + rnd(3), next, first = rnd(5);
 
     t->len = 0;
     emit(t, "policy %s\n", policies[rnd(5)]);
     for ( seg = 0; seg < nr_seg; seg++ )
     {
         next = 1;
-        gen_bus(t, seg, 0, &next, 0);
+        gen_bus(t, segments[(first + seg) % 5], 0, &next, 0);
     }
     if ( rnd(4) == 0 )      /* a bridge whose buses break the tree */
-        emit(t, "0:%x:1f.0 bridge %x-%x\n", rnd(8), rnd(10), rnd(10));
-    if ( rnd(10) == 0 )     /* a function listed twice */
-        emit(t, "0:0:0.0\n");
+        emit(t, "%x:%x:1f.0 bridge %x-%x\n", segments[first], rnd(8),
+             rnd(10), rnd(10));
+    if ( rnd(8) == 0 )
+        duplicate_a_line(t);
     shuffle_lines(t);
 }
 

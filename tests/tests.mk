@@ -10,6 +10,10 @@
 #                        parser, the qtest reply parser (ASan/UBSan); then a
 #                        planted difference that the plan fuzzer must find
 #   make fuzz            the same fuzzers for FUZZ_SECONDS each (default 600)
+#   make mutants         mutation testing of src/*.c against the fast unit
+#                        tests (tests/mutants.py; about 6 min on 2 cores, not
+#                        in make check); ends "mutants: K killed, E
+#                        equivalent, S survived" and fails when S > 0
 #
 # Fuzzers start from the text corpus in tests/fuzz/corpus/NAME; what they
 # add stays under build/fuzz/.  A failing input is saved as
@@ -35,7 +39,7 @@ FUZZ_SRC_qts_reply := tests/fuzz/fuzz_qts_reply.c sim/qemu/qts_parse.c
 FUZZ_DICT_plan     := -dict=tests/fuzz/plan.dict
 FUZZERS := plan spec qts_reply
 
-.PHONY: check-ref-plan check-fuzz fuzz deps-fuzz
+.PHONY: check-ref-plan check-fuzz fuzz deps-fuzz mutants
 
 deps-fuzz:
 	@ci/deps.sh fuzz
@@ -101,3 +105,8 @@ fuzz: $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZERS))
 	@$(FUZZ_RUN) $(FUZZ_DIR) qts_reply $(FUZZ_SECONDS)
 
 CHECK_STEPS += check-fuzz
+
+# --- mutation testing ----------------------------------------------------------
+
+mutants: | deps-test
+	@python3 tests/mutants.py --jobs $(JOBS) --build $(BUILD)/mutants
