@@ -135,6 +135,7 @@ BENCH_STEPS += bench-core
 -include proofs/proofs.mk
 -include ci/xen/xen.mk
 -include ci/e2e/e2e.mk
+-include tests/tests.mk
 
 # --- The two aggregate targets ----------------------------------------------
 

@@ -3,7 +3,7 @@
 # Install the Debian 12 packages pcidc needs, idempotently.
 #
 #   ci/deps.sh [GROUP ...]     groups: build test sim prove xen e2e report
-#                              browser all (default: all)
+#                              browser fuzz all (default: all)
 #
 # Runs 'apt-get update' only when a package is missing; a no-op otherwise.
 set -eu
@@ -16,6 +16,7 @@ pkgs_xen="flex bison python3 dpkg-dev xz-utils patch git build-essential"
 pkgs_e2e="cpio gzip"
 pkgs_report="librsvg2-bin"          # rsvg-convert: the pictures as PNG
 pkgs_browser="chromium python3"     # headless check of the HTML reports
+pkgs_fuzz="clang libclang-rt-14-dev"  # libFuzzer
 
 want=""
 [ $# -eq 0 ] && set -- all
@@ -29,7 +30,8 @@ for group in "$@"; do
     e2e)   want="$want $pkgs_build $pkgs_sim $pkgs_e2e" ;;
     report) want="$want $pkgs_report" ;;
     browser) want="$want $pkgs_browser" ;;
-    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e $pkgs_report $pkgs_browser" ;;
+    fuzz)  want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_fuzz" ;;
+    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e $pkgs_report $pkgs_browser $pkgs_fuzz" ;;
     *) echo "ci/deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done

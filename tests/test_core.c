@@ -668,7 +668,8 @@ static void test_describe_bridges(void **state)
     for ( type = 1; type <= 2; type++ )
     {
         fake_reset();
-        fake_set_config(SBDF(0, 0, 1, 0), 0x00, 0x00011b36);
+        /* Device ID 0x0010: its low bits are no header type. */
+        fake_set_config(SBDF(0, 0, 1, 0), 0x00, 0x00101b36);
         fake_set_config(SBDF(0, 0, 1, 0), 0x0c, (0x80 | type) << 16);
         fake_set_config(SBDF(0, 0, 1, 0), 0x18, 0x00070200);
         assert_int_equal(pcidc_describe(&f, SBDF(0, 0, 1, 0), 0), PCIDC_OK);
