@@ -19,12 +19,18 @@ import os
 import sys
 
 CRASH = "pcidc_crash_disconnect"
+STEP = "step_value"      # the crash path's read-modify-write of one step
 CRASH_C = "crash.c"      # the crash path
 PLAN_C = "plan.c"        # plan building
 
 LOOP = """    for ( i = 0; i < nr; i++ )
-        pcidc_port_conf_write16(plan->step[i].sbdf, PCIDC_COMMAND,
-                                plan->step[i].value);"""
+        pcidc_port_conf_write16(plan->step[i].sbdf, plan->step[i].reg,
+                                step_value(&plan->step[i]));"""
+
+READ = """    now = pcidc_port_crash_read16(step->sbdf, step->reg);"""
+NO_READ = """    if ( step->clear == PCIDC_ALL_BITS )
+        return step->set;
+"""
 
 # name, functions, WP selection, goal regex, what it breaks, file, old code,
 # new code
@@ -36,9 +42,9 @@ CONTROLS = [
      LOOP, LOOP.replace("i < nr", "i <= nr")),
     ("other_register", CRASH, "-wp-prop=@assigns",
      r"assigns",
-     "writes the register after COMMAND (STATUS, offset 6)",
+     "writes the register after the step's (STATUS after COMMAND)",
      CRASH_C,
-     LOOP, LOOP.replace("PCIDC_COMMAND,", "PCIDC_COMMAND + 2,")),
+     LOOP, LOOP.replace("plan->step[i].reg,", "plan->step[i].reg + 2,")),
     ("outside_plan", CRASH, "-wp-prop=in_order",
      r"in_order",
      "writes the neighbouring device (sbdf ^ 8), not the plan's",
@@ -69,6 +75,31 @@ CONTROLS = [
     if ( !plan )
         return 0;
     (void)pcidc_port_conf_read32(plan->step[0].sbdf, 0);"""),
+    ("clears_memory", STEP, "-wp-prop=disconnects",
+     r"step_value_reads_ensures_disconnects",
+     "also clears Memory Space: decode not kept as read",
+     CRASH_C,
+     """    return (now & ~step->clear) | step->set;""",
+     """    return (now & ~step->clear & ~PCIDC_COMMAND_MEMORY) | step->set;"""),
+    ("reads_other", STEP, "-wp-prop=own_register",
+     r"step_value_reads_ensures_own_register",
+     "reads the register after the step's, not the one it writes",
+     CRASH_C,
+     READ, READ.replace("step->reg);", "step->reg + 2);")),
+    ("no_fallback", STEP, "-wp-prop=value",
+     r"step_value_ensures_value",
+     "ignores all ones: an unanswering function gets ~clear | set",
+     CRASH_C,
+     """    if ( now == PCIDC_ALL_BITS )
+        return step->fallback;
+""",
+     ""),
+    ("reads_cleared", STEP, "-wp-prop=unread",
+     r"step_value_no_read_ensures_unread",
+     "reads COMMAND even when the step clears every bit",
+     CRASH_C,
+     NO_READ + "\n" + READ,
+     READ + "\n" + NO_READ),
 ]
 
 # Broken copies for the run-time check only (proofs/eacsl/eacsl.sh): what

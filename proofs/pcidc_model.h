@@ -10,11 +10,18 @@
  *  - pcidc_g_config[sbdf][reg]: config space, one 16-bit cell per even
  *    register offset of every PCI function the 32-bit sbdf space can name.
  *    A config write assigns exactly its cell, so a contract that assigns
- *    only [..][PCIDC_COMMAND] cells proves that nothing else is written;
- *  - a write log of every config write (sbdf, register, value), so that
- *    contracts can speak about order and count;
+ *    only the cells its plan names proves that nothing else is written; a
+ *    crash-time read returns its cell;
+ *  - a write log of every config write (sbdf, register, value), and a read
+ *    log of every crash-time read (sbdf, register, value returned), so
+ *    that contracts can speak about order and count.  Reads and writes
+ *    also meet per write: the last crash-time read made before write w is
+ *    recorded at pcidc_g_prior_*[w], and write w logs how many crash-time
+ *    reads were made since the write before it (pcidc_g_new_reads counts
+ *    them; a write logs the count and clears it);
  *  - pcidc_g_crash_mode: set by the environment (a ghost statement) when the
- *    machine is crashing; the config read's precondition forbids it.
+ *    machine is crashing; the plan-time config read's precondition forbids
+ *    it, the crash-time read's requires it.
  *
  * Then the words of the contracts over the core's own structures (struct
  * pcidc, the plan, the function list).  A logic definition must follow the
@@ -46,7 +53,16 @@
 /*@ ghost uint32_t pcidc_g_log_sbdf[PCIDC_G_LOG_MAX]; */
 /*@ ghost unsigned int pcidc_g_log_reg[PCIDC_G_LOG_MAX]; */
 /*@ ghost uint16_t pcidc_g_log_value[PCIDC_G_LOG_MAX]; */
+/*@ ghost unsigned int pcidc_g_log_reads[PCIDC_G_LOG_MAX]; */
 /*@ ghost unsigned int pcidc_g_nr_writes; */
+/*@ ghost uint32_t pcidc_g_read_sbdf[PCIDC_G_LOG_MAX]; */
+/*@ ghost unsigned int pcidc_g_read_reg[PCIDC_G_LOG_MAX]; */
+/*@ ghost uint16_t pcidc_g_read_value[PCIDC_G_LOG_MAX]; */
+/*@ ghost unsigned int pcidc_g_nr_reads; */
+/*@ ghost unsigned int pcidc_g_new_reads; */
+/*@ ghost uint32_t pcidc_g_prior_sbdf[PCIDC_G_LOG_MAX]; */
+/*@ ghost unsigned int pcidc_g_prior_reg[PCIDC_G_LOG_MAX]; */
+/*@ ghost uint16_t pcidc_g_prior_value[PCIDC_G_LOG_MAX]; */
 /*@ ghost int pcidc_g_crash_mode; */
 
 /*
@@ -62,6 +78,68 @@
                             integer value) =
       pcidc_g_log_sbdf[at] == sbdf && pcidc_g_log_reg[at] == reg &&
       pcidc_g_log_value[at] == value;
+
+  // Crash-time read number 'at' was of (sbdf, reg).
+  predicate pcidc_read_logged{L}(integer at, integer sbdf, integer reg) =
+      pcidc_g_read_sbdf[at] == sbdf && pcidc_g_read_reg[at] == reg;
+*/
+
+/*
+ * COMMAND bits.  What the crash path must do to a function's COMMAND: Bus
+ * Master off, INTx Disable on, and every other bit as it was -- as read at
+ * the crash, or, when the function does not answer then, as captured when
+ * the plan was built.  'off' and 'on' below are a step's clear and set
+ * masks ('set' is an ACSL keyword).
+ */
+/*@
+  // Bit k of x.
+  predicate pcidc_bit(integer x, integer k) = (x & (1 << k)) != 0;
+
+  // w, written over 'from' with the masks off and on, has Bus Master
+  // clear, INTx Disable set, and every bit of the 16 that neither mask
+  // names as in 'from'.
+  predicate pcidc_disconnected(integer w, integer from, integer off,
+                               integer on) =
+      (w & PCIDC_COMMAND_MASTER) == 0 &&
+      (w & PCIDC_COMMAND_INTX_DISABLE) != 0 &&
+      \forall integer k; 0 <= k < 16 && !pcidc_bit(off, k) &&
+          !pcidc_bit(on, k) ==> (pcidc_bit(w, k) <==> pcidc_bit(from, k));
+
+  // Masks that turn Bus Master off and INTx Disable on, and never turn Bus
+  // Master on: the default policy's (PCIDC_POLICY_DEFAULT) among others.
+  predicate pcidc_masks_ok(integer off, integer on) =
+      (off & PCIDC_COMMAND_MASTER) != 0 &&
+      (on & PCIDC_COMMAND_MASTER) == 0 &&
+      (on & PCIDC_COMMAND_INTX_DISABLE) != 0;
+
+  // x & m of a 16-bit x is a 16-bit value, whatever m: the crash path's
+  // (now & ~clear) and plan building's (command & ~clear) convert to
+  // uint16_t unchanged.  Two lemmas, one bound each: WP's bit-range tactic
+  // (-wp-auto wp:bitrange) proves each, not the two at once.
+  lemma pcidc_and16_low: \forall uint16_t x; \forall integer m;
+      0 <= (x & m);
+  lemma pcidc_and16_high: \forall uint16_t x; \forall integer m;
+      (x & m) <= 0xffff;
+
+  // The crash path's read-modify-write does what it must, whatever it
+  // reads (proved by the SMT solvers from the definitions of the bit
+  // operations).
+  lemma pcidc_rmw_disconnects: \forall integer from, off, on;
+      pcidc_masks_ok(off, on) ==>
+      pcidc_disconnected((from & ~off) | on, from, off, on);
+
+  // The default policy's masks (PCIDC_POLICY_DEFAULT) are such masks.
+  // The solvers cannot compute a bit of a constant; the first two lemmas
+  // give them the bits that matter, with the constant behind m so that Qed
+  // keeps the lemma instead of folding it to true.
+  lemma pcidc_master_bits: \forall integer m; m == PCIDC_COMMAND_MASTER ==>
+      (m & PCIDC_COMMAND_MASTER) != 0;
+  lemma pcidc_intx_bits: \forall integer m;
+      m == PCIDC_COMMAND_INTX_DISABLE ==>
+      (m & PCIDC_COMMAND_MASTER) == 0 &&
+      (m & PCIDC_COMMAND_INTX_DISABLE) != 0;
+  lemma pcidc_default_masks_ok:
+      pcidc_masks_ok(PCIDC_COMMAND_MASTER, PCIDC_COMMAND_INTX_DISABLE);
 */
 
 /*
@@ -119,32 +197,155 @@
       p == \null ? 0 :
       p->nr_steps <= PCIDC_PLAN_CAPACITY ? p->nr_steps : PCIDC_PLAN_CAPACITY;
 
-  // Every function those steps name has ghost config space.
+  // Every register those steps name has a ghost cell: an even offset of
+  // config space of a modelled function.
+  predicate pcidc_step_modelled{L}(struct pcidc_step *s) =
+      s->sbdf < PCIDC_G_SBDFS && s->reg < PCIDC_G_REGS && s->reg % 2 == 0;
   predicate pcidc_plan_modelled{L}(struct pcidc_plan *p) =
       \forall integer k; 0 <= k < pcidc_plan_len(p) ==>
-          p->step[k].sbdf < PCIDC_G_SBDFS;
+          pcidc_step_modelled(&p->step[k]);
 
-  // One of the first n steps of p writes function sbdf.
-  predicate pcidc_in_steps{L}(struct pcidc_plan *p, integer n, integer sbdf) =
-      \exists integer k; 0 <= k < n && p->step[k].sbdf == sbdf;
+  // One of the first n steps of p writes register reg of function sbdf.
+  predicate pcidc_in_steps{L}(struct pcidc_plan *p, integer n, integer sbdf,
+                              integer reg) =
+      \exists integer k; 0 <= k < n && p->step[k].sbdf == sbdf &&
+          p->step[k].reg == reg;
 
-  // No step after k, among the first n, writes step k's function again.
+  // No step after k, among the first n, writes step k's register again.
   predicate pcidc_last_write{L}(struct pcidc_plan *p, integer n, integer k) =
-      \forall integer j; k < j < n ==> p->step[j].sbdf != p->step[k].sbdf;
+      \forall integer j; k < j < n ==>
+          p->step[j].sbdf != p->step[k].sbdf ||
+          p->step[j].reg != p->step[k].reg;
 
-  // Writes from number 'base' on are steps 0 .. n-1 of p, in that order,
-  // each to COMMAND.
+  // No step before k writes step k's register.
+  predicate pcidc_first_write{L}(struct pcidc_plan *p, integer k) =
+      \forall integer j; 0 <= j < k ==>
+          p->step[j].sbdf != p->step[k].sbdf ||
+          p->step[j].reg != p->step[k].reg;
+
+  // Step s reads its register before writing it: unless it clears every
+  // bit, which leaves nothing of the old value to keep.
+  predicate pcidc_step_reads{L}(struct pcidc_step *s) =
+      s->clear != PCIDC_ALL_BITS;
+
+  // What step s writes as write number w, its register having read
+  // pcidc_g_prior_value[w] (not read, and not used, when the step clears
+  // every bit): the value read with the bits of clear off and those of set
+  // on, or the fallback if the function did not answer (all ones).
+  logic integer pcidc_step_value{L}(struct pcidc_step *s, integer w) =
+      s->clear == PCIDC_ALL_BITS ? s->set :
+      pcidc_g_prior_value[w] == PCIDC_ALL_BITS ? s->fallback :
+      ((pcidc_g_prior_value[w] & ~s->clear) | s->set);
+
+  // The crash path's run over steps 0 .. n-1 of p, its writes logged from
+  // number wbase on: write wbase + k is step k's.
+
+  // Write wbase + k is step k's, in order: its function, its register.
   predicate pcidc_steps_logged{L}(struct pcidc_plan *p, integer n,
-                                  integer base) =
+                                  integer wbase) =
       \forall integer k; 0 <= k < n ==>
-          pcidc_logged(base + k, p->step[k].sbdf, PCIDC_COMMAND,
-                       p->step[k].value);
+          pcidc_g_log_sbdf[wbase + k] == p->step[k].sbdf &&
+          pcidc_g_log_reg[wbase + k] == p->step[k].reg;
 
-  // The COMMAND register of each function among steps 0 .. n-1 holds the
-  // value of its last step.
-  predicate pcidc_steps_applied{L}(struct pcidc_plan *p, integer n) =
+  // Between the write before it and its own, step k read once, its own
+  // register, if it reads ...
+  predicate pcidc_steps_read{L}(struct pcidc_plan *p, integer n,
+                                integer wbase) =
+      \forall integer k; 0 <= k < n ==> pcidc_step_reads(&p->step[k]) ==>
+          pcidc_g_log_reads[wbase + k] == 1 &&
+          pcidc_g_prior_sbdf[wbase + k] == p->step[k].sbdf &&
+          pcidc_g_prior_reg[wbase + k] == p->step[k].reg;
+
+  // ... and nothing if it does not.
+  predicate pcidc_steps_unread{L}(struct pcidc_plan *p, integer n,
+                                  integer wbase) =
+      \forall integer k; 0 <= k < n ==> !pcidc_step_reads(&p->step[k]) ==>
+          pcidc_g_log_reads[wbase + k] == 0;
+
+  // The value of write wbase + k is what step k makes of the value its
+  // read returned.
+  predicate pcidc_steps_written{L}(struct pcidc_plan *p, integer n,
+                                   integer wbase) =
+      \forall integer k; 0 <= k < n ==>
+          pcidc_g_log_value[wbase + k] ==
+              pcidc_step_value(&p->step[k], wbase + k);
+
+  // Every crash-time read from number rbase on is of a register that one
+  // of steps 0 .. n-1 names.
+  predicate pcidc_reads_in_steps{L}(struct pcidc_plan *p, integer n,
+                                    integer rbase) =
+      \forall integer r; rbase <= r < pcidc_g_nr_reads ==>
+          pcidc_in_steps(p, n, pcidc_g_read_sbdf[r], pcidc_g_read_reg[r]);
+
+  // Steps whose masks disconnect, and whose function answered, wrote a
+  // value with Bus Master clear, INTx Disable set, every other bit as read.
+  predicate pcidc_steps_disconnect{L}(struct pcidc_plan *p, integer n,
+                                      integer wbase) =
+      \forall integer k; 0 <= k < n ==>
+          pcidc_masks_ok(p->step[k].clear, p->step[k].set) &&
+          pcidc_step_reads(&p->step[k]) &&
+          pcidc_g_prior_value[wbase + k] != PCIDC_ALL_BITS ==>
+          pcidc_disconnected(pcidc_g_log_value[wbase + k],
+                             pcidc_g_prior_value[wbase + k],
+                             p->step[k].clear, p->step[k].set);
+
+  // The register of each step among 0 .. n-1 holds the value of its last
+  // write.
+  predicate pcidc_steps_applied{L}(struct pcidc_plan *p, integer n,
+                                   integer wbase) =
       \forall integer k; 0 <= k < n ==> pcidc_last_write(p, n, k) ==>
-          pcidc_g_config[p->step[k].sbdf][PCIDC_COMMAND] == p->step[k].value;
+          pcidc_g_config[p->step[k].sbdf][p->step[k].reg] ==
+              pcidc_g_log_value[wbase + k];
+
+  // Two-state words, for WP only: E-ACSL 25 does not translate a
+  // definition with two labels, and the ghost config space it runs with is
+  // in step with the devices only where the core read or wrote them, not at
+  // the crash path's entry.  The function's own frame postcondition, which
+  // E-ACSL does check, is written with \old instead.
+  // Every register that none of steps 0 .. n-1 names holds at L what it
+  // held at Old.
+  predicate pcidc_frame{L, Old}(struct pcidc_plan *p, integer n) =
+      \forall integer s, r; 0 <= s < PCIDC_G_SBDFS && 0 <= r < PCIDC_G_REGS ==>
+          \at(pcidc_g_config[s][r], L) == \at(pcidc_g_config[s][r], Old) ||
+          pcidc_in_steps{L}(p, n, s, r);
+
+  // A step among 0 .. n-1 that reads, and is the first to name its
+  // register, read the value that register held at Old.
+  predicate pcidc_reads_old{L, Old}(struct pcidc_plan *p, integer n,
+                                    integer wbase) =
+      \forall integer k; 0 <= k < n ==>
+          \at(p->step[k].clear != PCIDC_ALL_BITS &&
+              pcidc_first_write(p, k), L) ==>
+          \at(pcidc_g_prior_value[wbase + k], L) ==
+              \at(pcidc_g_config[\at(p->step[k].sbdf, L)]
+                                 [\at(p->step[k].reg, L)], Old);
+
+  // What check_policy() accepts of a policy's masks: Bus Master cleared,
+  // neither decode nor Bus Master set.
+  predicate pcidc_policy_ok{L}(struct pcidc_policy *pol) =
+      (pol->clear & PCIDC_COMMAND_MASTER) != 0 &&
+      (pol->set & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
+                   PCIDC_COMMAND_MASTER)) == 0;
+
+  // Step s is what plan building makes of function f under policy pol,
+  // but for its sbdf: COMMAND, the policy's masks, and as fallback COMMAND
+  // as f was described, through those masks.
+  predicate pcidc_step_made{L}(struct pcidc_step *s, struct pcidc_func *f,
+                               struct pcidc_policy *pol) =
+      s->reg == PCIDC_COMMAND && s->clear == pol->clear &&
+      s->set == pol->set &&
+      s->fallback == ((f->command & ~pol->clear) | pol->set);
+
+  // A step made with masks that disconnect has a fallback that does what
+  // the crash path must: Bus Master clear, INTx Disable set, every other
+  // bit as the function was described.  (Proved from the bit definitions,
+  // like pcidc_rmw_disconnects: the solvers do not match that lemma
+  // against a step's fallback, whose operands Qed orders differently.)
+  lemma pcidc_made_disconnects{L}:
+      \forall struct pcidc_step *s, struct pcidc_func *f,
+              struct pcidc_policy *pol;
+      pcidc_step_made(s, f, pol) && pcidc_masks_ok(pol->clear, pol->set) ==>
+      pcidc_disconnected(s->fallback, f->command, pol->clear, pol->set);
 
   // What plan building accepts of one function (see check_func()).
   predicate pcidc_func_ok{L}(struct pcidc_func *f) =

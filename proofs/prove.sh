@@ -28,7 +28,7 @@ WHY3CONFIG=$OUT/why3.conf
 CORE_SRC=${CORE_SRC:-$(echo src/*.c)}
 export WHY3CONFIG BUILD WP_TIMEOUT CONTROL_TIMEOUT CORE_SRC
 
-CRASH_FCTS=pcidc_crash_disconnect,read_published,pcidc_plan_published,pcidc_describe,pcidc_strerror
+CRASH_FCTS=pcidc_crash_disconnect,step_value,read_published,pcidc_plan_published,pcidc_describe,pcidc_strerror
 BUILD_JOBS="build-sort build-paint build-plan"
 
 # The contracts' vocabulary (proofs/pcidc_model.h) is force-included ahead
@@ -63,8 +63,9 @@ job_args()
 {
     case "$1" in
     lemma-byte)   echo "$CORE_SRC -wp-prop=pcidc_byte" ;;
-    lemma-bits)   echo "$CORE_SRC -wp-prop=pcidc_byte_bits -wp-auto wp:bitrange" ;;
+    lemma-bits)   echo "$CORE_SRC -wp-prop=pcidc_byte_bits,pcidc_and16_low,pcidc_and16_high -wp-auto wp:bitrange" ;;
     lemma-shifts) echo "$CORE_SRC -wp-prop=pcidc_shl9,pcidc_shr16 -wp-auto wp:bitshift" ;;
+    lemma-command) echo "$CORE_SRC -wp-prop=pcidc_rmw_disconnects,pcidc_master_bits,pcidc_intx_bits,pcidc_default_masks_ok,pcidc_made_disconnects" ;;
     crash)        echo "$CORE_SRC -wp-fct $CRASH_FCTS" ;;
     build-sort)   echo "$CORE_SRC -wp-fct radix_pass,sort_by_key,order_by_input" ;;
     build-paint)  echo "$CORE_SRC -wp-fct paint_get,paint_bridge,find_parents,mark_preserved,check_duplicates" ;;
@@ -145,8 +146,8 @@ if [ "$what" = prove ]; then
     python3 proofs/controls.py "$OUT/controls" $CORE_SRC || exit 1
     controls=$(cut -f1 "$OUT/controls/controls.tsv" | sed 's/^/control-/')
     # Longest first, so that the job slots finish together.
-    jobs="lemma-shifts crash lemma-bits $controls lemma-byte"
-    reports="crash lemma-byte lemma-bits lemma-shifts"
+    jobs="crash lemma-shifts lemma-command lemma-bits $controls lemma-byte"
+    reports="crash lemma-byte lemma-bits lemma-shifts lemma-command"
     title="crash path, port contracts, lemmas"
 else
     controls=

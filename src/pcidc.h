@@ -76,12 +76,17 @@
         ensures swapped: \result == PCIDC_OK ==>
             dc->published == \old(pcidc_spare(dc));
         ensures fits: \result == PCIDC_OK ==> dc->published->nr_steps <= nr;
-        ensures dma_off: \result == PCIDC_OK ==>
-            (policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
-                              PCIDC_COMMAND_MASTER)) == 0;
-        ensures values: \result == PCIDC_OK ==>
+        ensures dma_off: \result == PCIDC_OK ==> pcidc_policy_ok(policy);
+        ensures steps: \result == PCIDC_OK ==>
             \forall integer k; 0 <= k < dc->published->nr_steps ==>
-                dc->published->step[k].value == policy->value;
+                pcidc_step_made(&dc->published->step[k],
+                                &func[pcidc_g_step_input[k]], policy);
+        ensures fallback_disconnects: \result == PCIDC_OK &&
+            pcidc_masks_ok(policy->clear, policy->set) ==>
+            \forall integer k; 0 <= k < dc->published->nr_steps ==>
+                pcidc_disconnected(dc->published->step[k].fallback,
+                                   func[pcidc_g_step_input[k]].command,
+                                   policy->clear, policy->set);
         ensures from_input: \result == PCIDC_OK ==>
             \forall integer k; 0 <= k < dc->published->nr_steps ==>
                 pcidc_g_step_input[k] < nr &&
@@ -119,8 +124,10 @@ const struct pcidc_plan *pcidc_plan_published(const struct pcidc *dc);
 int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
 
 /*
- * The crash path.  The first call writes every step of the published plan,
- * in order, and returns how many writes it made; later calls (another CPU
+ * The crash path.  The first call runs every step of the published plan, in
+ * order -- reads the step's register (unless the step clears every bit) and
+ * writes (value & ~clear) | set, or the step's fallback if the read returns
+ * all ones -- and returns how many writes it made; later calls (another CPU
  * crashing at the same time) return 0 at once.
  */
 /*@ requires valid_core: \valid(dc);
@@ -129,12 +136,19 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
     requires at_crash: pcidc_g_crash_mode != 0;
     requires log_room:
         pcidc_g_nr_writes <= PCIDC_G_LOG_MAX - PCIDC_PLAN_CAPACITY;
+    requires read_log_room:
+        pcidc_g_nr_reads <= PCIDC_G_LOG_MAX - PCIDC_PLAN_CAPACITY;
+    requires no_read_pending: pcidc_g_new_reads == 0;
     assigns dc->crashed,
-            pcidc_g_config[dc->published->step[
-                0 .. pcidc_plan_len(dc->published) - 1].sbdf][PCIDC_COMMAND],
-            pcidc_g_log_sbdf[..],
-            pcidc_g_log_reg[..],
-            pcidc_g_log_value[..], pcidc_g_nr_writes;
+            { pcidc_g_config[dc->published->step[k].sbdf]
+                            [dc->published->step[k].reg]
+              | integer k; 0 <= k < pcidc_plan_len(dc->published) },
+            pcidc_g_log_sbdf[..], pcidc_g_log_reg[..],
+            pcidc_g_log_value[..], pcidc_g_log_reads[..], pcidc_g_nr_writes,
+            pcidc_g_read_sbdf[..], pcidc_g_read_reg[..],
+            pcidc_g_read_value[..], pcidc_g_nr_reads, pcidc_g_new_reads,
+            pcidc_g_prior_sbdf[..], pcidc_g_prior_reg[..],
+            pcidc_g_prior_value[..];
     ensures once_flag: (dc->crashed & 1) == 1;
     behavior first_call:
         assumes not_run: (dc->crashed & 1) == 0;
@@ -143,16 +157,31 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
             pcidc_g_nr_writes == \old(pcidc_g_nr_writes) + \result;
         ensures in_order: pcidc_steps_logged(dc->published, \result,
                                              \old(pcidc_g_nr_writes));
-        ensures values: pcidc_steps_applied(dc->published, \result);
-        ensures frame: \forall integer s; 0 <= s < PCIDC_G_SBDFS ==>
-            !pcidc_in_steps(dc->published, \result, s) ==>
-            pcidc_g_config[s][PCIDC_COMMAND] ==
-                \old(pcidc_g_config[s][PCIDC_COMMAND]);
+        ensures reads: pcidc_steps_read(dc->published, \result,
+                                        \old(pcidc_g_nr_writes));
+        ensures unread: pcidc_steps_unread(dc->published, \result,
+                                           \old(pcidc_g_nr_writes));
+        ensures no_read_after: pcidc_g_new_reads == 0;
+        ensures reads_in_plan: pcidc_reads_in_steps(dc->published, \result,
+                                                    \old(pcidc_g_nr_reads));
+        ensures written: pcidc_steps_written(dc->published, \result,
+                                             \old(pcidc_g_nr_writes));
+        ensures disconnects: pcidc_steps_disconnect(dc->published, \result,
+                                                    \old(pcidc_g_nr_writes));
+        ensures reads_old: pcidc_reads_old{Here, Pre}(dc->published, \result,
+                                                     \old(pcidc_g_nr_writes));
+        ensures values: pcidc_steps_applied(dc->published, \result,
+                                            \old(pcidc_g_nr_writes));
+        ensures frame: \forall integer s, r;
+            0 <= s < PCIDC_G_SBDFS && 0 <= r < PCIDC_G_REGS ==>
+            pcidc_g_config[s][r] == \old(pcidc_g_config[s][r]) ||
+            pcidc_in_steps(dc->published, \result, s, r);
     behavior later_call:
         assumes has_run: (dc->crashed & 1) != 0;
         assigns dc->crashed;
         ensures none: \result == 0;
         ensures no_write: pcidc_g_nr_writes == \old(pcidc_g_nr_writes);
+        ensures no_read: pcidc_g_nr_reads == \old(pcidc_g_nr_reads);
     complete behaviors;
     disjoint behaviors;
 */
@@ -176,9 +205,13 @@ const char *pcidc_strerror(int err);
     assigns pcidc_g_config[sbdf][reg], pcidc_g_nr_writes,
             pcidc_g_log_sbdf[pcidc_g_nr_writes],
             pcidc_g_log_reg[pcidc_g_nr_writes],
-            pcidc_g_log_value[pcidc_g_nr_writes];
+            pcidc_g_log_value[pcidc_g_nr_writes],
+            pcidc_g_log_reads[pcidc_g_nr_writes], pcidc_g_new_reads;
     ensures written: pcidc_g_config[sbdf][reg] == value;
     ensures logged: pcidc_logged(\old(pcidc_g_nr_writes), sbdf, reg, value);
+    ensures reads_before:
+        pcidc_g_log_reads[\old(pcidc_g_nr_writes)] == \old(pcidc_g_new_reads) &&
+        pcidc_g_new_reads == 0;
     ensures counted: pcidc_g_nr_writes == \old(pcidc_g_nr_writes) + 1;
 */
 void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value);
@@ -187,6 +220,28 @@ void pcidc_port_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value);
  * Config read of a 16-bit register on the crash path: no locks, the same
  * raw access as pcidc_port_conf_write16().  All ones if nothing answers.
  */
+/*@ requires modelled: sbdf < PCIDC_G_SBDFS;
+    requires register: reg < PCIDC_G_REGS && reg % 2 == 0;
+    requires at_crash: pcidc_g_crash_mode != 0;
+    requires log_room: pcidc_g_nr_reads < PCIDC_G_LOG_MAX &&
+        pcidc_g_new_reads < PCIDC_G_LOG_MAX;
+    requires write_room: pcidc_g_nr_writes < PCIDC_G_LOG_MAX;
+    assigns pcidc_g_nr_reads, pcidc_g_new_reads,
+            pcidc_g_read_sbdf[pcidc_g_nr_reads],
+            pcidc_g_read_reg[pcidc_g_nr_reads],
+            pcidc_g_read_value[pcidc_g_nr_reads],
+            pcidc_g_prior_sbdf[pcidc_g_nr_writes],
+            pcidc_g_prior_reg[pcidc_g_nr_writes],
+            pcidc_g_prior_value[pcidc_g_nr_writes];
+    ensures read: \result == pcidc_g_config[sbdf][reg];
+    ensures logged: pcidc_read_logged(\old(pcidc_g_nr_reads), sbdf, reg) &&
+        pcidc_g_read_value[\old(pcidc_g_nr_reads)] == \result;
+    ensures prior: pcidc_g_prior_sbdf[pcidc_g_nr_writes] == sbdf &&
+        pcidc_g_prior_reg[pcidc_g_nr_writes] == reg &&
+        pcidc_g_prior_value[pcidc_g_nr_writes] == \result;
+    ensures counted: pcidc_g_nr_reads == \old(pcidc_g_nr_reads) + 1 &&
+        pcidc_g_new_reads == \old(pcidc_g_new_reads) + 1;
+*/
 uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg);
 
 /* Config read of an aligned dword.  Plan building only, never at crash. */

@@ -530,13 +530,15 @@ static void order_bridges_first(struct pcidc *dc,
     requires nr: nr <= PCIDC_PLAN_CAPACITY;
     requires valid_input: \valid_read(func + (0 .. nr - 1));
     requires separated: \separated(dc, func + (0 .. nr - 1));
+    requires valid_policy: \valid_read(policy);
+    requires separated_policy: \separated(dc, policy);
     requires spare: plan == &dc->plan[0] || plan == &dc->plan[1];
     requires indices: pcidc_indices(&dc->order[0], nr);
     assigns plan->step[0 .. nr - 1], plan->nr_steps,
             pcidc_g_step_input[0 .. nr - 1];
     ensures fits: plan->nr_steps <= nr;
-    ensures values: \forall integer k; 0 <= k < plan->nr_steps ==>
-        plan->step[k].value == value;
+    ensures steps: \forall integer k; 0 <= k < plan->nr_steps ==>
+        pcidc_step_made(&plan->step[k], &func[pcidc_g_step_input[k]], policy);
     ensures from_input: \forall integer k; 0 <= k < plan->nr_steps ==>
         pcidc_g_step_input[k] < nr && dc->keep[pcidc_g_step_input[k]] == 0 &&
         plan->step[k].sbdf == func[pcidc_g_step_input[k]].sbdf;
@@ -549,13 +551,20 @@ static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
     unsigned int i, n = 0;
 
     /*@ loop invariant bound: 0 <= n <= i <= nr;
-        loop invariant values: \forall integer k; 0 <= k < n ==>
-            plan->step[k].value == value;
+        loop invariant reg: \forall integer k; 0 <= k < n ==>
+            plan->step[k].reg == PCIDC_COMMAND;
+        loop invariant masks: \forall integer k; 0 <= k < n ==>
+            plan->step[k].clear == policy->clear &&
+            plan->step[k].set == policy->set;
+        loop invariant fallback: \forall integer k; 0 <= k < n ==>
+            plan->step[k].fallback ==
+                ((func[pcidc_g_step_input[k]].command & ~policy->clear) |
+                 policy->set);
         loop invariant from_input: \forall integer k; 0 <= k < n ==>
             pcidc_g_step_input[k] < nr &&
             dc->keep[pcidc_g_step_input[k]] == 0 &&
             plan->step[k].sbdf == func[pcidc_g_step_input[k]].sbdf;
-        loop assigns i, n, pcidc_g_step_input[0 .. nr - 1],
+        loop assigns i, n, f, pcidc_g_step_input[0 .. nr - 1],
                      plan->step[0 .. nr - 1];
         loop variant nr - i;
     */
@@ -570,6 +579,8 @@ static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
         plan->step[n].set = policy->set;
         plan->step[n].fallback = (f->command & ~policy->clear) | policy->set;
         /*@ ghost pcidc_g_step_input[n] = dc->order[i]; */
+        /*@ assert made: plan->step[n].sbdf == f->sbdf &&
+                pcidc_step_made(&plan->step[n], f, policy); */
         n++;
     }
     plan->nr_steps = n;
@@ -579,9 +590,7 @@ static void fill_plan(struct pcidc *dc, struct pcidc_plan *plan,
     assigns \nothing;
     ensures codes: \result == PCIDC_OK || \result == PCIDC_E_VALUE ||
         \result == PCIDC_E_INVAL;
-    ensures dma_off: \result == PCIDC_OK ==>
-        (policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
-                          PCIDC_COMMAND_MASTER)) == 0;
+    ensures dma_off: \result == PCIDC_OK ==> pcidc_policy_ok(policy);
 */
 static int check_policy(const struct pcidc_policy *policy)
 {
@@ -619,9 +628,7 @@ static int check_policy(const struct pcidc_policy *policy)
         \result == PCIDC_E_OVERLAP || \result == PCIDC_E_VALUE ||
         \result == PCIDC_E_INVAL;
     ensures indices: \result == PCIDC_OK ==> pcidc_indices(&dc->order[0], nr);
-    ensures dma_off: \result == PCIDC_OK ==>
-        (policy->value & (PCIDC_COMMAND_IO | PCIDC_COMMAND_MEMORY |
-                          PCIDC_COMMAND_MASTER)) == 0;
+    ensures dma_off: \result == PCIDC_OK ==> pcidc_policy_ok(policy);
     ensures preserved: \result == PCIDC_OK ==>
         \forall integer k; 0 <= k < nr &&
             (policy->flags & PCIDC_POLICY_IGNORE_PRESERVE) == 0 &&
