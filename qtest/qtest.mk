@@ -17,6 +17,8 @@ QTEST_HDR  := $(wildcard qtest/*.h)
 QTEST_BINS := $(patsubst qtest/%.c,$(BUILD)/qtest/%,$(QTEST_SRC))
 QTEST_FAKE := $(BUILD)/qtest/fake_qemu
 QTEST_RUN_OBJ := $(BUILD)/qtest/crashsim_run.o
+# The driver suites' shared test bed (drvbed.c) goes into every suite.
+QTEST_BED_OBJ := $(BUILD)/qtest/drvbed.o
 
 .PHONY: check-qtest qtest
 
@@ -28,11 +30,15 @@ $(QTEST_RUN_OBJ): qtest/crashsim_run.c $(QTEST_HDR) $(SIM_HDR) | deps-test deps-
 	@mkdir -p $(@D)
 	$(CC) $(SIM_CFLAGS) -Iqtest -c $< -o $@
 
-$(BUILD)/qtest/test_%: qtest/test_%.c $(QTEST_HDR) $(QTEST_RUN_OBJ) $(SIM_HDR) \
-                       $(SIM_LIB) | deps-test deps-sim
+$(QTEST_BED_OBJ): qtest/drvbed.c $(QTEST_HDR) $(SIM_HDR) | deps-test deps-sim
 	@mkdir -p $(@D)
-	$(CC) $(SIM_CFLAGS) -Iqtest $< $(QTEST_RUN_OBJ) $(SIM_LIB) -lcmocka \
-	    $(SIM_LDLIBS) -o $@
+	$(CC) $(SIM_CFLAGS) -Iqtest -c $< -o $@
+
+$(BUILD)/qtest/test_%: qtest/test_%.c $(QTEST_HDR) $(QTEST_RUN_OBJ) \
+                       $(QTEST_BED_OBJ) $(SIM_HDR) $(SIM_LIB) | deps-test deps-sim
+	@mkdir -p $(@D)
+	$(CC) $(SIM_CFLAGS) -Iqtest $< $(QTEST_RUN_OBJ) $(QTEST_BED_OBJ) \
+	    $(SIM_LIB) -lcmocka $(SIM_LDLIBS) -o $@
 
 qtest check-qtest: $(QTEST_BINS) $(QTEST_FAKE) $(CRASHSIM) $(HALT_BIOS)
 	@qtest/run-suite.sh $(BUILD)

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The NVMe driver (sim/dev/nvme.h) against QEMU's nvme model: reads with
+ * PRP lists land whole in the caller's buffers, and what Bus Master off
+ * does to reads in flight and to reads posted after it.
+ *
+ * Each test starts its own QEMU (the one $PCIDC_QEMU names: the suite
+ * runs on QEMU 7.2 and 10.0) and leaves none behind.  The disk is
+ * throttled so that the full queue (NVME_SLOTS x 64 KiB) takes about two
+ * seconds to drain.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/clock.h"
+#include "dev/nvme.h"
+#include "drvbed.h"
+#include "pci/pci_regs.h"
+
+#define SEED            7
+#define THROTTLE_BPS    (1024 * 1024)
+#define WARM_MS         5000    /* bound on "the queue is running" */
+#define WINDOW_MS       3000    /* after the disconnect (or not) */
+#define GUARD_BYTE      0xa5
+#define FRESH_SLOTS     8       /* reads posted after the disconnect */
+#define NVME_VENDOR     0x1b36
+#define NVME_DEVICE     0x0010
+
+struct bed {
+    struct drvbed *b;
+    struct nvme_dev dev;
+};
+
+static int bed_teardown(void **state)
+{
+    struct bed *t = *state;
+
+    if (t) {
+        drvbed_free(t->b);
+        free(t);
+    }
+    *state = NULL;
+    return 0;
+}
+
+/* QEMU with one throttled NVMe controller, driver set up, reads queued. */
+static struct bed *bed_start(void **state)
+{
+    struct bed *t = calloc(1, sizeof(*t));
+    char drive[512], device[128];
+    const char *argv[6];
+    int func;
+
+    assert_non_null(t);
+    *state = t;
+    t->b = drvbed_new();
+    nvme_qemu_args(t->b->q, 0, SEED, THROTTLE_BPS, drive, sizeof(drive),
+                   device, sizeof(device));
+    drvbed_check(t->b);
+    argv[0] = "-drive";
+    argv[1] = drive;
+    argv[2] = "-device";
+    argv[3] = device;
+    argv[4] = NULL;
+    drvbed_start(t->b, argv);
+    func = drvbed_find(t->b, NVME_VENDOR, NVME_DEVICE, 0);
+    nvme_setup(&t->dev, t->b->q, &t->b->bus, func, 0, SEED, t->b->g, NULL);
+    drvbed_check(t->b);
+    return t;
+}
+
+/* The live driver for up to ms: sample, count MSI-X, ack, re-issue;
+ * returns when at least want reads completed, before re-issuing them. */
+static void keep_busy(struct bed *t, unsigned int ms, unsigned long want)
+{
+    uint64_t end = clock_ms_u64() + ms;
+
+    do {
+        nvme_sample(&t->dev);
+        msix_poll(&t->dev.msix);
+        nvme_ack(&t->dev);
+        drvbed_check(t->b);
+        if (t->dev.completed >= want)
+            return;
+        nvme_issue_slots(&t->dev, nvme_done_slots(&t->dev));
+        clock_sleep_ms(5);
+    } while (clock_ms_u64() < end);
+    fail_msg("QEMU %s: %lu reads completed in %u ms, wanted %lu",
+             t->b->version, t->dev.completed, ms, want);
+}
+
+static void guard_slots(struct bed *t, uint32_t mask)
+{
+    unsigned int s;
+
+    for (s = 0; s < NVME_SLOTS; s++)
+        if (mask & (1u << s))
+            qts_memset(t->b->q, nvme_slot_data(&t->dev, s), GUARD_BYTE,
+                       NVME_CMD_BYTES);
+    drvbed_check(t->b);
+}
+
+struct landing {
+    unsigned int whole, partial, none;
+};
+
+static struct landing count_landed(struct bed *t, uint32_t mask)
+{
+    struct landing l = { 0, 0, 0 };
+    unsigned int s;
+
+    for (s = 0; s < NVME_SLOTS; s++) {
+        long n;
+
+        if (!(mask & (1u << s)))
+            continue;
+        n = nvme_slot_landed(&t->dev, s);
+        drvbed_check(t->b);
+        if (n == NVME_CMD_BYTES)
+            l.whole++;
+        else if (n > 0)
+            l.partial++;
+        else
+            l.none++;
+    }
+    return l;
+}
+
+static unsigned int popcount(uint32_t m)
+{
+    return (unsigned int)__builtin_popcount(m);
+}
+
+/* What one run measured after the disconnect (or, for the control, the
+ * same moment without it). */
+struct outcome {
+    uint32_t inflight, fresh;
+    struct landing before;      /* in-flight reads landed at the disconnect */
+    struct landing in, new;
+    unsigned long entries, msix;
+    uint32_t csts;
+};
+
+/*
+ * Queue running; then the slots still posted are "in flight"; the others
+ * get the guard pattern; Bus Master off (when clear); the others are
+ * posted again (doorbell after the disconnect: NEW requests); WINDOW_MS
+ * with no driver acking, sampling only.
+ */
+static struct outcome run_disconnect(struct bed *t, bool clear)
+{
+    struct outcome o;
+    unsigned long entries0, msix0;
+    uint64_t end;
+
+    memset(&o, 0, sizeof(o));
+    nvme_issue_all(&t->dev);
+    keep_busy(t, WARM_MS, 8);
+    /* Without re-issuing, until FRESH_SLOTS reads are done. */
+    end = clock_ms_u64() + WARM_MS;
+    do {
+        nvme_sample(&t->dev);
+        nvme_ack(&t->dev);
+        drvbed_check(t->b);
+        clock_sleep_ms(5);
+    } while (popcount(nvme_done_slots(&t->dev)) < FRESH_SLOTS &&
+             clock_ms_u64() < end);
+    o.inflight = nvme_posted_slots(&t->dev);
+    o.fresh = nvme_done_slots(&t->dev);
+    guard_slots(t, o.fresh);
+    msix_poll(&t->dev.msix);
+    o.before = count_landed(t, o.inflight);
+    entries0 = t->dev.completed + t->dev.failed;
+    msix0 = t->dev.msix.total;
+    if (clear)
+        drvbed_disconnect(t->b, t->dev.sbdf);
+    nvme_issue_slots(&t->dev, o.fresh);
+    end = clock_ms_u64() + WINDOW_MS;
+    while (clock_ms_u64() < end) {
+        nvme_sample(&t->dev);
+        msix_poll(&t->dev.msix);
+        drvbed_check(t->b);
+        clock_sleep_ms(20);
+    }
+    o.in = count_landed(t, o.inflight);
+    o.new = count_landed(t, o.fresh);
+    o.entries = t->dev.completed + t->dev.failed - entries0;
+    o.msix = t->dev.msix.total - msix0;
+    o.csts = nvme_csts(&t->dev);
+    drvbed_check(t->b);
+    printf("nvme, QEMU %s, bus master %s: in flight %u reads (%u landed "
+           "before): %u whole, %u partial, %u none; posted after: %u reads: "
+           "%u whole, %u partial, %u none; completion entries %lu, MSI-X %lu, "
+           "CSTS 0x%x\n",
+           t->b->version, clear ? "off" : "on", popcount(o.inflight),
+           o.before.whole, o.in.whole, o.in.partial, o.in.none,
+           popcount(o.fresh),
+           o.new.whole, o.new.partial, o.new.none, o.entries, o.msix,
+           o.csts);
+    return o;
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_reads_with_prp_lists_land_whole_and_signal_msix(void **state)
+{
+    struct bed *t = bed_start(state);
+    unsigned int s, checked = 0;
+
+    nvme_issue_all(&t->dev);
+    keep_busy(t, WARM_MS, 40);
+    assert_int_equal(t->dev.failed, 0);
+    assert_true(t->dev.msix.count[1] > 0);
+    for (s = 0; s < NVME_SLOTS; s++) {
+        if (t->dev.slot[s] != NVME_SLOT_DONE)
+            continue;
+        assert_int_equal(nvme_slot_landed(&t->dev, s), NVME_CMD_BYTES);
+        checked++;
+    }
+    assert_true(checked > 0);
+    printf("nvme, QEMU %s: %lu reads (%" PRIu64 " bytes) completed, %lu "
+           "MSI-X messages\n", t->b->version, t->dev.completed, t->dev.bytes,
+           t->dev.msix.total);
+}
+
+static void test_bus_master_off_lands_inflight_reads_and_nothing_new(
+    void **state)
+{
+    struct bed *t = bed_start(state);
+    struct outcome o = run_disconnect(t, true);
+
+    assert_true(popcount(o.inflight) > 0);
+    assert_true(popcount(o.fresh) >= FRESH_SLOTS);
+    /* Every read in flight lands whole, some after the disconnect. */
+    assert_int_equal(o.in.whole, popcount(o.inflight));
+    assert_true(o.in.whole > o.before.whole);
+    /* No read posted after the disconnect lands a byte. */
+    assert_int_equal(o.new.whole + o.new.partial, 0);
+    /* Nothing completes or signals through the bus-master space. */
+    assert_int_equal(o.entries, 0);
+    assert_int_equal(o.msix, 0);
+}
+
+static void test_bus_master_on_control_lands_new_reads(void **state)
+{
+    struct bed *t = bed_start(state);
+    struct outcome o = run_disconnect(t, false);
+
+    assert_int_equal(o.new.whole, popcount(o.fresh));
+    assert_int_equal(o.in.whole, popcount(o.inflight));
+    assert_int_equal(o.entries, popcount(o.inflight) + popcount(o.fresh));
+    assert_true(o.msix > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(
+            test_reads_with_prp_lists_land_whole_and_signal_msix,
+            bed_teardown),
+        cmocka_unit_test_teardown(
+            test_bus_master_off_lands_inflight_reads_and_nothing_new,
+            bed_teardown),
+        cmocka_unit_test_teardown(test_bus_master_on_control_lands_new_reads,
+                                  bed_teardown),
+    };
+
+    return cmocka_run_group_tests_name("nvme_driver", tests, NULL, NULL);
+}
