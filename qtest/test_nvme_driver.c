@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "dev/nvme.h"
+#include "dev/nvme_sriov.h"
 #include "drvbed.h"
 #include "pci/pci_regs.h"
 
@@ -37,7 +38,9 @@
 
 struct bed {
     struct drvbed *b;
-    struct nvme_dev dev;
+    struct nvme_dev dev;        /* the controller doing the reads */
+    struct nvme_dev pf;         /* SR-IOV beds: the physical function */
+    uint16_t vf_vendor;         /* what the VF's vendor ID reads */
 };
 
 static int bed_teardown(void **state)
@@ -74,6 +77,41 @@ static struct bed *bed_start(void **state)
     drvbed_start(t->b, argv);
     func = drvbed_find(t->b, NVME_VENDOR, NVME_DEVICE, 0);
     nvme_setup(&t->dev, t->b->q, &t->b->bus, func, 0, SEED, t->b->g, NULL);
+    drvbed_check(t->b);
+    return t;
+}
+
+/* QEMU with an SR-IOV NVMe PF; VF 0 of two online, driven for reads. */
+static struct bed *bed_start_vf(void **state)
+{
+    struct bed *t = calloc(1, sizeof(*t));
+    struct nvme_sriov_args a;
+    const char *argv[10];
+    int func, vf;
+
+    assert_non_null(t);
+    *state = t;
+    t->b = drvbed_new();
+    nvme_sriov_qemu_args(t->b->q, 0, SEED, THROTTLE_BPS, &a);
+    drvbed_check(t->b);
+    argv[0] = "-drive";
+    argv[1] = a.drive;
+    argv[2] = "-device";
+    argv[3] = a.subsys;
+    argv[4] = "-device";
+    argv[5] = a.ctrl;
+    argv[6] = "-device";
+    argv[7] = a.ns;
+    argv[8] = NULL;
+    drvbed_start(t->b, argv);
+    func = drvbed_find(t->b, NVME_VENDOR, NVME_DEVICE, 0);
+    nvme_setup_admin(&t->pf, t->b->q, &t->b->bus, func, 0, SEED, t->b->g,
+                     NULL);
+    vf = nvme_sriov_enable(&t->pf, NVME_SRIOV_MAX_VFS, 0);
+    drvbed_check(t->b);
+    t->vf_vendor = qpci_cfg_read16(&t->b->bus, t->b->bus.func[vf].sbdf,
+                                   PCI_VENDOR_ID);
+    nvme_setup(&t->dev, t->b->q, &t->b->bus, vf, 0, SEED, t->b->g, NULL);
     drvbed_check(t->b);
     return t;
 }
@@ -156,8 +194,9 @@ struct outcome {
  * posted again (doorbell after the disconnect: NEW requests); WINDOW_MS
  * with no driver acking, sampling only.
  */
-static struct outcome run_disconnect(struct bed *t, bool clear)
+static struct outcome run_disconnect(struct bed *t, uint32_t clear_sbdf)
 {
+    bool clear = clear_sbdf != 0;
     struct outcome o;
     unsigned long entries0, msix0;
     uint64_t end;
@@ -182,7 +221,7 @@ static struct outcome run_disconnect(struct bed *t, bool clear)
     entries0 = t->dev.completed + t->dev.failed;
     msix0 = t->dev.msix.total;
     if (clear)
-        drvbed_disconnect(t->b, t->dev.sbdf);
+        drvbed_disconnect(t->b, clear_sbdf);
     nvme_issue_slots(&t->dev, o.fresh);
     end = clock_ms_u64() + WINDOW_MS;
     while (clock_ms_u64() < end) {
@@ -197,16 +236,43 @@ static struct outcome run_disconnect(struct bed *t, bool clear)
     o.msix = t->dev.msix.total - msix0;
     o.csts = nvme_csts(&t->dev);
     drvbed_check(t->b);
-    printf("nvme, QEMU %s, bus master %s: in flight %u reads (%u landed "
+    printf("nvme %04x, QEMU %s, bus master of %04x %s: in flight %u reads (%u landed "
            "before): %u whole, %u partial, %u none; posted after: %u reads: "
            "%u whole, %u partial, %u none; completion entries %lu, MSI-X %lu, "
            "CSTS 0x%x\n",
-           t->b->version, clear ? "off" : "on", popcount(o.inflight),
+           t->dev.sbdf, t->b->version, clear ? clear_sbdf : t->dev.sbdf,
+           clear ? "off" : "on", popcount(o.inflight),
            o.before.whole, o.in.whole, o.in.partial, o.in.none,
            popcount(o.fresh),
            o.new.whole, o.new.partial, o.new.none, o.entries, o.msix,
            o.csts);
     return o;
+}
+
+/*
+ * Bus Master off: every read in flight lands whole, some after the
+ * disconnect; no read posted after it lands a byte; nothing completes or
+ * signals through the bus-master space.
+ */
+static void assert_stopped(const struct outcome *o)
+{
+    assert_true(popcount(o->inflight) > 0);
+    assert_true(popcount(o->fresh) >= FRESH_SLOTS);
+    assert_int_equal(o->in.whole, popcount(o->inflight));
+    assert_true(o->in.whole > o->before.whole);
+    assert_int_equal(o->new.whole + o->new.partial, 0);
+    assert_int_equal(o->entries, 0);
+    assert_int_equal(o->msix, 0);
+}
+
+/* Bus Master on: everything lands, completes and signals. */
+static void assert_kept_going(const struct outcome *o)
+{
+    assert_true(popcount(o->fresh) >= FRESH_SLOTS);
+    assert_int_equal(o->new.whole, popcount(o->fresh));
+    assert_int_equal(o->in.whole, popcount(o->inflight));
+    assert_int_equal(o->entries, popcount(o->inflight) + popcount(o->fresh));
+    assert_true(o->msix > 0);
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -236,29 +302,47 @@ static void test_bus_master_off_lands_inflight_reads_and_nothing_new(
     void **state)
 {
     struct bed *t = bed_start(state);
-    struct outcome o = run_disconnect(t, true);
+    struct outcome o = run_disconnect(t, t->dev.sbdf);
 
-    assert_true(popcount(o.inflight) > 0);
-    assert_true(popcount(o.fresh) >= FRESH_SLOTS);
-    /* Every read in flight lands whole, some after the disconnect. */
-    assert_int_equal(o.in.whole, popcount(o.inflight));
-    assert_true(o.in.whole > o.before.whole);
-    /* No read posted after the disconnect lands a byte. */
-    assert_int_equal(o.new.whole + o.new.partial, 0);
-    /* Nothing completes or signals through the bus-master space. */
-    assert_int_equal(o.entries, 0);
-    assert_int_equal(o.msix, 0);
+    assert_stopped(&o);
 }
 
 static void test_bus_master_on_control_lands_new_reads(void **state)
 {
     struct bed *t = bed_start(state);
-    struct outcome o = run_disconnect(t, false);
+    struct outcome o = run_disconnect(t, 0);
 
-    assert_int_equal(o.new.whole, popcount(o.fresh));
-    assert_int_equal(o.in.whole, popcount(o.inflight));
-    assert_int_equal(o.entries, popcount(o.inflight) + popcount(o.fresh));
-    assert_true(o.msix > 0);
+    assert_kept_going(&o);
+}
+
+static void test_vf_reads_land_whole(void **state)
+{
+    struct bed *t = bed_start_vf(state);
+
+    printf("nvme VF %04x of PF %04x, QEMU %s: vendor ID reads 0x%04x, "
+           "controller %u, %u MSI-X vector(s)\n", t->dev.sbdf, t->pf.sbdf,
+           t->b->version, t->vf_vendor, t->dev.cntlid, t->dev.msix.vectors);
+    nvme_issue_all(&t->dev);
+    keep_busy(t, WARM_MS, 40);
+    assert_int_equal(t->dev.failed, 0);
+    assert_true(t->dev.msix.total > 0);
+    assert_int_equal(t->vf_vendor, 0xffff);
+}
+
+static void test_vf_bus_master_off_stops_like_pf(void **state)
+{
+    struct bed *t = bed_start_vf(state);
+    struct outcome o = run_disconnect(t, t->dev.sbdf);
+
+    assert_stopped(&o);
+}
+
+static void test_pf_bus_master_off_leaves_vf_running(void **state)
+{
+    struct bed *t = bed_start_vf(state);
+    struct outcome o = run_disconnect(t, t->pf.sbdf);
+
+    assert_kept_going(&o);
 }
 
 int main(void)
@@ -271,6 +355,11 @@ int main(void)
             test_bus_master_off_lands_inflight_reads_and_nothing_new,
             bed_teardown),
         cmocka_unit_test_teardown(test_bus_master_on_control_lands_new_reads,
+                                  bed_teardown),
+        cmocka_unit_test_teardown(test_vf_reads_land_whole, bed_teardown),
+        cmocka_unit_test_teardown(test_vf_bus_master_off_stops_like_pf,
+                                  bed_teardown),
+        cmocka_unit_test_teardown(test_pf_bus_master_off_leaves_vf_running,
                                   bed_teardown),
     };
 
