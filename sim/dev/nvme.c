@@ -4,57 +4,30 @@
  * and structure layouts are from the NVM Express base specification 1.4;
  * the read path is in nvme_io.c.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/clock.h"
-#include "base/pattern.h"
+#include "disk_image.h"
 #include "nvme.h"
 #include "nvme_int.h"
 #include "pci/pci_regs.h"
 
-static uint64_t disk_pos(unsigned int index, uint64_t offset)
-{
-    /* Apart from the AHCI disks' positions (index << 40). */
-    return ((uint64_t)(0x80 | index) << 40) | offset;
-}
-
 void nvme_disk_bytes(uint64_t seed, unsigned int index, uint64_t pos,
                      uint8_t *buf, size_t len)
 {
-    pattern_fill(seed, PATTERN_DISK, disk_pos(index, pos), buf, len);
+    disk_image_bytes(seed, DISK_KEY_NVME | index, pos, buf, len);
 }
 
 int nvme_write_image(struct qts *q, unsigned int index, uint64_t seed,
                      char *path, size_t path_len)
 {
-    static uint8_t chunk[64 * 1024];
     char name[32];
-    uint64_t off;
-    int fd;
 
     snprintf(name, sizeof(name), "nvme_%u.img", index);
-    if (!qts_path(q, name, path, path_len))
-        return -1;
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return qts_fail(q, "nvme_%u: cannot create %s: %s", index, path,
-                        strerror(errno));
-    for (off = 0; off < NVME_DISK_BYTES; off += sizeof(chunk)) {
-        nvme_disk_bytes(seed, index, off, chunk, sizeof(chunk));
-        if (write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk)) {
-            close(fd);
-            return qts_fail(q, "nvme_%u: cannot write %s", index, path);
-        }
-    }
-    if (close(fd) < 0)
-        return qts_fail(q, "nvme_%u: cannot write %s", index, path);
-    return 0;
+    return disk_image_write(q, name, seed, DISK_KEY_NVME | index,
+                            NVME_DISK_BYTES, path, path_len);
 }
 
 int nvme_qemu_args(struct qts *q, unsigned int index, uint64_t seed,
