@@ -216,8 +216,10 @@ static struct outcome run_disconnect(struct bed *t, uint32_t clear_sbdf)
     o.inflight = nvme_posted_slots(&t->dev);
     o.fresh = nvme_done_slots(&t->dev);
     guard_slots(t, o.fresh);
-    msix_poll(&t->dev.msix);
     o.before = count_landed(t, o.inflight);
+    /* Count from here: what completes before this sample is not "after". */
+    nvme_sample(&t->dev);
+    msix_poll(&t->dev.msix);
     entries0 = t->dev.completed + t->dev.failed;
     msix0 = t->dev.msix.total;
     if (clear)

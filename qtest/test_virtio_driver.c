@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "dev/virtio_blk.h"
+#include "dev/virtio_net.h"
 #include "drvbed.h"
 #include "pci/pci_regs.h"
 
@@ -36,6 +37,7 @@
 struct bed {
     struct drvbed *b;
     struct vblk_dev dev;
+    struct vnet_dev net;
 };
 
 static int bed_teardown(void **state)
@@ -43,6 +45,7 @@ static int bed_teardown(void **state)
     struct bed *t = *state;
 
     if (t) {
+        vnet_close(&t->net);
         drvbed_free(t->b);
         free(t);
     }
@@ -54,10 +57,12 @@ static struct bed *bed_start(void **state)
 {
     struct bed *t = calloc(1, sizeof(*t));
     char drive[512], device[160];
+
+    assert_non_null(t);
+    t->net.sock = -1;
     const char *argv[6];
     int func;
 
-    assert_non_null(t);
     *state = t;
     t->b = drvbed_new();
     vblk_qemu_args(t->b->q, 0, SEED, THROTTLE_BPS, drive, sizeof(drive),
@@ -164,8 +169,10 @@ static struct outcome run_disconnect(struct bed *t, bool clear)
         if (o.fresh & (1u << s))
             qts_memset(t->b->q, vblk_slot_data(&t->dev, s), GUARD_BYTE,
                        VBLK_CMD_BYTES);
-    msix_poll(&t->dev.vp.msix);
     o.before = count_landed(t, o.inflight);
+    /* Count from here: what completes before this sample is not "after". */
+    vblk_sample(&t->dev);
+    msix_poll(&t->dev.vp.msix);
     used0 = t->dev.completed + t->dev.failed;
     msix0 = t->dev.vp.msix.total;
     if (clear)
@@ -244,6 +251,148 @@ static void test_bus_master_on_control_lands_new_reads(void **state)
     assert_true(o.msix > 0);
 }
 
+/* --- virtio-net ------------------------------------------------------------ */
+
+#define NET_FRAMES      20
+
+static struct bed *net_start(void **state)
+{
+    struct bed *t = calloc(1, sizeof(*t));
+    char netdev[512], device[160];
+    const char *argv[6];
+    int func;
+
+    assert_non_null(t);
+    t->net.sock = -1;
+    *state = t;
+    t->b = drvbed_new();
+    assert_int_equal(vnet_qemu_args(0, qts_tmpdir(t->b->q), netdev,
+                                     sizeof(netdev), device, sizeof(device)),
+                     0);
+    vnet_open(&t->net, t->b->q, 0, SEED);
+    drvbed_check(t->b);
+    argv[0] = "-netdev";
+    argv[1] = netdev;
+    argv[2] = "-device";
+    argv[3] = device;
+    argv[4] = NULL;
+    drvbed_start(t->b, argv);
+    func = drvbed_find(t->b, VIRTIO_VENDOR, VIRTIO_DEVICE_NET, 0);
+    vnet_setup(&t->net, &t->b->bus, func, t->b->g, NULL);
+    drvbed_check(t->b);
+    return t;
+}
+
+/* Send n frames, one every 10 ms, sampling; wait up to ms for rx_done to
+ * reach want. */
+static void net_send_and_wait(struct bed *t, unsigned int n, unsigned int want,
+                              unsigned int ms)
+{
+    uint64_t end = clock_ms_u64() + ms;
+    unsigned int k;
+
+    for (k = 0; k < n; k++) {
+        vnet_send_frame(&t->net);
+        clock_sleep_ms(10);
+    }
+    do {
+        vnet_sample(&t->net);
+        msix_poll(&t->net.vp.msix);
+        drvbed_check(t->b);
+        if (t->net.rx_done >= want)
+            return;
+        clock_sleep_ms(10);
+    } while (clock_ms_u64() < end);
+}
+
+/* Buffers whose bytes differ from zero, of those not yet used. */
+static unsigned int net_unused_written(struct bed *t)
+{
+    static uint8_t buf[VNET_RX_BUF], zero[VNET_RX_BUF];
+    bool used[VNET_RX_BUFS] = { false };
+    unsigned int i, n = 0;
+
+    for (i = 0; i < t->net.rx_done; i++)
+        used[t->net.used_id[i]] = true;
+    for (i = 0; i < VNET_RX_BUFS; i++) {
+        if (used[i])
+            continue;
+        qts_memread(t->b->q, vnet_buf(&t->net, i), buf, sizeof(buf));
+        drvbed_check(t->b);
+        n += memcmp(buf, zero, sizeof(buf)) != 0;
+    }
+    return n;
+}
+
+static void test_net_frames_land_after_the_header(void **state)
+{
+    struct bed *t = net_start(state);
+    uint8_t got[VNET_FRAME_LEN], want[VNET_FRAME_LEN];
+    unsigned int i;
+
+    net_send_and_wait(t, NET_FRAMES, NET_FRAMES, 4000);
+    assert_int_equal(t->net.frames_dropped, 0);
+    assert_int_equal(t->net.rx_done, NET_FRAMES);
+    for (i = 0; i < NET_FRAMES; i++) {
+        qts_memread(t->b->q, vnet_buf(&t->net, t->net.used_id[i]) +
+                             VNET_HDR_LEN, got, sizeof(got));
+        vnet_frame_bytes(SEED, 0, i, want, sizeof(want));
+        assert_memory_equal(got, want, sizeof(want));
+    }
+    assert_true(t->net.vp.msix.count[1] > 0);
+    printf("virtio-net, QEMU %s: %u frames in %u buffers, %lu MSI-X "
+           "messages\n", t->b->version, t->net.rx_done, NET_FRAMES,
+           t->net.vp.msix.total);
+}
+
+/* Frames before, then the disconnect (or not), then NET_FRAMES more. */
+static unsigned int net_run(struct bed *t, bool clear, unsigned long *msix,
+                            uint8_t *status)
+{
+    unsigned int before;
+    unsigned long m0;
+
+    net_send_and_wait(t, NET_FRAMES, NET_FRAMES, 4000);
+    assert_int_equal(t->net.rx_done, NET_FRAMES);
+    before = t->net.rx_done;
+    msix_poll(&t->net.vp.msix);
+    m0 = t->net.vp.msix.total;
+    if (clear)
+        drvbed_disconnect(t->b, t->net.vp.sbdf);
+    net_send_and_wait(t, NET_FRAMES, 2 * NET_FRAMES, 1500);
+    *msix = t->net.vp.msix.total - m0;
+    *status = virtio_pci_status(&t->net.vp);
+    printf("virtio-net, QEMU %s, bus master %s: %u frames sent after, %u "
+           "used entries after, %u unused buffers written, MSI-X %lu, device "
+           "status 0x%02x\n", t->b->version, clear ? "off" : "on",
+           NET_FRAMES, t->net.rx_done - before, net_unused_written(t), *msix,
+           *status);
+    return t->net.rx_done - before;
+}
+
+static void test_net_bus_master_off_takes_no_frame(void **state)
+{
+    struct bed *t = net_start(state);
+    unsigned long msix;
+    uint8_t status;
+
+    assert_int_equal(net_run(t, true, &msix, &status), 0);
+    assert_int_equal(net_unused_written(t), 0);
+    assert_int_equal(msix, 0);
+    assert_int_equal(status & VIRTIO_STATUS_DRIVER_OK, 0);
+}
+
+static void test_net_bus_master_on_control_takes_frames(void **state)
+{
+    struct bed *t = net_start(state);
+    unsigned long msix;
+    uint8_t status;
+
+    assert_int_equal(net_run(t, false, &msix, &status), NET_FRAMES);
+    assert_true(msix > 0);
+    assert_true(status & VIRTIO_STATUS_DRIVER_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +401,12 @@ int main(void)
         cmocka_unit_test_teardown(test_bus_master_off_clears_driver_ok_inflight_land_unannounced,
                                   bed_teardown),
         cmocka_unit_test_teardown(test_bus_master_on_control_lands_new_reads,
+                                  bed_teardown),
+        cmocka_unit_test_teardown(test_net_frames_land_after_the_header,
+                                  bed_teardown),
+        cmocka_unit_test_teardown(test_net_bus_master_off_takes_no_frame,
+                                  bed_teardown),
+        cmocka_unit_test_teardown(test_net_bus_master_on_control_takes_frames,
                                   bed_teardown),
     };
 
