@@ -22,8 +22,8 @@
  *   5. "secondary online" (QEMU resets the VF's controller: CSTS.CFS,
  *      set while offline, clears);
  *   6. Namespace Attachment of namespace 1 to the secondary controller
- *      (already attached is fine: QEMU 10 attaches shared namespaces when
- *      a controller starts).
+ *      ("already attached" is fine: QEMU may attach a shared namespace to
+ *      a controller by itself).
  *
  * A PF controller reset (CC.EN 1 -> 0) takes every secondary controller
  * offline again in QEMU.
