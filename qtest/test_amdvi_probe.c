@@ -263,8 +263,8 @@ static void measure(void **state, const char *iommu, bool pt_off)
     blocked = reads_landing(t);
     events = event_log_entries(t);
     printf("amd-iommu, QEMU %s, -device %s: reads landing whole of %u: "
-           "IOMMU off %u; on with the entry not valid %u; on with an empty page "
-           "table %u (%u event log entries)\n", t->b->version, iommu,
+           "IOMMU off %u; on with the entry not valid %u; on with an empty "
+           "page table %u (%u event log entries)\n", t->b->version, iommu,
            NVME_SLOTS, off, passthrough, blocked, events);
     assert_int_equal(off, NVME_SLOTS);
     assert_int_equal(passthrough, NVME_SLOTS);

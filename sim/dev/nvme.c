@@ -90,7 +90,7 @@ static int wait_csts(struct nvme_dev *d, uint32_t mask, uint32_t want,
     }
 }
 
-/* --- admin queue ------------------------------------------------------------ */
+/* --- admin queue -------------------------------------------------------- */
 
 static void put_cmd(uint8_t *sqe, const uint32_t cmd[16])
 {
@@ -174,7 +174,7 @@ int nvme_identify(struct nvme_dev *d, uint8_t cns, uint16_t cntid,
     return qts_memread(d->qts, d->scratch, buf, len);
 }
 
-/* --- bring-up --------------------------------------------------------------- */
+/* --- bring-up ----------------------------------------------------------- */
 
 static int alloc_admin(struct nvme_dev *d, struct galloc *g)
 {
