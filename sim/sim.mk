@@ -86,10 +86,12 @@ $(BUILD)/sim/%: sim/prog/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc test_crash_policy \
                   test_report test_proc
 SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qemu/qts_parse.c
-SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c
+SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c \
+                               sim/topology/spec_qemu.c
 SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/pci/galloc.c
 SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
-                                  sim/engine/policy_list.c sim/topology/spec.c
+                                  sim/engine/policy_list.c sim/topology/spec.c \
+                                  sim/topology/spec_qemu.c
 SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
                                sim/report/report_reach.c \
                                sim/report/report_check.c \

@@ -86,6 +86,12 @@ struct qpci_func {
     bool is_vf;
     int pf;                 /* index of its physical function */
 
+    /* Room for VFs reserved by qpci_sriov_reserve(): qpci_assign() places
+     * vf_reserve VFs' BARs right after this function's own BARs, inside
+     * the windows of the bridges above it. */
+    unsigned int vf_reserve;
+    struct qpci_bar vf_bar[QPCI_NR_BARS];   /* size per VF; addr: VF 0's */
+
     /* Free for the layers above: e.g. the SPEC node and keep: flag. */
     bool preserve;          /* becomes PCIDC_FUNC_PRESERVE */
     int user;               /* -1 after enumeration */
@@ -186,10 +192,20 @@ struct qpci_sriov {
 int qpci_sriov_probe(struct qpci_bus *bus, int pf, struct qpci_sriov *s);
 
 /*
- * Enable nr VFs of func[pf] (on bus 0 or under bridges whose windows
- * already leave room: the VF BARs are placed after every BAR qpci_assign()
- * placed, no window is widened): program each VF BAR (VF n's BAR is the
- * base plus n times the size), NumVFs, then VF Enable and VF MSE; append
+ * Between qpci_enumerate() and qpci_assign(): size func[pf]'s VF BARs and
+ * have qpci_assign() reserve room for nr VFs next to the PF's own BARs, so
+ * that the windows of the bridges above it cover them.  Returns 0, or -1
+ * with a sticky error (no SR-IOV capability -- e.g. behind a conventional
+ * PCI bridge, which hides extended config space --, nr above TotalVFs).
+ */
+int qpci_sriov_reserve(struct qpci_bus *bus, int pf, unsigned int nr);
+
+/*
+ * Enable nr VFs of func[pf]: program each VF BAR (VF n's BAR is the base
+ * plus n times the size) -- in the room qpci_sriov_reserve() had
+ * qpci_assign() keep, or else after every BAR qpci_assign() placed (on
+ * bus 0 only that is reachable: no window is widened) --, NumVFs, then VF
+ * Enable and VF MSE; append
  * one function per VF to bus->func[] (is_vf, pf, the PF's vendor, the VF
  * Device ID, the VF's BAR addresses, COMMAND untouched).  Returns the
  * index of the first VF (the others follow), or -1 with a sticky error.

@@ -88,10 +88,46 @@ static uint64_t align_up(uint64_t v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
-/* Place and program every VF BAR for nr VFs. */
-static int place_vf_bars(struct qpci_bus *bus, uint32_t sbdf,
-                         struct qpci_sriov *s, unsigned int nr)
+int qpci_sriov_reserve(struct qpci_bus *bus, int pf, unsigned int nr)
 {
+    struct qpci_func *f = &bus->func[pf];
+    struct qpci_sriov s;
+
+    if (qpci_sriov_probe(bus, pf, &s))
+        return -1;
+    if (nr == 0 || nr > s.total_vfs)
+        return qts_fail(bus->qts, "qpci: %04x: %u VFs asked, TotalVFs %u",
+                        f->sbdf, nr, s.total_vfs);
+    f->vf_reserve = nr;
+    memcpy(f->vf_bar, s.vf_bar, sizeof(f->vf_bar));
+    return 0;
+}
+
+/* Where VF 0's BAR n goes: the room reserved at assignment, or the end. */
+static int vf_bar_base(struct qpci_bus *bus, const struct qpci_func *pf,
+                       const struct qpci_bar *b, unsigned int n,
+                       unsigned int nr, uint64_t *base)
+{
+    const struct qpci_bar *r = &pf->vf_bar[n];
+
+    if (pf->vf_reserve >= nr && r->assigned && r->size == b->size) {
+        *base = r->addr;
+        return 0;
+    }
+    *base = align_up(bus->mmio_next, b->size);
+    if (*base + b->size * nr > QPCI_MMIO_END)
+        return qts_fail(bus->qts, "qpci: %04x: no memory space for %u "
+                        "VFs' BAR%u (%" PRIu64 " bytes each)", pf->sbdf, nr,
+                        n, b->size);
+    bus->mmio_next = *base + b->size * nr;
+    return 0;
+}
+
+/* Place and program every VF BAR for nr VFs. */
+static int place_vf_bars(struct qpci_bus *bus, int pf, struct qpci_sriov *s,
+                         unsigned int nr)
+{
+    uint32_t sbdf = bus->func[pf].sbdf;
     unsigned int n;
 
     for (n = 0; n < QPCI_NR_BARS; n++) {
@@ -101,12 +137,8 @@ static int place_vf_bars(struct qpci_bus *bus, uint32_t sbdf,
 
         if (!b->size)
             continue;
-        base = align_up(bus->mmio_next, b->size);
-        if (base + b->size * nr > QPCI_MMIO_END)
-            return qts_fail(bus->qts, "qpci: %04x: no memory space for %u "
-                            "VFs' BAR%u (%" PRIu64 " bytes each)", sbdf, nr,
-                            n, b->size);
-        bus->mmio_next = base + b->size * nr;
+        if (vf_bar_base(bus, &bus->func[pf], b, n, nr, &base))
+            return -1;
         b->addr = base;
         b->assigned = true;
         qpci_cfg_write32(bus, sbdf, reg, (uint32_t)base);
@@ -158,7 +190,7 @@ int qpci_sriov_enable(struct qpci_bus *bus, int pf, unsigned int nr)
                         sbdf, nr, s.total_vfs);
     if (bus->nr + nr > QPCI_MAX_FUNCS)
         return qts_fail(bus->qts, "qpci: function table full");
-    if (place_vf_bars(bus, sbdf, &s, nr))
+    if (place_vf_bars(bus, pf, &s, nr))
         return -1;
     qpci_cfg_write16(bus, sbdf, s.cap + PCI_IOV_NUMVF, (uint16_t)nr);
     qpci_cfg_write16(bus, sbdf, s.cap + PCI_IOV_CTRL,
