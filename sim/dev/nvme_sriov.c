@@ -137,28 +137,51 @@ static int attach_namespace(struct nvme_dev *d, uint16_t cntlid)
     return 0;
 }
 
-int nvme_sriov_enable(struct nvme_dev *pf, unsigned int nr, unsigned int vf)
+/* Steps 2 and 3 for VF vf: its secondary controller into *scid. */
+static int assign_secondary(struct nvme_dev *pf, unsigned int vf,
+                            uint16_t *scid)
 {
-    uint16_t scid = 0;
+    return secondary_of(pf, vf, scid) ||
+           virt_mgmt(pf, VM_SECONDARY_ASSIGN, VM_RT_VQ, *scid, NVME_SRIOV_VQ,
+                     "secondary VQ assignment") ||
+           virt_mgmt(pf, VM_SECONDARY_ASSIGN, VM_RT_VI, *scid, NVME_SRIOV_VI,
+                     "secondary VI assignment") ? -1 : 0;
+}
+
+int nvme_sriov_enable_all(struct nvme_dev *pf, unsigned int nr)
+{
+    uint16_t scid[NVME_SRIOV_MAX_VFS];
+    unsigned int v;
     int first;
 
-    if (vf >= nr || nr > NVME_SRIOV_MAX_VFS)
-        return qts_fail(pf->qts, "nvme_%u: VF %u of %u", pf->index, vf, nr);
+    if (nr == 0 || nr > NVME_SRIOV_MAX_VFS)
+        return qts_fail(pf->qts, "nvme_%u: %u VFs (1..%u)", pf->index, nr,
+                        NVME_SRIOV_MAX_VFS);
     if (virt_mgmt(pf, VM_PRIMARY_ALLOC, VM_RT_VQ, pf->cntlid, 0,
                   "primary VQ allocation") ||
         virt_mgmt(pf, VM_PRIMARY_ALLOC, VM_RT_VI, pf->cntlid, 0,
-                  "primary VI allocation") ||
-        pf_flr(pf) || secondary_of(pf, vf, &scid) ||
-        virt_mgmt(pf, VM_SECONDARY_ASSIGN, VM_RT_VQ, scid, NVME_SRIOV_VQ,
-                  "secondary VQ assignment") ||
-        virt_mgmt(pf, VM_SECONDARY_ASSIGN, VM_RT_VI, scid, NVME_SRIOV_VI,
-                  "secondary VI assignment"))
+                  "primary VI allocation") || pf_flr(pf))
         return -1;
+    for (v = 0; v < nr; v++)
+        if (assign_secondary(pf, v, &scid[v]))
+            return -1;
     first = qpci_sriov_enable(pf->bus, pf->func, nr);
     if (first < 0)
         return -1;
-    if (virt_mgmt(pf, VM_SECONDARY_ONLINE, 0, scid, 0, "secondary online") ||
-        attach_namespace(pf, scid))
-        return -1;
-    return first + (int)vf;
+    for (v = 0; v < nr; v++)
+        if (virt_mgmt(pf, VM_SECONDARY_ONLINE, 0, scid[v], 0,
+                      "secondary online") ||
+            attach_namespace(pf, scid[v]))
+            return -1;
+    return first;
+}
+
+int nvme_sriov_enable(struct nvme_dev *pf, unsigned int nr, unsigned int vf)
+{
+    int first;
+
+    if (vf >= nr)
+        return qts_fail(pf->qts, "nvme_%u: VF %u of %u", pf->index, vf, nr);
+    first = nvme_sriov_enable_all(pf, nr);
+    return first < 0 ? -1 : first + (int)vf;
 }

@@ -58,9 +58,13 @@ int nvme_sriov_qemu_args(struct qts *q, unsigned int index, uint64_t seed,
 
 /*
  * On a PF set up with nvme_setup_admin(): steps 1..6 above for nr VFs,
- * bringing VF vf (0-based, < nr) online.  Returns the bus table index of
- * VF vf, or -1 with a sticky error.
+ * every one brought online.  Returns the bus table index of VF 0 (the
+ * others follow), or -1 with a sticky error.  The PF keeps its private
+ * queue and interrupt resources: nvme_setup_io() on it still works.
  */
+int nvme_sriov_enable_all(struct nvme_dev *pf, unsigned int nr);
+
+/* The same; returns the bus table index of VF vf (0-based, < nr). */
 int nvme_sriov_enable(struct nvme_dev *pf, unsigned int nr, unsigned int vf);
 
 #endif /* SIM_DEV_NVME_SRIOV_H */

@@ -22,6 +22,8 @@
 
 static uint64_t progress(const struct dma_endpoint *d)
 {
+    if (d->ops)
+        return d->ops->progress(d);
     if (d->kind == DEV_E1000)
         return (uint64_t)d->e1000.rx_done + d->e1000.tx_done;
     return (uint64_t)d->ahci.started + d->ahci.completed;
@@ -61,7 +63,9 @@ void workload_sample_dev(struct crash_machine *m, struct dma_endpoint *d,
     uint64_t before = progress(d);
     bool blocked, is_new;
 
-    if (d->kind == DEV_E1000) {
+    if (d->ops) {
+        d->ops->sample(m, d);
+    } else if (d->kind == DEV_E1000) {
         e1000_sample(&d->e1000);
     } else {
         memcpy(before_slots, d->ahci.slot, sizeof(before_slots));
@@ -72,8 +76,11 @@ void workload_sample_dev(struct crash_machine *m, struct dma_endpoint *d,
         return;
     blocked = blocked_by_bridge(m, d, m->writes);
     /* Once its in-flight set is known, only those slots may move. */
-    is_new = d->kind == DEV_E1000 || !d->inflight_known ||
-             ahci_new_activity(d, before_slots);
+    if (d->ops)
+        is_new = d->ops->new_activity(d);
+    else
+        is_new = d->kind == DEV_E1000 || !d->inflight_known ||
+                 ahci_new_activity(d, before_slots);
     d->last_landing = (int)m->writes;
     if (!blocked)
         d->last_landing_pcie = (int)m->writes;
@@ -93,6 +100,8 @@ void workload_record_inflight(struct dma_endpoint *d)
     if (d->inflight_known)
         return;
     d->inflight_known = true;
+    if (d->ops)
+        d->ops->record_inflight(d);
     if (d->kind != DEV_AHCI)
         return;     /* e1000 DMA is one synchronous copy per frame */
     for (s = 0; s < AHCI_SLOTS; s++)
@@ -107,6 +116,8 @@ void workload_offer_and_sample(struct crash_machine *m, bool after_path)
     for (i = 0; i < m->nr_devs; i++)
         if (m->dev[i].kind == DEV_E1000)
             e1000_send_frame(&m->dev[i].e1000);
+        else if (m->dev[i].ops && m->dev[i].ops->nic)
+            m->dev[i].ops->offer(&m->dev[i]);
     /* Two round trips: QEMU's main loop has read the datagrams by then. */
     (void)qts_readl(m->q, LOW_START);
     (void)qts_readl(m->q, LOW_START);
@@ -133,6 +144,13 @@ void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
         r->step[r->nr_steps].value = value;
         r->nr_steps++;
     }
+    /* Table kinds: what they had fetched was in flight before this write
+     * (QEMU's virtio-blk lands all of it before the write returns). */
+    for (i = 0; i < m->nr_devs; i++)
+        if (m->dev[i].sbdf == sbdf && m->dev[i].ops) {
+            m->dev[i].inflight_known = false;
+            workload_record_inflight(&m->dev[i]);
+        }
     workload_offer_and_sample(m, false);
     for (i = 0; i < m->nr_devs; i++)
         if (m->dev[i].sbdf == sbdf) {
@@ -149,7 +167,9 @@ void workload_ack_all(struct crash_machine *m)
     unsigned int i;
 
     for (i = 0; i < m->nr_devs; i++) {
-        if (m->dev[i].kind == DEV_E1000)
+        if (m->dev[i].ops)
+            m->dev[i].ops->ack(&m->dev[i]);
+        else if (m->dev[i].kind == DEV_E1000)
             e1000_ack(&m->dev[i].e1000);
         else
             ahci_ack(&m->dev[i].ahci);
@@ -169,6 +189,9 @@ int workload_refill_ahci(struct crash_machine *m)
     for (i = 0; i < m->nr_devs; i++) {
         struct ahci_dev *a = &m->dev[i].ahci;
 
+        if (m->dev[i].ops && m->dev[i].ops->refill &&
+            m->dev[i].ops->refill(m, &m->dev[i]))
+            return -1;
         if (m->dev[i].kind != DEV_AHCI)
             continue;
         mask = ahci_done_slots(a);
@@ -190,6 +213,8 @@ static int wait_nics_ready(struct crash_machine *m)
     for (i = 0; i < m->nr_devs; i++)
         if (m->dev[i].kind == DEV_E1000)
             e1000_send_frame(&m->dev[i].e1000);
+        else if (m->dev[i].ops && m->dev[i].ops->nic)
+            m->dev[i].ops->offer(&m->dev[i]);
     do {
         clock_sleep_ms(TICK_MS);
         waiting = 0;
@@ -197,7 +222,8 @@ static int wait_nics_ready(struct crash_machine *m)
             struct dma_endpoint *d = &m->dev[i];
 
             workload_sample_dev(m, d, false);
-            if (d->kind == DEV_E1000 && d->e1000.rx_done == 0)
+            if ((d->kind == DEV_E1000 && d->e1000.rx_done == 0) ||
+                (d->ops && d->ops->nic && !d->ops->progress(d)))
                 waiting++;
         }
         workload_ack_all(m);
@@ -207,7 +233,7 @@ static int wait_nics_ready(struct crash_machine *m)
             return -1;
     } while (waiting && clock_ms() < deadline);
     if (waiting)
-        return qts_fail(m->q, "%u e1000 NIC(s) received no frame within %u ms",
+        return qts_fail(m->q, "%u NIC(s) received no frame within %u ms",
                         waiting, READY_TIMEOUT_MS);
     return 0;
 }
@@ -215,6 +241,10 @@ static int wait_nics_ready(struct crash_machine *m)
 /* What each device did before the crash, with --verbose. */
 static void note_warmup(struct crash_machine *m, const struct dma_endpoint *d)
 {
+    if (d->ops) {
+        d->ops->note(m, d);
+        return;
+    }
     if (d->kind == DEV_E1000) {
         engine_note(m, "%s: %u frames sent, %u landed, %lu TX datagrams "
                     "before the crash", d->e1000.name, d->e1000.frames_sent,
@@ -238,6 +268,8 @@ int workload_start(struct crash_machine *m)
         struct dma_endpoint *d = &m->dev[i];
 
         if (d->kind == DEV_AHCI && ahci_issue_all(&d->ahci))
+            return -1;
+        if (d->ops && d->ops->start && d->ops->start(m, d))
             return -1;
         if (d->kind == DEV_E1000 && e1000_tx_post(&d->e1000, TX_WARMUP))
             return -1;

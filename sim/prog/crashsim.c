@@ -555,13 +555,30 @@ static void select_policies(const struct args *a, struct spec *spec,
     for (p = 0; p < CRASH_NR_POLICIES; p++)
         if (want[p] && !crash_policy_fits((enum crash_policy)p, spec)) {
             if (strcmp(a->policy, "all"))
-                die("--policy: %s needs an iommu in the topology",
-                    crash_policy_name((enum crash_policy)p));
+                die("--policy: %s %s", crash_policy_name((enum crash_policy)p),
+                    crash_policy_misfit((enum crash_policy)p, spec));
             want[p] = false;
         }
     required_policies("--require-clean", a->require_clean, want, clean);
     required_policies("--require-reachable", a->require_reachable, want,
                       reach);
+}
+
+/* Items that need a newer QEMU than the one about to run: exit 2. */
+static void check_qemu_for_topology(struct spec *spec, const char *qemu,
+                                    const char *version)
+{
+    const char *env = getenv(QTS_QEMU_ENV), *v = strstr(version, "version ");
+    unsigned int major, minor;
+    char number[32];
+
+    if (!qemu)
+        qemu = env && *env ? env : QTS_DEFAULT_QEMU;
+    if (!v || qts_parse_version(version, &major, &minor))
+        die("cannot read a version in '%s' (%s)", version, qemu);
+    snprintf(number, sizeof(number), "%.*s", (int)strcspn(v + 8, " "), v + 8);
+    if (spec_check_qemu(spec, major, minor, number, qemu))
+        die("%s", spec->err);
 }
 
 /* Workers at a time: $PCIDC_SIM_JOBS (0 counts as 1), else 2. */
@@ -651,6 +668,7 @@ int main(int argc, char **argv)
     if (qts_query_version(a.qemu, 0, version, sizeof(version), err,
                           sizeof(err)))
         die("%s", err);
+    check_qemu_for_topology(&spec, a.qemu, version);
 
     if (a.plan_only && CONTRACTS_CHECKED)
         return plan_only_in_child(&o, want);

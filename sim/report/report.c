@@ -82,17 +82,21 @@ static json_t *dma_json(const struct crash_result *r)
                       "plan_step", d->plan_step,
                       "last_dma_after_write", d->last_dma_write,
                       "last_dma_after_write_pcie", d->last_dma_write_pcie);
+        json_object_set_new(o, "kind", json_string(d->kind));
         json_object_set_new(o, "msi_enabled", json_boolean(d->msi_enabled));
         json_object_set_new(o, "msi", json_integer((json_int_t)d->msi));
-        if (d->throttle_bps) {
+        if (d->throttle_bps || d->queued_at_crash || d->inflight_landed) {
             json_object_set_new(o, "queued_commands_at_crash",
                                 json_integer(d->queued_at_crash));
             json_object_set_new(o, "queued_bytes_at_crash",
                                 json_integer((json_int_t)
                                              d->queued_bytes_at_crash));
+            json_object_set_new(o, "inflight_landed",
+                                json_integer((json_int_t)d->inflight_landed));
+        }
+        if (d->throttle_bps)
             json_object_set_new(o, "throttle_bps",
                                 json_integer(d->throttle_bps));
-        }
         json_object_set_new(dma, sbdf_str(d->sbdf, sbdf, sizeof(sbdf)), o);
     }
     return dma;
