@@ -95,7 +95,8 @@ SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
 SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
                                sim/report/report_reach.c \
                                sim/report/report_check.c \
-                               sim/engine/policy_list.c
+                               sim/report/report_devices.c \
+                               sim/engine/policy_list.c sim/topology/spec.c
 SIM_UNIT_LIBS_test_report   := -ljansson
 SIM_UNIT_SRC_test_proc      := tests/test_proc.c sim/base/proc.c
 SIM_UNIT_DEPS := $(SIM_HDR) $(sort $(foreach t,$(SIM_UNIT_TESTS),$(SIM_UNIT_SRC_$(t))))

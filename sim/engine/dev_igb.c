@@ -28,11 +28,6 @@ struct igb_vf_ep {
     unsigned long base_msix;
 };
 
-static void nothing(struct dma_endpoint *d)
-{
-    (void)d;
-}
-
 /* --- the PF ---------------------------------------------------------------- */
 
 static int pf_args(struct crash_machine *m, unsigned int node,
@@ -83,39 +78,6 @@ static int pf_setup(struct crash_machine *m, struct dma_endpoint *d,
     return 0;
 }
 
-static int pf_regions(struct crash_machine *m, unsigned int i)
-{
-    (void)m;
-    (void)i;
-    return 0;       /* no DMA of its own */
-}
-
-static void pf_sample(struct crash_machine *m, struct dma_endpoint *d)
-{
-    (void)m;
-    (void)d;
-}
-
-static uint64_t pf_progress(const struct dma_endpoint *d)
-{
-    (void)d;
-    return 0;
-}
-
-static bool pf_new_activity(struct dma_endpoint *d)
-{
-    (void)d;
-    return false;
-}
-
-static void pf_results(struct crash_machine *m, const struct dma_endpoint *d,
-                       struct crash_dev_result *o)
-{
-    (void)m;
-    (void)d;
-    (void)o;
-}
-
 static bool pf_probe(const struct dma_endpoint *d, const char **reg,
                      uint64_t *addr)
 {
@@ -140,10 +102,12 @@ static void pf_note(struct crash_machine *m, const struct dma_endpoint *d)
 
 const struct devkind_ops devkind_igb = {
     .kind = "igb", .qemu_args = pf_args, .open = pf_open, .setup = pf_setup,
-    .regions = pf_regions, .sample = pf_sample, .progress = pf_progress,
-    .new_activity = pf_new_activity, .ack = nothing,
-    .record_inflight = nothing, .baseline = nothing, .results = pf_results,
-    .probe = pf_probe, .close = pf_close, .note = pf_note,
+    .regions = devkind_idle_regions, .sample = devkind_idle_sample,
+    .progress = devkind_idle_progress,
+    .new_activity = devkind_idle_new_activity, .ack = devkind_idle,
+    .record_inflight = devkind_idle, .baseline = devkind_idle,
+    .results = devkind_idle_results, .probe = pf_probe, .close = pf_close,
+    .note = pf_note,
 };
 
 /* --- a VF ------------------------------------------------------------------ */
@@ -252,7 +216,7 @@ const struct devkind_ops devkind_igb_vf = {
     .kind = "igb-vf", .nic = true, .vf = true, .open = vf_open,
     .setup = vf_setup, .regions = vf_regions, .offer = vf_offer,
     .sample = vf_sample, .progress = vf_progress,
-    .new_activity = vf_new_activity, .ack = nothing,
-    .record_inflight = nothing, .baseline = vf_baseline,
+    .new_activity = vf_new_activity, .ack = devkind_idle,
+    .record_inflight = devkind_idle, .baseline = vf_baseline,
     .results = vf_results, .probe = vf_probe, .note = vf_note,
 };

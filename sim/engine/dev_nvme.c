@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dev_nvme: the engine's NVMe kinds (devkind.h): a controller (-device
- * nvme, or with vfs= an SR-IOV PF with nvme-subsys and a shared nvme-ns)
- * and its VFs, each running the block workload of dev_block.h on its own
- * I/O queue pair.  A PF with VFs keeps its own workload too: it keeps
- * private queue and interrupt resources (dev/nvme_sriov.h).  Every
- * controller of one item reads the same namespace, throttled as one
- * drive.
+ * dev_nvme: the engine's NVMe kinds (devkind.h).  A controller (-device
+ * nvme) runs the block workload of dev_block.h on its I/O queue pair.
+ * With vfs=N the item is an SR-IOV PF (with nvme-subsys and a shared
+ * nvme-ns): the PF only brings its VFs up (admin queue, no DMA of its
+ * own, as the host's management function) and each VF runs the workload.
+ * The VFs read the same namespace, throttled as one drive at N times a
+ * plain controller's rate, so that each VF's queue drains as fast as a
+ * plain one's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,8 @@ static int nvme_args(struct crash_machine *m, unsigned int node,
         return devkind_qemu_push(m, q, false, "-drive", a.drive) ||
                devkind_qemu_extra(m, q, node, a.ctrl) ? -1 : 0;
     }
-    if (nvme_sriov_qemu_args(m->q, idx, m->opts->seed, m->ahci_bps, &a))
+    if (nvme_sriov_qemu_args(m->q, idx, m->opts->seed,
+                             m->ahci_bps * nd->vfs, &a))
         return -1;
     snprintf(ns, sizeof(ns), "%s,bus=%s", a.ns, nd->id);
     return devkind_qemu_push(m, q, false, "-drive", a.drive) ||
@@ -147,9 +149,32 @@ static int nvme_ep_setup(struct crash_machine *m, struct dma_endpoint *d,
     if (nvme_setup_admin(&e->nvme, m->q, m->bus, d->func, devkind_index(nd),
                          m->opts->seed, m->g, hook))
         return -1;
-    if (d->ops == &devkind_nvme && nd->vfs && add_vfs(m, d, nd->vfs))
-        return -1;
     return nvme_setup_io(&e->nvme, m->g);
+}
+
+static int pf_setup(struct crash_machine *m, struct dma_endpoint *d,
+                    const struct dma_hook *hook)
+{
+    const struct spec_node *nd = &m->opts->spec->node[d->node];
+    struct nvme_ep *e = d->priv;
+
+    if (nvme_setup_admin(&e->nvme, m->q, m->bus, d->func, devkind_index(nd),
+                         m->opts->seed, m->g, hook))
+        return -1;
+    return add_vfs(m, d, nd->vfs);
+}
+
+/* The PF's admin queue and Identify page: it writes nothing else. */
+static int pf_regions(struct crash_machine *m, unsigned int i)
+{
+    const struct nvme_ep *e = m->dev[i].priv;
+    char region[CRASH_REGION_LEN];
+    struct nvme_ranges r;
+
+    nvme_ranges(&e->nvme, &r);
+    snprintf(region, sizeof(region), "%s admin queues", m->dev[i].name);
+    return guard_region(m, region, r.admin, r.admin_len, (int)i,
+                        REGION_NO_SLOT, false);
 }
 
 static int nvme_regions(struct crash_machine *m, unsigned int i)
@@ -191,6 +216,12 @@ static void nvme_results(struct crash_machine *m, const struct dma_endpoint *d,
     blk_results(m, d, o);
 }
 
+static void pf_note(struct crash_machine *m, const struct dma_endpoint *d)
+{
+    engine_note(m, "%s: %u VFs online, no reads of its own", d->name,
+                m->opts->spec->node[d->node].vfs);
+}
+
 static void nvme_note(struct crash_machine *m, const struct dma_endpoint *d)
 {
     const struct nvme_ep *e = d->priv;
@@ -210,3 +241,12 @@ static void nvme_note(struct crash_machine *m, const struct dma_endpoint *d)
 
 const struct devkind_ops devkind_nvme = { NVME_OPS("nvme", false) };
 const struct devkind_ops devkind_nvme_vf = { NVME_OPS("nvme-vf", true) };
+
+const struct devkind_ops devkind_nvme_pf = {
+    .kind = "nvme-pf", .qemu_args = nvme_args, .open = nvme_open,
+    .setup = pf_setup, .regions = pf_regions,
+    .sample = devkind_idle_sample, .progress = devkind_idle_progress,
+    .new_activity = devkind_idle_new_activity, .ack = devkind_idle,
+    .record_inflight = devkind_idle, .baseline = devkind_idle,
+    .results = devkind_idle_results, .probe = nvme_probe, .note = pf_note,
+};

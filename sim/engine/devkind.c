@@ -9,10 +9,10 @@
 
 #include "engine.h"
 
-const struct devkind_ops *devkind_for(enum spec_kind kind)
+const struct devkind_ops *devkind_for(const struct spec_node *n)
 {
-    switch (kind) {
-    case SPEC_NVME:         return &devkind_nvme;
+    switch (n->kind) {
+    case SPEC_NVME:         return n->vfs ? &devkind_nvme_pf : &devkind_nvme;
     case SPEC_VIRTIO_BLK:   return &devkind_vblk;
     case SPEC_VIRTIO_NET:   return &devkind_vnet;
     case SPEC_IGB:          return &devkind_igb;
@@ -66,7 +66,7 @@ int devkind_qemu_args(struct crash_machine *m, struct devkind_qemu *q)
     unsigned int i;
 
     for (i = 0; i < s->nr; i++) {
-        const struct devkind_ops *ops = devkind_for(s->node[i].kind);
+        const struct devkind_ops *ops = devkind_for(&s->node[i]);
 
         if (ops && ops->qemu_args(m, i, q))
             return -1;
@@ -130,6 +130,47 @@ struct dma_endpoint *devkind_add_vf(struct crash_machine *m,
     if (ops->open && ops->open(m, d))
         return NULL;
     return d;
+}
+
+/* --- a PF that does no DMA of its own ------------------------------------ */
+
+int devkind_idle_regions(struct crash_machine *m, unsigned int i)
+{
+    (void)m;
+    (void)i;
+    return 0;
+}
+
+void devkind_idle_sample(struct crash_machine *m, struct dma_endpoint *d)
+{
+    (void)m;
+    (void)d;
+}
+
+uint64_t devkind_idle_progress(const struct dma_endpoint *d)
+{
+    (void)d;
+    return 0;
+}
+
+bool devkind_idle_new_activity(struct dma_endpoint *d)
+{
+    (void)d;
+    return false;
+}
+
+void devkind_idle(struct dma_endpoint *d)
+{
+    (void)d;
+}
+
+void devkind_idle_results(struct crash_machine *m,
+                          const struct dma_endpoint *d,
+                          struct crash_dev_result *o)
+{
+    (void)m;
+    (void)d;
+    (void)o;
 }
 
 int devkind_plan_only_vfs(struct crash_machine *m)

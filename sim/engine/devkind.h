@@ -12,7 +12,8 @@
  *                 before BARs are assigned, VF endpoints, --plan-only's VFs
  *   dev_block.c   what NVMe and virtio-blk share: slots of reads kept
  *                 issued, in flight, landing, completion entries
- *   dev_nvme.c    NVMe and NVMe VFs (dev/nvme.h, dev/nvme_sriov.h)
+ *   dev_nvme.c    NVMe, an NVMe SR-IOV PF and its VFs (dev/nvme.h,
+ *                 dev/nvme_sriov.h)
  *   dev_virtio.c  virtio-blk and virtio-net (dev/virtio_blk.h, ...net.h)
  *   dev_igb.c     igb's PF and VFs (dev/igb.h)
  *
@@ -94,8 +95,8 @@ struct devkind_ops {
     void (*note)(struct crash_machine *m, const struct dma_endpoint *d);
 };
 
-/* The table of a topology kind, NULL for the kinds written out. */
-const struct devkind_ops *devkind_for(enum spec_kind kind);
+/* The table of a topology node, NULL for the kinds written out. */
+const struct devkind_ops *devkind_for(const struct spec_node *n);
 
 /* QEMU arguments of every node of a table kind into *q (machine.c puts
  * them on the command line).  Returns 0 or -1 with a sticky error. */
@@ -125,12 +126,23 @@ struct dma_endpoint *devkind_add_vf(struct crash_machine *m,
 /* --plan-only: VFs enabled (no driver, no DMA) so that the plans show. */
 int devkind_plan_only_vfs(struct crash_machine *m);
 
+/* The operations of a PF that does no DMA of its own (its VFs do). */
+int devkind_idle_regions(struct crash_machine *m, unsigned int i);
+void devkind_idle_sample(struct crash_machine *m, struct dma_endpoint *d);
+uint64_t devkind_idle_progress(const struct dma_endpoint *d);
+bool devkind_idle_new_activity(struct dma_endpoint *d);
+void devkind_idle(struct dma_endpoint *d);
+void devkind_idle_results(struct crash_machine *m,
+                          const struct dma_endpoint *d,
+                          struct crash_dev_result *o);
+
 /* Guard one region of endpoint dev (guarded.c). */
 int guard_region(struct crash_machine *m, const char *name, uint64_t addr,
                  uint64_t len, int dev, int slot, bool fill);
 
 /* The tables (dev_*.c). */
-extern const struct devkind_ops devkind_nvme, devkind_nvme_vf;
+extern const struct devkind_ops devkind_nvme, devkind_nvme_pf;
+extern const struct devkind_ops devkind_nvme_vf;
 extern const struct devkind_ops devkind_vblk, devkind_vnet;
 extern const struct devkind_ops devkind_igb, devkind_igb_vf;
 

@@ -56,7 +56,7 @@ static const char *extra_props(void *arg, const struct spec *s, unsigned int i)
 {
     struct qemu_args *a = arg;
 
-    if (devkind_for(s->node[i].kind))
+    if (devkind_for(&s->node[i]))
         return a->kinds.extra[i];
     return is_nic(s->node[i].kind) || s->node[i].kind == SPEC_SERIAL ?
            a->extra[i] : NULL;
@@ -191,7 +191,7 @@ static int add_endpoint(struct crash_machine *m, unsigned int i, int f,
     int up;
 
     d->kind = is_nic(nd->kind) ? DEV_E1000 : DEV_AHCI;
-    d->ops = devkind_for(nd->kind);
+    d->ops = devkind_for(nd);
     if (d->ops)
         d->kind = DEV_TABLE;
     snprintf(d->name, sizeof(d->name), "%s", nd->id);

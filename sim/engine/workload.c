@@ -153,7 +153,7 @@ void workload_on_crash_write(void *arg, unsigned long nr, uint32_t sbdf,
         }
     workload_offer_and_sample(m, false);
     for (i = 0; i < m->nr_devs; i++)
-        if (m->dev[i].sbdf == sbdf) {
+        if (m->dev[i].sbdf == sbdf && !m->dev[i].ops) {
             m->dev[i].inflight_known = false;
             workload_record_inflight(&m->dev[i]);
         }

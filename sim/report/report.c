@@ -474,6 +474,7 @@ void report_markdown(const json_t *report, FILE *out)
             "out completions of in-flight requests. %s\n",
             any_msi(runs) ? msi_note : no_msi_note, report_reach_note);
     report_markdown_ahci(report, out);
+    report_markdown_devices(report, out);
     report_markdown_iommu(report, out);
 }
 

@@ -30,6 +30,9 @@ json_t *report_json(const char *topology, unsigned long long seed,
 /* The Markdown table, policies x figures, with a legend. */
 void report_markdown(const json_t *report, FILE *out);
 
+/* report_devices.c: the paragraphs on NVMe, virtio and igb devices. */
+void report_markdown_devices(const json_t *report, FILE *out);
+
 /* SVG timeline: per policy, crash-path writes and post-crash DMA. */
 void report_svg(const json_t *report, FILE *out);
 
