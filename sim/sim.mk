@@ -128,16 +128,18 @@ CHECK_STEPS += check-sim-unit
 
 # Every policy on the demo topology (crashsim's default), two policies at a
 # time, each on its own QEMU; the table goes to the terminal, JSON and SVG
-# under build/.  NICs and the disk, one NIC and a serial console (not
-# keep:) behind a bridge.  What the demo must show, or it fails:
+# under build/.  NICs and the AHCI disk, one NIC and a serial console (not
+# keep:) behind a bridge, an NVMe disk.  What the demo must show, or it
+# fails:
 #   - every disconnecting policy (seed, linux-kexec, decode-off, pcidc)
-#     leaves nothing beyond the in-flight AHCI read (--require-clean);
+#     leaves nothing beyond the reads in flight -- the AHCI read QEMU had
+#     started, the NVMe reads it had fetched (--require-clean);
 #   - after pcidc's crash path the console line arrives and every
 #     endpoint's register answers (--require-reachable pcidc).  The seed
 #     and decode-off, which turn decode off, lose both (the "console after
 #     crash" and "MMIO reachable" columns; qtest/test_scenarios.c asserts
 #     it).
-DEMO_TOPOLOGY := e1000,ahci,bridge(e1000,e1000,serial)
+DEMO_TOPOLOGY := e1000,ahci,bridge(e1000,e1000,serial),nvme
 DEMO_CLEAN    := seed,linux-kexec,decode-off,pcidc
 
 demo: deps-sim $(CRASHSIM) $(HALT_BIOS)

@@ -40,7 +40,7 @@
 #include "report/report.h"
 #include "topology/spec.h"
 
-#define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000,serial)"
+#define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000,serial),nvme"
 #define DEFAULT_SEED        1
 #define DEFAULT_JOBS        2
 #define WORKER_SLACK_MS     20000

@@ -232,7 +232,9 @@ json_t *report_json(const char *topology, unsigned long long seed,
                      "writes_until_quiesced_pcie counts DMA from below a "
                      "bridge already written as blocked (PCIe rule). "
                      "inflight_bytes are part of corrupted_bytes: AHCI reads "
-                     "started before the disconnect complete into memory. "
+                     "started, NVMe and virtio-blk reads posted before the "
+                     "disconnect complete into memory; their completion "
+                     "entries and MSI-X messages do not. "
                      "e1000 TX doorbells rung in the window stand in for a "
                      "NIC fetching posted descriptors on its own. "
                      "msi_after_crash: AHCI MSIs programmed with a RAM "
@@ -403,7 +405,9 @@ static const char msi_note[] =
     "a 4-byte memory write; the harness polls and clears that word every "
     "tick, so MSIs landing between two polls count once (a lower bound). "
     "With Bus Master clear QEMU drops the MSI and never replays it, even "
-    "for an in-flight read that still completes. e1000 in QEMU 7.2 has no "
+    "for an in-flight read that still completes. NVMe, virtio and igb VFs "
+    "signal by MSI-X, each vector programmed the same way (its own RAM "
+    "word). e1000 in QEMU 7.2 has no "
     "MSI capability and e1000e's MSI/MSI-X are left off: they signal by "
     "INTx.";
 static const char no_msi_note[] =
@@ -463,9 +467,10 @@ void report_markdown(const json_t *report, FILE *out)
     }
     fprintf(out,
             "\nBytes are guarded bytes that changed after the crash path "
-            "returned; in-flight = AHCI reads already started at the "
-            "device's disconnect write (they still land: QEMU checks Bus "
-            "Master only when a request starts). DMA written/read count from "
+            "returned; in-flight = AHCI reads already started, NVMe and "
+            "virtio-blk reads already posted, at the device's disconnect "
+            "write (they still land: QEMU checks Bus Master only when a "
+            "request starts or is fetched). DMA written/read count from "
             "the end of the crash path; INTx = lines still asserted when the "
             "path returned plus raises after; %s \"quiesced "
             "after\" = crash-path writes done before the last DMA seen; "
