@@ -176,6 +176,7 @@ static void test_new_devices(void **state)
     assert_false(spec_is_endpoint(SPEC_IOMMU));
     assert_string_equal(spec_kind_name(SPEC_VIRTIO_BLK), "virtio-blk");
     /* A count repeats the vfs= with the atom. */
+    parse_ok("iommu,nvme,e1000");
     parse_ok("nvme(vfs=1)*2");
     assert_int_equal(spec.node[1].vfs, 1);
     assert_string_equal(spec.node[1].id, "nvme_1");
@@ -352,6 +353,9 @@ static void test_errors(void **state)
         { "rootport(bridge(igb(vfs=2)))", 17, "igb(vfs=2) behind bridge" },
         { "iommu,nvme(vfs=1)", 7, "SR-IOV VFs with an iommu item" },
         { "nvme(vfs=1),iommu", 1, "SR-IOV VFs with an iommu item" },
+        { "iommu,nvme,virtio-blk", 12, "virtio-blk with an iommu item is "
+                                       "not supported" },
+        { "virtio-net,iommu", 1, "virtio-net with an iommu item" },
         { "virtio-net(vfs=1)", 11, "expected ',' or the end" },
         { "virtio", 1, "unknown device 'virtio'" },
         { "virtio-", 1, "unknown device 'virtio-'" },

@@ -485,16 +485,34 @@ unsigned int spec_total_vfs(const struct spec *s)
     return n;
 }
 
-/* The first item with VFs, in a tree with an iommu: an error. */
+/* In a tree with an iommu: the first item with VFs is an error. */
 static int vfs_with_iommu(struct parser *p)
 {
     unsigned int i;
 
-    for (i = 0; i < p->s->nr && !p->s->node[i].vfs; i++)
-        ;
-    return fail_at(p, p->s->node[i].pos - 1, "SR-IOV VFs with an iommu item "
-                   "are not supported: the engine attaches VT-d contexts "
-                   "before any VF exists");
+    for (i = 0; i < p->s->nr; i++)
+        if (p->s->node[i].vfs)
+            return fail_at(p, p->s->node[i].pos - 1, "SR-IOV VFs with an "
+                           "iommu item are not supported: the engine "
+                           "attaches VT-d contexts before any VF exists");
+    return 0;
+}
+
+/* In a tree with an iommu: the first virtio item is an error. */
+static int virtio_with_iommu(struct parser *p)
+{
+    unsigned int i;
+
+    for (i = 0; i < p->s->nr; i++) {
+        const struct spec_node *n = &p->s->node[i];
+
+        if (n->kind == SPEC_VIRTIO_NET || n->kind == SPEC_VIRTIO_BLK)
+            return fail_at(p, n->pos - 1, "%s with an iommu item is not "
+                           "supported: QEMU's virtio devices bypass VT-d "
+                           "unless VIRTIO_F_ACCESS_PLATFORM is negotiated, "
+                           "which the driver does not do", kind_name[n->kind]);
+    }
+    return 0;
 }
 
 int spec_parse(struct spec *s, const char *text)
@@ -516,7 +534,8 @@ int spec_parse(struct spec *s, const char *text)
                 found(&p, what, sizeof(what)));
         goto fail;
     }
-    if (p.iommu_seen && spec_total_vfs(s) && vfs_with_iommu(&p) < 0)
+    if (p.iommu_seen &&
+        (vfs_with_iommu(&p) < 0 || virtio_with_iommu(&p) < 0))
         goto fail;
     return 0;
 fail:

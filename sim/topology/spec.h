@@ -40,7 +40,9 @@
  * (bridge(...)) does not forward it, so "vfs=" behind one is an error;
  * behind rootport(...) it works (qpci_sriov_reserve() widens the root
  * port's window for the VFs' BARs).  VFs with an iommu item are an error
- * too (the engine attaches VT-d contexts before any VF exists).
+ * too (the engine attaches VT-d contexts before any VF exists), and so are
+ * virtio items with one (QEMU's virtio devices bypass VT-d unless
+ * VIRTIO_F_ACCESS_PLATFORM is negotiated; dev/virtio_pci.c does not).
  *
  * Root-bus slots: q35 puts its MCH at 00:00.0 and the ICH9 functions
  * (LPC 00:1f.0, AHCI 00:1f.2, SMBus 00:1f.3) at slot 0x1f, always.
@@ -63,8 +65,8 @@
  * bridges, more than SPEC_MAX_NODES nodes, more than SPEC_MAX_BRIDGES
  * bridges (bus numbers), rootport not on the top level or with more than
  * one child, iommu twice / nested / keep:, vfs= out of range, behind
- * bridge(...) or with an iommu, igb without vfs= or without room for its
- * VFs on the root bus.
+ * bridge(...) or with an iommu, virtio with an iommu, igb without vfs= or
+ * without room for its VFs on the root bus.
  */
 #ifndef SIM_SPEC_H
 #define SIM_SPEC_H
