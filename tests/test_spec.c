@@ -474,7 +474,8 @@ static void test_format_tree(void **state)
     (void)state;
     parse_ok("ahci,bridge(keep:e1000,serial),rootport(keep:nvme(vfs=2))");
     assert_int_equal(spec_format_tree(&spec, buf, sizeof(buf)), 0);
-    assert_non_null(strstr(buf, "  nvme_0    nvme      03.0/00.0 vfs=2 keep\n"));
+    assert_non_null(strstr(buf,
+                           "  nvme_0    nvme      03.0/00.0 vfs=2 keep\n"));
     assert_non_null(strstr(buf, "  serial_0  serial    02.0/01.0\n"));
     assert_non_null(strstr(buf, "q35 built-in ICH9 AHCI"));
     assert_non_null(strstr(buf, "  e1000_0"));

@@ -28,7 +28,7 @@ struct igb_vf_ep {
     unsigned long base_msix;
 };
 
-/* --- the PF ---------------------------------------------------------------- */
+/* --- the PF --------------------------------------------------------------- */
 
 static int pf_args(struct crash_machine *m, unsigned int node,
                    struct devkind_qemu *q)
@@ -110,7 +110,7 @@ const struct devkind_ops devkind_igb = {
     .note = pf_note,
 };
 
-/* --- a VF ------------------------------------------------------------------ */
+/* --- a VF ----------------------------------------------------------------- */
 
 static int vf_open(struct crash_machine *m, struct dma_endpoint *d)
 {

@@ -27,7 +27,7 @@ struct nvme_ep {
     struct nvme_dev nvme;
 };
 
-/* --- the driver as dev_block sees it ------------------------------------- */
+/* --- the driver as dev_block sees it ------------------------------------ */
 
 static int drv_sample(void *dev)
 {
@@ -85,7 +85,7 @@ static const struct blk_driver nvme_drv = {
     drv_entries, drv_msix, drv_ack,
 };
 
-/* --- engine operations ----------------------------------------------------- */
+/* --- engine operations ---------------------------------------------------- */
 
 static int nvme_args(struct crash_machine *m, unsigned int node,
                      struct devkind_qemu *q)

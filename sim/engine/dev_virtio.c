@@ -36,7 +36,7 @@ struct vnet_ep {
     unsigned long base_msix;
 };
 
-/* --- virtio-blk as dev_block sees it ------------------------------------- */
+/* --- virtio-blk as dev_block sees it ------------------------------------ */
 
 static int blk_drv_sample(void *dev)
 {
@@ -89,7 +89,7 @@ static const struct blk_driver vblk_drv = {
     blk_drv_slot_data, blk_drv_tail, blk_drv_entries, blk_drv_msix, NULL,
 };
 
-/* --- virtio-blk ------------------------------------------------------------ */
+/* --- virtio-blk ----------------------------------------------------------- */
 
 static int vblk_args(struct crash_machine *m, unsigned int node,
                      struct devkind_qemu *q)
@@ -176,7 +176,7 @@ const struct devkind_ops devkind_vblk = {
     .results = blk_results, .probe = vblk_probe, .note = vblk_note,
 };
 
-/* --- virtio-net ------------------------------------------------------------ */
+/* --- virtio-net ----------------------------------------------------------- */
 
 static int vnet_args(struct crash_machine *m, unsigned int node,
                      struct devkind_qemu *q)

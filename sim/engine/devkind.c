@@ -132,7 +132,7 @@ struct dma_endpoint *devkind_add_vf(struct crash_machine *m,
     return d;
 }
 
-/* --- a PF that does no DMA of its own ------------------------------------ */
+/* --- a PF that does no DMA of its own ----------------------------------- */
 
 int devkind_idle_regions(struct crash_machine *m, unsigned int i)
 {
