@@ -179,7 +179,8 @@ void workload_ack_all(struct crash_machine *m)
 /*
  * A live driver before the crash: completed AHCI slots get a new command
  * (the next disk chunk) into their buffer, refilled with the guard pattern
- * first, so the crash finds the queue full.  Never after the crash.
+ * first, so the crash finds the queue full; the table kinds' slots too
+ * (ops->refill: NVMe, virtio-blk).  Never after the crash.
  */
 int workload_refill_ahci(struct crash_machine *m)
 {
