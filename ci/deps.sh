@@ -3,9 +3,12 @@
 # Install the Debian 12 packages pcidc needs, idempotently.
 #
 #   ci/deps.sh [GROUP ...]     groups: build test sim prove xen e2e report
-#                              browser fuzz all (default: all)
+#                              browser fuzz qemu10 all (default: all)
 #
 # Runs 'apt-get update' only when a package is missing; a no-op otherwise.
+# qemu10: the sim group, then QEMU 10.0 from Debian's bookworm-backports
+# unpacked under build/qemu10 by ci/qemu10.sh (private apt state, nothing
+# installed system-wide; a no-op once there).
 set -eu
 
 pkgs_build="gcc make binutils libc6-dev"
@@ -19,6 +22,7 @@ pkgs_browser="chromium python3"     # headless check of the HTML reports
 pkgs_fuzz="clang libclang-rt-14-dev"  # libFuzzer
 
 want=""
+qemu10=false
 [ $# -eq 0 ] && set -- all
 for group in "$@"; do
     case "$group" in
@@ -31,7 +35,9 @@ for group in "$@"; do
     report) want="$want $pkgs_report" ;;
     browser) want="$want $pkgs_browser" ;;
     fuzz)  want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_fuzz" ;;
-    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e $pkgs_report $pkgs_browser $pkgs_fuzz" ;;
+    qemu10) want="$want $pkgs_build $pkgs_sim"; qemu10=true ;;
+    all)   want="$want $pkgs_build $pkgs_test $pkgs_sim $pkgs_prove $pkgs_xen $pkgs_e2e $pkgs_report $pkgs_browser $pkgs_fuzz"
+           qemu10=true ;;
     *) echo "ci/deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done
@@ -43,7 +49,16 @@ for p in $want; do
         missing="$missing $p"
     fi
 done
-[ -z "$missing" ] && exit 0
+install_qemu10() {
+    if $qemu10; then
+        "$(dirname "$0")/qemu10.sh" >&2
+    fi
+}
+
+if [ -z "$missing" ]; then
+    install_qemu10
+    exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
     SUDO=sudo
@@ -55,3 +70,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >&2
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+install_qemu10

@@ -147,8 +147,9 @@ static void test_ahci_only_the_started_read_lands_and_its_msi_is_dropped(
 
 /* --- the demo topology, every policy, one run ----------------------- */
 
-#define DEMO_TOPOLOGY   "e1000,ahci,bridge(e1000,e1000,serial)"
-#define DEMO_ENDPOINTS  5       /* e1000_0..2, ahci_0, serial_0: none kept */
+#define DEMO_TOPOLOGY   "e1000,ahci,bridge(e1000,e1000,serial),nvme"
+#define DEMO_ENDPOINTS  6       /* e1000_0..2, ahci_0, serial_0, nvme_0:
+                                   none kept */
 
 static int demo_setup(void **state)
 {

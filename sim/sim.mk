@@ -98,15 +98,18 @@ $(BUILD)/sim/%: sim/prog/%.c $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
 SIM_UNIT_TESTS := test_qts_parse test_spec test_galloc test_crash_policy \
                   test_report test_proc test_props test_sweep
 SIM_UNIT_SRC_test_qts_parse := tests/test_qts_parse.c sim/qemu/qts_parse.c
-SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c
+SIM_UNIT_SRC_test_spec      := tests/test_spec.c sim/topology/spec.c \
+                               sim/topology/spec_qemu.c
 SIM_UNIT_SRC_test_galloc    := tests/test_galloc.c sim/pci/galloc.c
 SIM_UNIT_SRC_test_crash_policy := tests/test_crash_policy.c \
-                                  sim/engine/policy_list.c sim/topology/spec.c
+                                  sim/engine/policy_list.c sim/topology/spec.c \
+                                  sim/topology/spec_qemu.c
 SIM_UNIT_SRC_test_report    := tests/test_report.c sim/report/report.c \
                                sim/report/report_reach.c \
                                sim/report/report_check.c \
                                sim/report/timeline.c sim/report/svg.c \
-                               sim/engine/policy_list.c
+                               sim/report/report_devices.c \
+                               sim/engine/policy_list.c sim/topology/spec.c
 SIM_UNIT_LIBS_test_report   := -ljansson -lm
 SIM_UNIT_SRC_test_proc      := tests/test_proc.c sim/base/proc.c
 SIM_UNIT_REPORT             := sim/report/report.c sim/report/report_reach.c \
@@ -114,11 +117,13 @@ SIM_UNIT_REPORT             := sim/report/report.c sim/report/report_reach.c \
                                sim/report/report_props.c \
                                sim/report/report_props_plan.c \
                                sim/report/timeline.c sim/report/svg.c \
-                               sim/report/html.c sim/engine/policy_list.c
+                               sim/report/html.c sim/report/report_devices.c \
+                               sim/engine/policy_list.c sim/topology/spec.c \
+                               sim/topology/spec_qemu.c
 SIM_UNIT_SRC_test_props     := tests/test_props.c $(SIM_UNIT_REPORT)
 SIM_UNIT_LIBS_test_props    := -ljansson -lm
 SIM_UNIT_SRC_test_sweep     := tests/test_sweep.c sim/sweep/gen.c \
-                               sim/sweep/collect.c sim/topology/spec.c \
+                               sim/sweep/collect.c \
                                sim/base/proc.c $(SIM_UNIT_REPORT)
 SIM_UNIT_LIBS_test_sweep    := -ljansson -lm
 SIM_UNIT_DEPS := $(SIM_HDR) $(sort $(foreach t,$(SIM_UNIT_TESTS),$(SIM_UNIT_SRC_$(t))))
@@ -151,16 +156,18 @@ CHECK_STEPS += check-sim-unit
 
 # Every policy on the demo topology (crashsim's default), two policies at a
 # time, each on its own QEMU; the table goes to the terminal, JSON and SVG
-# under build/.  NICs and the disk, one NIC and a serial console (not
-# keep:) behind a bridge.  What the demo must show, or it fails:
+# under build/.  NICs and the AHCI disk, one NIC and a serial console (not
+# keep:) behind a bridge, an NVMe disk.  What the demo must show, or it
+# fails:
 #   - every disconnecting policy (seed, linux-kexec, decode-off, pcidc)
-#     leaves nothing beyond the in-flight AHCI read (--require-clean);
+#     leaves nothing beyond the reads in flight -- the AHCI read QEMU had
+#     started, the NVMe reads it had fetched (--require-clean);
 #   - after pcidc's crash path the console line arrives and every
 #     endpoint's register answers (--require-reachable pcidc).  The seed
 #     and decode-off, which turn decode off, lose both (the "console after
 #     crash" and "MMIO reachable" columns; qtest/test_scenarios.c asserts
 #     it).
-DEMO_TOPOLOGY := e1000,ahci,bridge(e1000,e1000,serial)
+DEMO_TOPOLOGY := e1000,ahci,bridge(e1000,e1000,serial),nvme
 DEMO_CLEAN    := seed,linux-kexec,decode-off,pcidc
 
 DEMO_CMD = $(CRASHSIM) --topology '$(DEMO_TOPOLOGY)' --policy all \

@@ -77,7 +77,8 @@ static void test_lists(void **state)
     assert_int_equal(parse_ok("none,pcidc"), BIT(CRASH_NONE) | BIT(CRASH_PCIDC));
     assert_int_equal(parse_ok("pcidc,none"), BIT(CRASH_NONE) | BIT(CRASH_PCIDC));
     assert_int_equal(parse_ok("none,seed,linux-kexec,decode-off,pcidc,"
-                              "iommu-on"), ALL);
+                              "iommu-on,pf-only"), ALL);
+    assert_int_equal(parse_ok("pf-only"), BIT(CRASH_PF_ONLY));
     assert_int_equal(parse_ok("decode-off"), BIT(CRASH_DECODE_OFF));
     assert_int_equal(parse_ok("decode-off,pcidc"),
                      BIT(CRASH_DECODE_OFF) | BIT(CRASH_PCIDC));
@@ -115,7 +116,8 @@ static void test_garbage(void **state)
         { "decode", "unknown policy 'decode'" },
         { "decode_off", "unknown policy 'decode_off'" },
         { "decode-of", "(none, seed, linux-kexec, decode-off, pcidc, "
-                       "iommu-on, or all alone)" },
+                       "iommu-on, pf-only, or all alone)" },
+        { "pf_only", "unknown policy 'pf_only'" },
         { "none;seed", "unknown policy 'none;seed'" },
         /* Control and non-ASCII bytes are quoted as '?': one line. */
         { "pcidc\n", "unknown policy 'pcidc?'" },
@@ -161,18 +163,28 @@ static void test_small_error_buffer(void **state)
 
 static void test_fits(void **state)
 {
-    static struct spec plain, with_iommu;
+    static struct spec plain, with_iommu, with_vfs;
     unsigned int p;
 
     (void)state;
     assert_int_equal(spec_parse(&plain, "e1000,ahci,rootport(e1000e)"), 0);
     assert_int_equal(spec_parse(&with_iommu, "iommu,e1000"), 0);
+    assert_int_equal(spec_parse(&with_vfs, "e1000,rootport(nvme(vfs=1))"), 0);
     assert_false(crash_spec_has_iommu(&plain));
     assert_true(crash_spec_has_iommu(&with_iommu));
     for (p = 0; p < CRASH_NR_POLICIES; p++) {
-        assert_true(crash_policy_fits(p, &with_iommu));
-        assert_int_equal(crash_policy_fits(p, &plain), p != CRASH_IOMMU_ON);
+        assert_int_equal(crash_policy_fits(p, &with_iommu),
+                         p != CRASH_PF_ONLY);
+        assert_int_equal(crash_policy_fits(p, &plain),
+                         p != CRASH_IOMMU_ON && p != CRASH_PF_ONLY);
+        assert_int_equal(crash_policy_fits(p, &with_vfs), p != CRASH_IOMMU_ON);
+        assert_int_equal(crash_policy_misfit(p, &plain) == NULL,
+                         crash_policy_fits(p, &plain));
     }
+    assert_string_equal(crash_policy_misfit(CRASH_IOMMU_ON, &plain),
+                        "needs an iommu item in the topology");
+    assert_non_null(strstr(crash_policy_misfit(CRASH_PF_ONLY, &plain),
+                           "needs an item with SR-IOV VFs"));
 }
 
 static void test_sbdf_text(void **state)

@@ -146,6 +146,90 @@ static void test_extra_ahci_and_iommu(void **state)
     assert_int_equal(spec.node[4].path_len, 0);
 }
 
+/* NVMe, virtio and igb: where they go, their models, their VFs. */
+static void test_new_devices(void **state)
+{
+    (void)state;
+    parse_ok("nvme,virtio-net,virtio-blk,bridge(nvme,virtio-net,virtio-blk),"
+             "rootport(nvme(vfs=2)),keep:nvme ( vfs = 1 )");
+    assert_string_equal(joined_args(),
+        "-device nvme,id=nvme_0,bus=pcie.0,addr=02.0 "
+        "-device virtio-net-pci,id=virtio_net_0,bus=pcie.0,addr=03.0 "
+        "-device virtio-blk-pci,id=virtio_blk_0,bus=pcie.0,addr=04.0 "
+        "-device pci-bridge,id=br0,bus=pcie.0,addr=05.0,chassis_nr=1 "
+        "-device nvme,id=nvme_1,bus=br0,addr=00.0 "
+        "-device virtio-net-pci,id=virtio_net_1,bus=br0,addr=01.0 "
+        "-device virtio-blk-pci,id=virtio_blk_1,bus=br0,addr=02.0 "
+        "-device pcie-root-port,id=rp0,bus=pcie.0,addr=06.0,chassis=2,slot=2 "
+        "-device nvme,id=nvme_2,bus=rp0,addr=00.0 "
+        "-device nvme,id=nvme_3,bus=pcie.0,addr=07.0");
+    assert_int_equal(spec.node[0].vfs, 0);
+    assert_int_equal(spec.node[8].kind, SPEC_NVME);
+    assert_int_equal(spec.node[8].vfs, 2);
+    assert_int_equal(spec.node[9].vfs, 1);
+    assert_true(spec.node[9].keep);
+    assert_int_equal(spec_total_vfs(&spec), 3);
+    assert_true(spec_is_endpoint(SPEC_NVME));
+    assert_true(spec_is_endpoint(SPEC_VIRTIO_NET));
+    assert_true(spec_is_endpoint(SPEC_VIRTIO_BLK));
+    assert_true(spec_is_endpoint(SPEC_IGB));
+    assert_false(spec_is_endpoint(SPEC_IOMMU));
+    assert_string_equal(spec_kind_name(SPEC_VIRTIO_BLK), "virtio-blk");
+    /* A count repeats the vfs= with the atom. */
+    parse_ok("iommu,nvme,e1000");
+    parse_ok("nvme(vfs=1)*2");
+    assert_int_equal(spec.node[1].vfs, 1);
+    assert_string_equal(spec.node[1].id, "nvme_1");
+}
+
+/*
+ * QEMU puts igb's VF n at the PF's devfn + 0x80 + 2n: on the root bus the
+ * VFs of a PF in slot S sit in slot S + 16 (and S + 17 from the fifth),
+ * which later items skip; behind a root port they stay on its bus.
+ */
+static void test_igb_vf_slots(void **state)
+{
+    unsigned int i;
+
+    (void)state;
+    parse_ok("igb(vfs=2),e1000*16");
+    assert_string_equal(spec.node[0].id, "igb_0");
+    assert_int_equal(spec.node[0].devfn, 0x02 << 3);
+    assert_int_equal(spec.node[0].vfs, 2);
+    for (i = 1; i <= 15; i++)
+        assert_int_equal(spec.node[i].devfn >> 3, 0x02 + i);
+    assert_int_equal(spec.node[16].devfn >> 3, 0x13);   /* 0x12 skipped */
+    /* Slot 3: VFs at devfn 0x98 .. 0xa4, slots 0x13 and 0x14. */
+    parse_ok("e1000,igb(vfs=7),e1000*25");
+    assert_int_equal(spec.node[17].devfn >> 3, 0x15);
+    assert_int_equal(spec.node[26].devfn >> 3, 0x1e);
+    assert_int_equal(spec_parse(&spec, "e1000,igb(vfs=7),e1000*26"), -1);
+    assert_non_null(strstr(spec.err, "no free slot on the root bus"));
+    parse_ok("rootport(igb(vfs=7)),e1000*28");
+    assert_int_equal(spec.node[29].devfn >> 3, 0x1e);
+    /* Slot 0x0e is the last whose VF (slot 0x1e) is not ICH9's 0x1f. */
+    parse_ok("e1000*12,igb(vfs=1)");
+    assert_int_equal(spec.node[12].devfn >> 3, 0x0e);
+    assert_int_equal(spec_parse(&spec, "e1000*13,igb(vfs=1)"), -1);
+    assert_non_null(strstr(spec.err, "QEMU puts its VF 0 at 00:1f.0"));
+}
+
+static void test_qemu_version_check(void **state)
+{
+    (void)state;
+    parse_ok("e1000,igb(vfs=1)");
+    assert_int_equal(spec_check_qemu(&spec, 7, 2, "7.2.22",
+                                     "qemu-system-x86_64"), -1);
+    assert_string_equal(spec.err, "topology: position 7: igb needs QEMU >= "
+                        "8.0; this is QEMU 7.2.22 (qemu-system-x86_64)");
+    parse_ok("e1000,igb(vfs=1)");
+    assert_int_equal(spec_check_qemu(&spec, 8, 0, "8.0.0", "q"), 0);
+    assert_int_equal(spec_check_qemu(&spec, 10, 0, "10.0.2", "q"), 0);
+    assert_int_equal(spec_check_qemu(&spec, 7, 9, "7.9", "q"), -1);
+    parse_ok("nvme(vfs=2),virtio-net,virtio-blk,e1000,ahci,serial");
+    assert_int_equal(spec_check_qemu(&spec, 7, 2, "7.2.22", "q"), 0);
+}
+
 static void test_counts_keep_nesting(void **state)
 {
     unsigned int i;
@@ -254,6 +338,33 @@ static void test_errors(void **state)
         { "e1000\x01", 6, "byte 0x01" },
         { "(e1000)", 1, "expected a device or bridge, found '('" },
         { "bridge((e1000))", 8, "expected a device" },
+        { "igb", 1, "igb needs (vfs=N), N 1..7" },
+        { "e1000,igb()", 11, "expected vfs=N in igb(...), found ')'" },
+        { "nvme(vfs=3)", 10, "vfs must be 1..2 for nvme" },
+        { "nvme(vfs=0)", 10, "vfs must be 1..2 for nvme" },
+        { "igb(vfs=8)", 9, "vfs must be 1..7 for igb" },
+        { "igb(vfs=99999999999)", 9, "vfs must be 1..7" },
+        { "nvme(vfs=)", 10, "vfs must be 1..2" },
+        { "nvme(vf=1)", 6, "expected vfs=N in nvme(...)" },
+        { "nvme(vfs 1)", 10, "expected '=' after vfs" },
+        { "nvme(vfs=1", 11, "expected ')' after vfs=1" },
+        { "bridge(nvme(vfs=1))", 8, "nvme(vfs=1) behind bridge(...): a "
+                                    "conventional PCI bridge" },
+        { "rootport(bridge(igb(vfs=2)))", 17, "igb(vfs=2) behind bridge" },
+        { "iommu,nvme(vfs=1)", 7, "SR-IOV VFs with an iommu item" },
+        { "nvme(vfs=1),iommu", 1, "SR-IOV VFs with an iommu item" },
+        { "iommu,nvme,virtio-blk", 12, "virtio-blk with an iommu item is "
+                                       "not supported" },
+        { "virtio-net,iommu", 1, "virtio-net with an iommu item" },
+        { "virtio-net(vfs=1)", 11, "expected ',' or the end" },
+        { "virtio", 1, "unknown device 'virtio'" },
+        { "virtio-", 1, "unknown device 'virtio-'" },
+        { "-e1000", 1, "expected a device or bridge, found '-'" },
+        { "e1000*14,igb(vfs=1)", 10, "igb_0 in slot 0x10: QEMU puts its VF 0 "
+                                     "at 00:20.0" },
+        { "keep:bridge()", 6, "keep: applies to devices (e1000, e1000e, "
+                              "ahci, serial, nvme, virtio-net, virtio-blk, "
+                              "igb), not to bridge" },
     };
     size_t i;
 
@@ -330,7 +441,7 @@ static void test_limits(void **state)
 static void test_random_garbage(void **state)
 {
     static const char alphabet[] =
-        "e1000ahcibridgerootportkeep:iommuserial(),* \x7f";
+        "e1000ahcibridgerootportkeep:iommuserial(),* \x7fnvm(vfs=2)-tbkg";
     char text[40];
     unsigned int seed = 99, i, j, n, ok = 0, bad = 0;
 
@@ -361,8 +472,10 @@ static void test_format_tree(void **state)
     char buf[1024];
 
     (void)state;
-    parse_ok("ahci,bridge(keep:e1000,serial)");
+    parse_ok("ahci,bridge(keep:e1000,serial),rootport(keep:nvme(vfs=2))");
     assert_int_equal(spec_format_tree(&spec, buf, sizeof(buf)), 0);
+    assert_non_null(strstr(buf,
+                           "  nvme_0    nvme      03.0/00.0 vfs=2 keep\n"));
     assert_non_null(strstr(buf, "  serial_0  serial    02.0/01.0\n"));
     assert_non_null(strstr(buf, "q35 built-in ICH9 AHCI"));
     assert_non_null(strstr(buf, "  e1000_0"));
@@ -377,6 +490,9 @@ int main(void)
         cmocka_unit_test(test_rootport),
         cmocka_unit_test(test_serial_everywhere),
         cmocka_unit_test(test_extra_ahci_and_iommu),
+        cmocka_unit_test(test_new_devices),
+        cmocka_unit_test(test_igb_vf_slots),
+        cmocka_unit_test(test_qemu_version_check),
         cmocka_unit_test(test_counts_keep_nesting),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_extra_props),

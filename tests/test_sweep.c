@@ -84,6 +84,7 @@ static void test_cases_cover_the_table(void **state)
 
     (void)state;
     memset(&s, 0, sizeof(s));
+    sweep_gen_qemu(10, 0);
     for (k = 0; k < CASES; k++) {
         sweep_gen_case(1, k, &c);
         look(&s, &c);
@@ -99,6 +100,27 @@ static void test_cases_cover_the_table(void **state)
     assert_true(s.no_delay && s.delay);
 }
 
+/* On a QEMU without igb no case has one; the QEMU given is in the line. */
+static void test_cases_fit_the_qemu(void **state)
+{
+    struct sweep_argv argv;
+    struct sweep_case c;
+    unsigned int k;
+
+    (void)state;
+    sweep_gen_qemu(7, 2);
+    for (k = 0; k < CASES; k++) {
+        sweep_gen_case(1, k, &c);
+        assert_int_equal(spec_parse(&spec, c.topology), 0);
+        assert_int_equal(spec_check_qemu(&spec, 7, 2, "7.2", "q"), 0);
+    }
+    assert_int_equal(sweep_case_argv(&c, "crashsim", "/opt/q10", NULL, NULL,
+                                     &argv), 0);
+    assert_string_equal(argv.argv[2], "--qemu");
+    assert_string_equal(argv.argv[3], "/opt/q10");
+    sweep_gen_qemu(10, 0);
+}
+
 /* The quoted command line, run by sh, gives crashsim the same words. */
 static void test_command_line_survives_the_shell(void **state)
 {
@@ -110,7 +132,7 @@ static void test_command_line_survives_the_shell(void **state)
 
     (void)state;
     sweep_gen_case(1, 11, &c);
-    assert_int_equal(sweep_case_argv(&c, "/bin/echo", "none,pcidc", NULL,
+    assert_int_equal(sweep_case_argv(&c, "/bin/echo", NULL, "none,pcidc", NULL,
                                      &argv), 0);
     assert_string_equal(argv.argv[1], "--check");
     assert_string_equal(argv.argv[3], c.topology);
@@ -202,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases_parse_and_repeat),
         cmocka_unit_test(test_cases_cover_the_table),
+        cmocka_unit_test(test_cases_fit_the_qemu),
         cmocka_unit_test(test_command_line_survives_the_shell),
         cmocka_unit_test(test_case_verdicts),
         cmocka_unit_test(test_distribution),

@@ -32,8 +32,10 @@
  * Interpretation rules:
  *  - inflight_bytes: changed bytes that belong to AHCI requests seen started
  *    (PRDBC 0) right after the device's own disconnect write (or after the
- *    crash path, when the policy does not write the device).  They are part
- *    of corrupted_bytes, never subtracted silently.
+ *    crash path, when the policy does not write the device), or to NVMe and
+ *    virtio-blk reads posted and not completed then (devkind.h says why:
+ *    QEMU fetches those at once).  They are part of corrupted_bytes, never
+ *    subtracted silently.
  *  - writes_until_quiesced: crash-path writes done before the last DMA
  *    landing observed (a landing seen after the path returned counts as all
  *    writes done).  _pcie: the same, except that a landing from below a
@@ -66,6 +68,7 @@ enum crash_policy {
     CRASH_DECODE_OFF,   /* pcidc's order, COMMAND = 0x0400: decode off too */
     CRASH_PCIDC,        /* pcidc's default: Bus Master off, decode kept */
     CRASH_IOMMU_ON,     /* Xen >= 4.12: no disconnect, VT-d stays on */
+    CRASH_PF_ONLY,      /* a control: pcidc's plan without SR-IOV VFs */
     CRASH_NR_POLICIES,
 };
 
@@ -144,9 +147,11 @@ struct crash_opts {
 
 /*
  * true when the policy can run on the topology: iommu-on needs an iommu
- * item.
+ * item, pf-only an item with VFs.
  */
 bool crash_policy_fits(enum crash_policy p, const struct spec *s);
+/* Why p does not fit s ("needs an iommu item in the topology"), or NULL. */
+const char *crash_policy_misfit(enum crash_policy p, const struct spec *s);
 
 #define CRASH_NAME_LEN      24
 #define CRASH_REGION_LEN    48
@@ -238,7 +243,9 @@ struct crash_iova {
 };
 
 struct crash_dev_result {
-    char name[CRASH_NAME_LEN];  /* e1000_0, ahci_0 */
+    char name[CRASH_NAME_LEN];  /* e1000_0, ahci_0, nvme_0.vf1 */
+    char kind[16];              /* e1000, ahci, nvme, nvme-vf, virtio-blk,
+                                   virtio-net, igb, igb-vf */
     uint32_t sbdf;
     bool preserved;
     int plan_step;              /* 1-based step of its disconnect write, 0 */
@@ -257,6 +264,8 @@ struct crash_dev_result {
     unsigned long msi;          /* MSIs that reached memory after the path
                                    (polls that found the word written) */
     unsigned long inflight_requests;
+    unsigned long inflight_landed;  /* NVMe, virtio-blk: in-flight reads
+                                       seen landing after the path */
     uint64_t corrupted_bytes;
     int last_dma_write;         /* writes done at its last landing, -1 */
     int last_dma_write_pcie;    /* same, PCIe forwarding rule */

@@ -12,6 +12,10 @@
  *   linux-kexec  Linux's kexec shutdown: Bus Master cleared by a
  *                read-modify-write of COMMAND, children first
  *   iommu-on     nothing here (run.c leaves VT-d translation on)
+ *   pf-only      a control, not a proposal: pcidc's plan built from every
+ *                function but the SR-IOV VFs, as a crash path that knows
+ *                only physical functions would build it (a VF has a Bus
+ *                Master Enable of its own: docs/device-behaviour.md)
  *
  * Config cycles go through the user port, whose write hook samples the
  * devices after every write (workload.c).  With crash_opts.republish a
@@ -41,33 +45,43 @@ static int cmp_sbdf_desc(const void *a, const void *b)
  * that order; pcidc gets the same input.  Each is described by the core's
  * pcidc_describe() from QEMU's config space, as the Xen port does.
  */
-static int xen_order(struct crash_machine *m, struct pcidc_func *out,
-                     unsigned int max)
+static int xen_order(struct crash_machine *m, enum crash_policy policy,
+                     struct pcidc_func *out, unsigned int max)
 {
     char sbdf[SBDF_STR_LEN];
-    unsigned int i;
+    unsigned int i, n = 0;
 
     if (m->bus->nr > max)
         return qts_fail(m->q, "too many PCI functions for a plan");
     pcidc_port_user_set_bus(m->bus);
     for (i = 0; i < m->bus->nr; i++) {
         const struct qpci_func *f = &m->bus->func[i];
+        uint8_t flags = f->preserve ? PCIDC_FUNC_PRESERVE : 0;
 
-        if (pcidc_describe(&out[i], f->sbdf,
-                           f->preserve ? PCIDC_FUNC_PRESERVE : 0) != PCIDC_OK)
+        if (f->is_vf && policy == CRASH_PF_ONLY)
+            continue;
+        /* A VF reads 0xffff as vendor ID and is never a bridge: described
+         * without a config read, as the Xen port's describe() does. */
+        if (f->is_vf) {
+            memset(&out[n], 0, sizeof(out[n]));
+            out[n].sbdf = f->sbdf;
+            out[n++].flags = flags;
+            continue;
+        }
+        if (pcidc_describe(&out[n++], f->sbdf, flags) != PCIDC_OK)
             return qts_fail(m->q, "%s does not answer config reads",
                             sbdf_str(f->sbdf, sbdf, sizeof(sbdf)));
     }
     if (qts_error(m->q))
         return -1;
-    qsort(out, m->bus->nr, sizeof(*out), cmp_sbdf_desc);
-    return (int)m->bus->nr;
+    qsort(out, n, sizeof(*out), cmp_sbdf_desc);
+    return (int)n;
 }
 
 bool crash_path_uses_core(enum crash_policy policy)
 {
     return policy == CRASH_SEED || policy == CRASH_DECODE_OFF ||
-           policy == CRASH_PCIDC;
+           policy == CRASH_PCIDC || policy == CRASH_PF_ONLY;
 }
 
 int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy)
@@ -84,7 +98,7 @@ int crash_path_build_plan(struct crash_machine *m, enum crash_policy policy)
         return qts_fail(m->q, "out of memory");
     in->policy = policy == CRASH_SEED ? seed :
                  policy == CRASH_DECODE_OFF ? decode_off : dflt;
-    n = xen_order(m, in->func, QPCI_MAX_FUNCS);
+    n = xen_order(m, policy, in->func, QPCI_MAX_FUNCS);
     if (n < 0)
         return -1;
     in->nr_func = (unsigned int)n;

@@ -22,6 +22,8 @@
  *                 of every function before and after, the console line
  *                 through every UART, a register through every endpoint's
  *                 BAR
+ *   devkind.h     the kinds driven through a table of operations (NVMe,
+ *                 virtio, igb): devkind.c, dev_*.c
  *
  * Everything runs in one process and one thread (the user port's bus is a
  * global).
@@ -33,6 +35,7 @@
 #include <stdint.h>
 
 #include "crash.h"
+#include "devkind.h"
 #include "iommu.h"
 #include "dev/ahci.h"
 #include "dev/e1000.h"
@@ -63,7 +66,8 @@
 
 #define FIS_LEN             256     /* an AHCI's received-FIS area */
 
-enum dev_kind { DEV_E1000, DEV_AHCI };
+/* DEV_TABLE: the endpoint's ops (devkind.h) say what it is. */
+enum dev_kind { DEV_E1000, DEV_AHCI, DEV_TABLE };
 
 /*
  * An endpoint the engine drives and watches: its driver's state, the
@@ -80,6 +84,9 @@ struct dma_endpoint {
     unsigned int nr_up;
     struct e1000_dev e1000;
     struct ahci_dev ahci;
+    const struct devkind_ops *ops;      /* DEV_TABLE: the kind's table */
+    void *priv;                         /* ... and its driver state */
+    char name[CRASH_NAME_LEN];          /* spec id; a VF: "nvme_0.vf1" */
     unsigned int pin;                   /* IOAPIC pin, 0: unknown */
 
     int last_landing;                   /* writes done; -1: none seen */
@@ -88,7 +95,7 @@ struct dma_endpoint {
     int last_new_landing_pcie;
     bool new_after_path;                /* non-in-flight DMA after the path */
     bool inflight_known;
-    bool inflight[AHCI_SLOTS];
+    bool inflight[AHCI_SLOTS];          /* AHCI, NVMe, virtio-blk slots */
 
     /* Baseline when the crash path returned. */
     unsigned int base_rx_done, base_tx_done;

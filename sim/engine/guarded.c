@@ -38,6 +38,12 @@ static int add_region(struct crash_machine *m, const char *name,
     return 0;
 }
 
+int guard_region(struct crash_machine *m, const char *name, uint64_t addr,
+                 uint64_t len, int dev, int slot, bool fill)
+{
+    return add_region(m, name, addr, len, dev, slot, fill);
+}
+
 int guard_fill(struct crash_machine *m, uint64_t addr, uint64_t len)
 {
     uint8_t *buf = malloc(len);
@@ -106,7 +112,8 @@ int guard_device_regions(struct crash_machine *m, unsigned int i)
 
     if (m->dev[i].preserved)
         return 0;       /* a live console's own buffers: not crash state */
-    rc = m->dev[i].kind == DEV_E1000 ? add_e1000_regions(m, i)
+    rc = m->dev[i].ops ? m->dev[i].ops->regions(m, i) :
+         m->dev[i].kind == DEV_E1000 ? add_e1000_regions(m, i)
                                      : add_ahci_regions(m, i);
     if (rc)
         return -1;
@@ -168,6 +175,10 @@ int guard_setup_memory(struct crash_machine *m)
 
 static void take_baseline(struct dma_endpoint *d)
 {
+    if (d->ops) {
+        d->ops->baseline(d);
+        return;
+    }
     d->base_rx_done = d->e1000.rx_done;
     d->base_tx_done = d->e1000.tx_done;
     d->base_rx_bytes = d->e1000.rx_bytes;

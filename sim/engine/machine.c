@@ -43,7 +43,8 @@ struct qemu_args {
     char chardev[SPEC_MAX_NODES][SERIAL_PATH_LEN + 64];
     char drive[SPEC_MAX_NODES][256];
     char disk[SPEC_MAX_NODES][96];
-    const char *argv[6 * SPEC_MAX_NODES + 1];
+    struct devkind_qemu kinds;          /* NVMe, virtio, igb */
+    const char *argv[14 * SPEC_MAX_NODES + 1];
 };
 
 static bool is_nic(enum spec_kind kind)
@@ -55,6 +56,8 @@ static const char *extra_props(void *arg, const struct spec *s, unsigned int i)
 {
     struct qemu_args *a = arg;
 
+    if (devkind_for(&s->node[i]))
+        return a->kinds.extra[i];
     return is_nic(s->node[i].kind) || s->node[i].kind == SPEC_SERIAL ?
            a->extra[i] : NULL;
 }
@@ -103,8 +106,10 @@ static int build_args(struct crash_machine *m, struct qemu_args *a)
     int argc;
 
     m->ahci_bps = ahci_throttle_for(m->opts->window_ms + AHCI_BUSY_MARGIN_MS);
-    if (backend_args(m, a, &n))
+    if (backend_args(m, a, &n) || devkind_qemu_args(m, &a->kinds))
         return -1;
+    for (i = 0; i < a->kinds.nr_before; i++)
+        a->argv[n++] = a->kinds.before[i];
     argc = spec_build_args(s, &a->dev, extra_props, a);
     if (argc < 0)
         return qts_fail(m->q, "topology: a -device argument is too long");
@@ -128,6 +133,8 @@ static int build_args(struct crash_machine *m, struct qemu_args *a)
         a->argv[n++] = "-device";
         a->argv[n++] = a->disk[i];
     }
+    for (i = 0; i < a->kinds.nr_after; i++)
+        a->argv[n++] = a->kinds.after[i];
     a->argv[n] = NULL;
     return 0;
 }
@@ -170,7 +177,7 @@ int machine_enumerate(struct crash_machine *m)
     if (!m->bus)
         return qts_fail(m->q, "out of memory");
     if (qpci_init(m->bus, m->q, 0) || qpci_enumerate(m->bus) < 0 ||
-        qpci_assign(m->bus))
+        devkind_reserve_vfs(m) || qpci_assign(m->bus))
         return -1;
     return 0;
 }
@@ -184,6 +191,10 @@ static int add_endpoint(struct crash_machine *m, unsigned int i, int f,
     int up;
 
     d->kind = is_nic(nd->kind) ? DEV_E1000 : DEV_AHCI;
+    d->ops = devkind_for(nd);
+    if (d->ops)
+        d->kind = DEV_TABLE;
+    snprintf(d->name, sizeof(d->name), "%s", nd->id);
     d->node = (int)i;
     d->func = f;
     d->sbdf = m->bus->func[f].sbdf;
@@ -195,6 +206,8 @@ static int add_endpoint(struct crash_machine *m, unsigned int i, int f,
     for (up = m->bus->func[f].parent; up >= 0 && d->nr_up <= SPEC_MAX_DEPTH;
          up = m->bus->func[up].parent)
         d->up[d->nr_up++] = up;
+    if (d->ops)
+        return d->ops->open ? d->ops->open(m, d) : 0;
     if (d->kind == DEV_AHCI) {
         d->ahci.index = (*disk)++;
         return 0;
@@ -220,7 +233,7 @@ int machine_find_devices(struct crash_machine *m)
     unsigned int i, nic = 0, disk = 0;
     int f;
 
-    m->dev = calloc(s->nr ? s->nr : 1, sizeof(*m->dev));
+    m->dev = calloc(devkind_max_endpoints(s), sizeof(*m->dev));
     m->console = calloc(s->nr ? s->nr : 1, sizeof(*m->console));
     if (!m->dev || !m->console)
         return qts_fail(m->q, "out of memory");
@@ -271,6 +284,8 @@ static int setup_driver(struct crash_machine *m, struct dma_endpoint *d,
     unsigned long before[QTS_MAX_IRQ];
     unsigned int pin, index = d->ahci.index;
 
+    if (d->ops)         /* MSI-X only: no pin to learn */
+        return d->ops->setup(m, d, hook);
     for (pin = 0; pin < QTS_MAX_IRQ; pin++)
         before[pin] = qts_irq_raises(m->q, pin);
     if (d->kind == DEV_E1000) {
@@ -335,9 +350,13 @@ void machine_teardown(struct crash_machine *m)
     pcidc_port_user_set_write_hook(NULL, NULL);
     pcidc_port_user_set_tas_hook(NULL, NULL);
     pcidc_port_user_set_bus(NULL);
-    for (i = 0; m->dev && i < m->nr_devs; i++)
+    for (i = 0; m->dev && i < m->nr_devs; i++) {
         if (m->dev[i].kind == DEV_E1000)
             e1000_close(&m->dev[i].e1000);
+        if (m->dev[i].ops && m->dev[i].ops->close && m->dev[i].priv)
+            m->dev[i].ops->close(&m->dev[i]);
+        free(m->dev[i].priv);
+    }
     iommu_setup_free(m->iommu);
     m->iommu = NULL;
     for (i = 0; m->region && i < m->nr_regions; i++)

@@ -120,6 +120,9 @@ static void print_policy(const struct crash_machine *m, enum crash_policy p,
     if (p == CRASH_LINUX_KEXEC)
         fprintf(out, "  (Linux's read-modify-write, children first: "
                 "Bus Master cleared, every other bit kept)\n");
+    if (p == CRASH_PF_ONLY)
+        fprintf(out, "  (a control: pcidc's plan without the SR-IOV VFs, "
+                "which keep their own Bus Master)\n");
 }
 
 /*
@@ -143,7 +146,7 @@ static int plans_on_fresh_qemu(const struct crash_opts *opts,
     m->opts = opts;
     m->policy = CRASH_NONE;
     if (!machine_start_qemu(m) && !machine_enumerate(m) &&
-        !machine_find_devices(m)) {
+        !machine_find_devices(m) && !devkind_plan_only_vfs(m)) {
         if (out)
             qpci_print(m->bus, out);
         for (p = 0; p < CRASH_NR_POLICIES; p++) {

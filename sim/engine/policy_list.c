@@ -20,6 +20,7 @@ const char *crash_policy_name(enum crash_policy p)
         [CRASH_DECODE_OFF] = "decode-off",
         [CRASH_PCIDC] = "pcidc",
         [CRASH_IOMMU_ON] = "iommu-on",
+        [CRASH_PF_ONLY] = "pf-only",
     };
 
     return (unsigned int)p < CRASH_NR_POLICIES ? name[p] : "?";
@@ -47,7 +48,7 @@ static int bad_item(char *err, size_t errlen, const char *item, size_t len)
         shown[i] = item[i] >= 0x20 && item[i] < 0x7f ? item[i] : '?';
     shown[n] = '\0';
     snprintf(err, errlen, "unknown policy '%s%s' (none, seed, linux-kexec, "
-             "decode-off, pcidc, iommu-on, or all alone)", shown,
+             "decode-off, pcidc, iommu-on, pf-only, or all alone)", shown,
              len > SHOWN_MAX ? "..." : "");
     return -1;
 }
@@ -100,9 +101,19 @@ bool crash_spec_has_iommu(const struct spec *s)
     return false;
 }
 
+const char *crash_policy_misfit(enum crash_policy p, const struct spec *s)
+{
+    if (p == CRASH_IOMMU_ON && !crash_spec_has_iommu(s))
+        return "needs an iommu item in the topology";
+    if (p == CRASH_PF_ONLY && !spec_total_vfs(s))
+        return "needs an item with SR-IOV VFs in the topology "
+               "(nvme(vfs=N), igb(vfs=N))";
+    return NULL;
+}
+
 bool crash_policy_fits(enum crash_policy p, const struct spec *s)
 {
-    return p != CRASH_IOMMU_ON || crash_spec_has_iommu(s);
+    return !crash_policy_misfit(p, s);
 }
 
 int crash_policy_required(const char *list, const bool want[CRASH_NR_POLICIES],

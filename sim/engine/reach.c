@@ -63,11 +63,15 @@ static int build_probes(struct crash_machine *m)
         return qts_fail(m->q, "out of memory");
     for (i = 0; i < m->nr_devs; i++) {
         const struct dma_endpoint *d = &m->dev[i];
-        const char *name = s->node[d->node].id;
+        const char *name = d->name, *reg;
+        uint64_t addr;
 
         if (d->preserved)
             continue;
-        if (d->kind == DEV_E1000)
+        if (d->ops) {
+            if (d->ops->probe(d, &reg, &addr))
+                add_probe(m, name, d->sbdf, reg, false, addr);
+        } else if (d->kind == DEV_E1000)
             add_probe(m, name, d->sbdf, "STATUS", false,
                       d->e1000.mmio + E1000_STATUS);
         else

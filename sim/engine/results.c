@@ -44,8 +44,7 @@ static void one_device(struct crash_machine *m, unsigned int i)
     struct crash_dev_result *o = &m->res->dev[i];
     unsigned int s;
 
-    snprintf(o->name, sizeof(o->name), "%s",
-             m->opts->spec->node[d->node].id);
+    snprintf(o->name, sizeof(o->name), "%s", d->name);
     o->sbdf = d->sbdf;
     o->preserved = d->preserved;
     o->plan_step = (int)m->written_at[d->func];
@@ -53,7 +52,11 @@ static void one_device(struct crash_machine *m, unsigned int i)
     o->last_dma_write = d->last_landing;
     o->last_dma_write_pcie = d->last_landing_pcie;
     bridge_written(m, d, o);
-    if (d->kind == DEV_E1000) {
+    snprintf(o->kind, sizeof(o->kind), "%s", d->ops ? d->ops->kind :
+             d->kind == DEV_E1000 ? "e1000" : "ahci");
+    if (d->ops) {
+        d->ops->results(m, d, o);
+    } else if (d->kind == DEV_E1000) {
         o->bytes_written = d->e1000.rx_bytes - d->base_rx_bytes;
         o->bytes_read = d->e1000.tx_bytes - d->base_tx_bytes;
         o->completions = (d->e1000.rx_done - d->base_rx_done) +

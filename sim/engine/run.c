@@ -168,8 +168,9 @@ int crash_run(const struct crash_opts *opts, enum crash_policy policy,
     m->t0 = clock_ms();
 
     if (!crash_policy_fits(policy, opts->spec)) {
-        snprintf(out->error, sizeof(out->error), "policy %s needs an iommu "
-                 "item in the topology", crash_policy_name(policy));
+        snprintf(out->error, sizeof(out->error), "policy %s %s",
+                 crash_policy_name(policy),
+                 crash_policy_misfit(policy, opts->spec));
         free(m);
         return -1;
     }

@@ -22,6 +22,8 @@
 
 static uint64_t progress(const struct dma_endpoint *d)
 {
+    if (d->ops)
+        return d->ops->progress(d);
     if (d->kind == DEV_E1000)
         return (uint64_t)d->e1000.rx_done + d->e1000.tx_done;
     return (uint64_t)d->ahci.started + d->ahci.completed;
@@ -146,6 +148,10 @@ static void sample_with_events(struct crash_machine *m, struct dma_endpoint *d,
     uint64_t bytes;
     unsigned long msi;
 
+    if (d->ops) {
+        d->ops->sample(m, d);       /* events: workload_sample_dev */
+        return;
+    }
     if (d->kind == DEV_E1000) {
         nic = d->e1000;
         e1000_sample(&d->e1000);
@@ -174,8 +180,11 @@ void workload_sample_dev(struct crash_machine *m, struct dma_endpoint *d,
         return;
     blocked = blocked_by_bridge(m, d, m->writes);
     /* Once its in-flight set is known, only those slots may move. */
-    is_new = d->kind == DEV_E1000 || !d->inflight_known ||
-             ahci_new_activity(d, before_slots);
+    if (d->ops)
+        is_new = d->ops->new_activity(d);
+    else
+        is_new = d->kind == DEV_E1000 || !d->inflight_known ||
+                 ahci_new_activity(d, before_slots);
     d->last_landing = (int)m->writes;
     if (!blocked)
         d->last_landing_pcie = (int)m->writes;
@@ -186,6 +195,11 @@ void workload_sample_dev(struct crash_machine *m, struct dma_endpoint *d,
     }
     if (after_path && is_new)
         d->new_after_path = true;
+    /* Table kinds count requests; their bytes are in the results only. */
+    if (d->ops)
+        workload_event(m, is_new ? CRASH_EV_DMA_WRITE : CRASH_EV_INFLIGHT_DONE,
+                       (int)(d - m->dev), 0, 0,
+                       (unsigned int)(progress(d) - before));
 }
 
 void workload_record_inflight(struct dma_endpoint *d)
@@ -195,6 +209,8 @@ void workload_record_inflight(struct dma_endpoint *d)
     if (d->inflight_known)
         return;
     d->inflight_known = true;
+    if (d->ops)
+        d->ops->record_inflight(d);
     if (d->kind != DEV_AHCI)
         return;     /* e1000 DMA is one synchronous copy per frame */
     for (s = 0; s < AHCI_SLOTS; s++)
@@ -209,6 +225,8 @@ void workload_offer_and_sample(struct crash_machine *m, bool after_path)
     for (i = 0; i < m->nr_devs; i++)
         if (m->dev[i].kind == DEV_E1000)
             e1000_send_frame(&m->dev[i].e1000);
+        else if (m->dev[i].ops && m->dev[i].ops->nic)
+            m->dev[i].ops->offer(&m->dev[i]);
     /* Two round trips: QEMU's main loop has read the datagrams by then. */
     (void)qts_readl(m->q, LOW_START);
     (void)qts_readl(m->q, LOW_START);
@@ -234,9 +252,16 @@ void workload_on_crash_write(struct crash_machine *m, unsigned long nr,
         r->step[r->nr_steps].t_ms = t - m->t_crash;
         r->nr_steps++;
     }
+    /* Table kinds: what they had fetched was in flight before this write
+     * (QEMU's virtio-blk lands all of it before the write returns). */
+    for (i = 0; i < m->nr_devs; i++)
+        if (m->dev[i].sbdf == sbdf && m->dev[i].ops) {
+            m->dev[i].inflight_known = false;
+            workload_record_inflight(&m->dev[i]);
+        }
     workload_offer_and_sample(m, false);
     for (i = 0; i < m->nr_devs; i++)
-        if (m->dev[i].sbdf == sbdf) {
+        if (m->dev[i].sbdf == sbdf && !m->dev[i].ops) {
             m->dev[i].inflight_known = false;
             workload_record_inflight(&m->dev[i]);
         }
@@ -250,7 +275,9 @@ void workload_ack_all(struct crash_machine *m)
     unsigned int i;
 
     for (i = 0; i < m->nr_devs; i++) {
-        if (m->dev[i].kind == DEV_E1000)
+        if (m->dev[i].ops)
+            m->dev[i].ops->ack(&m->dev[i]);
+        else if (m->dev[i].kind == DEV_E1000)
             e1000_ack(&m->dev[i].e1000);
         else
             ahci_ack(&m->dev[i].ahci);
@@ -260,7 +287,8 @@ void workload_ack_all(struct crash_machine *m)
 /*
  * A live driver before the crash: completed AHCI slots get a new command
  * (the next disk chunk) into their buffer, refilled with the guard pattern
- * first, so the crash finds the queue full.  Never after the crash.
+ * first, so the crash finds the queue full; the table kinds' slots too
+ * (ops->refill: NVMe, virtio-blk).  Never after the crash.
  */
 int workload_refill_ahci(struct crash_machine *m)
 {
@@ -270,6 +298,9 @@ int workload_refill_ahci(struct crash_machine *m)
     for (i = 0; i < m->nr_devs; i++) {
         struct ahci_dev *a = &m->dev[i].ahci;
 
+        if (m->dev[i].ops && m->dev[i].ops->refill &&
+            m->dev[i].ops->refill(m, &m->dev[i]))
+            return -1;
         if (m->dev[i].kind != DEV_AHCI)
             continue;
         mask = ahci_done_slots(a);
@@ -291,6 +322,8 @@ static int wait_nics_ready(struct crash_machine *m)
     for (i = 0; i < m->nr_devs; i++)
         if (m->dev[i].kind == DEV_E1000)
             e1000_send_frame(&m->dev[i].e1000);
+        else if (m->dev[i].ops && m->dev[i].ops->nic)
+            m->dev[i].ops->offer(&m->dev[i]);
     do {
         clock_sleep_ms(TICK_MS);
         waiting = 0;
@@ -298,7 +331,8 @@ static int wait_nics_ready(struct crash_machine *m)
             struct dma_endpoint *d = &m->dev[i];
 
             workload_sample_dev(m, d, false);
-            if (d->kind == DEV_E1000 && d->e1000.rx_done == 0)
+            if ((d->kind == DEV_E1000 && d->e1000.rx_done == 0) ||
+                (d->ops && d->ops->nic && !d->ops->progress(d)))
                 waiting++;
         }
         workload_ack_all(m);
@@ -308,7 +342,7 @@ static int wait_nics_ready(struct crash_machine *m)
             return -1;
     } while (waiting && clock_ms() < deadline);
     if (waiting)
-        return qts_fail(m->q, "%u e1000 NIC(s) received no frame within %u ms",
+        return qts_fail(m->q, "%u NIC(s) received no frame within %u ms",
                         waiting, READY_TIMEOUT_MS);
     return 0;
 }
@@ -316,6 +350,10 @@ static int wait_nics_ready(struct crash_machine *m)
 /* What each device did before the crash, with --verbose. */
 static void note_warmup(struct crash_machine *m, const struct dma_endpoint *d)
 {
+    if (d->ops) {
+        d->ops->note(m, d);
+        return;
+    }
     if (d->kind == DEV_E1000) {
         engine_note(m, "%s: %u frames sent, %u landed, %lu TX datagrams "
                     "before the crash", d->e1000.name, d->e1000.frames_sent,
@@ -339,6 +377,8 @@ int workload_start(struct crash_machine *m)
         struct dma_endpoint *d = &m->dev[i];
 
         if (d->kind == DEV_AHCI && ahci_issue_all(&d->ahci))
+            return -1;
+        if (d->ops && d->ops->start && d->ops->start(m, d))
             return -1;
         if (d->kind == DEV_E1000 && e1000_tx_post(&d->e1000, TX_WARMUP))
             return -1;

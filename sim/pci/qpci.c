@@ -270,6 +270,9 @@ void qpci_print(const struct qpci_bus *bus, FILE *out)
                 fprintf(out, " io %04x-%04x", f->io_base, f->io_limit);
         }
         print_bars(f, out);
+        if (f->is_vf)
+            fprintf(out, " VF of %s",
+                    sbdf_str(bus->func[f->pf].sbdf, name, sizeof(name)));
         fprintf(out, "%s\n", f->preserve ? " preserve" : "");
     }
 }

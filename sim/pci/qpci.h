@@ -81,6 +81,17 @@ struct qpci_func {
 
     struct qpci_bar bar[QPCI_NR_BARS];  /* bridges: bar[0..1] only */
 
+    /* SR-IOV virtual functions (qpci_sriov_enable): its vendor reads all
+     * ones, so vendor and device are the PF's vendor and VF Device ID. */
+    bool is_vf;
+    int pf;                 /* index of its physical function */
+
+    /* Room for VFs reserved by qpci_sriov_reserve(): qpci_assign() places
+     * vf_reserve VFs' BARs right after this function's own BARs, inside
+     * the windows of the bridges above it. */
+    unsigned int vf_reserve;
+    struct qpci_bar vf_bar[QPCI_NR_BARS];   /* size per VF; addr: VF 0's */
+
     /* Free for the layers above: e.g. the SPEC node and keep: flag. */
     bool preserve;          /* becomes PCIDC_FUNC_PRESERVE */
     int user;               /* -1 after enumeration */
@@ -160,6 +171,46 @@ unsigned int qpci_find_cap(struct qpci_bus *bus, uint32_t sbdf, uint8_t id);
 
 /* Assigned address of BAR n of func[idx], 0 if unassigned. */
 uint64_t qpci_bar_addr(const struct qpci_bus *bus, int idx, unsigned int n);
+
+/*
+ * SR-IOV (qpci_sriov.c), on ECAM only.  The capability of a physical
+ * function as read before any VF is enabled.
+ */
+struct qpci_sriov {
+    unsigned int cap;               /* extended capability offset */
+    uint16_t total_vfs, initial_vfs;
+    uint16_t offset, stride;        /* routing ID of VF n: PF + offset +
+                                       n * stride */
+    uint16_t vf_device;
+    struct qpci_bar vf_bar[QPCI_NR_BARS];   /* size per VF */
+};
+
+/*
+ * Read func[pf]'s SR-IOV capability and size its VF BARs (VFs disabled).
+ * Returns 0, or -1 with a sticky error (no capability, no ECAM).
+ */
+int qpci_sriov_probe(struct qpci_bus *bus, int pf, struct qpci_sriov *s);
+
+/*
+ * Between qpci_enumerate() and qpci_assign(): size func[pf]'s VF BARs and
+ * have qpci_assign() reserve room for nr VFs next to the PF's own BARs, so
+ * that the windows of the bridges above it cover them.  Returns 0, or -1
+ * with a sticky error (no SR-IOV capability -- e.g. behind a conventional
+ * PCI bridge, which hides extended config space --, nr above TotalVFs).
+ */
+int qpci_sriov_reserve(struct qpci_bus *bus, int pf, unsigned int nr);
+
+/*
+ * Enable nr VFs of func[pf]: program each VF BAR (VF n's BAR is the base
+ * plus n times the size) -- in the room qpci_sriov_reserve() had
+ * qpci_assign() keep, or else after every BAR qpci_assign() placed (on
+ * bus 0 only that is reachable: no window is widened) --, NumVFs, then VF
+ * Enable and VF MSE; append
+ * one function per VF to bus->func[] (is_vf, pf, the PF's vendor, the VF
+ * Device ID, the VF's BAR addresses, COMMAND untouched).  Returns the
+ * index of the first VF (the others follow), or -1 with a sticky error.
+ */
+int qpci_sriov_enable(struct qpci_bus *bus, int pf, unsigned int nr);
 
 /* The table, one function a line (sbdf, ids, class, buses, BARs). */
 void qpci_print(const struct qpci_bus *bus, FILE *out);

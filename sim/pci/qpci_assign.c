@@ -53,6 +53,30 @@ static int assign_bar(struct qpci_bus *bus, struct qpci_func *f, unsigned int n)
     return 0;
 }
 
+/* Room for f->vf_reserve VFs' BARs (qpci_sriov_reserve), VF 0's first. */
+static int reserve_vf_bars(struct qpci_bus *bus, struct qpci_func *f)
+{
+    char name[SBDF_STR_LEN];
+    unsigned int n;
+
+    for (n = 0; n < QPCI_NR_BARS; n++) {
+        struct qpci_bar *b = &f->vf_bar[n];
+        uint64_t addr, len = b->size * f->vf_reserve;
+
+        if (!b->size)
+            continue;
+        addr = align_up(bus->mmio_next, b->size);
+        if (len / f->vf_reserve != b->size || addr + len > QPCI_MMIO_END)
+            return qts_fail(bus->qts, "qpci: out of memory space for %u "
+                            "VFs' BAR%u of %s", f->vf_reserve, n,
+                            sbdf_str(f->sbdf, name, sizeof(name)));
+        bus->mmio_next = addr + len;
+        b->addr = addr;
+        b->assigned = true;
+    }
+    return 0;
+}
+
 static int assign_bars(struct qpci_bus *bus, struct qpci_func *f)
 {
     unsigned int n;
@@ -63,7 +87,7 @@ static int assign_bars(struct qpci_bus *bus, struct qpci_func *f)
         if (f->bar[n].is64)
             n++;
     }
-    return 0;
+    return f->vf_reserve ? reserve_vf_bars(bus, f) : 0;
 }
 
 static void write_windows(struct qpci_bus *bus, const struct qpci_func *f)

@@ -105,6 +105,7 @@ static int add_func(struct qpci_bus *bus, uint32_t sbdf, int parent,
     f->parent = parent;
     f->depth = depth;
     f->user = -1;
+    f->pf = -1;
     find_pcie_type(bus, f);
     size_bars(bus, f);
     return qts_error(bus->qts) ? -1 : (int)bus->nr++;

@@ -40,7 +40,7 @@
 #include "report/report.h"
 #include "topology/spec.h"
 
-#define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000,serial)"
+#define DEFAULT_TOPOLOGY    "e1000,ahci,bridge(e1000,e1000,serial),nvme"
 #define DEFAULT_SEED        1
 #define DEFAULT_JOBS        2
 #define WORKER_SLACK_MS     20000
@@ -63,20 +63,24 @@ static const char usage[] =
 "                [--require-reachable LIST] [--qemu PATH]\n"
 "                [--iommu-probe] [--contracts] [-v]\n"
 "\n"
-"Plays a crashing hypervisor against QEMU's e1000, e1000e, AHCI, VT-d doing\n"
-"DMA and a PCI serial console, runs each crash policy on a fresh QEMU,\n"
+"Plays a crashing hypervisor against QEMU's e1000, e1000e, AHCI, NVMe (and\n"
+"its SR-IOV VFs), virtio-blk, virtio-net, igb VFs, VT-d doing DMA and a PCI\n"
+"serial console, runs each crash policy on a fresh QEMU,\n"
 "compares guarded memory byte by byte and checks what still answers: the\n"
 "console line printed after the crash path, a register through every\n"
 "endpoint's BAR. Prints a Markdown table (policies x figures) on stdout.\n"
 "\n"
 "  --topology SPEC   devices: e1000, e1000e, ahci, serial (pci-serial),\n"
-"                    e1000*4, bridge(...), rootport(...), keep:DEV\n"
-"                    (preserved), iommu;\n"
+"                    nvme, nvme(vfs=N) (N 1..2), virtio-net, virtio-blk,\n"
+"                    igb(vfs=N) (N 1..7, QEMU >= 8.0), e1000*4,\n"
+"                    bridge(...), rootport(...) (vfs= behind rootport\n"
+"                    only), keep:DEV (preserved), iommu;\n"
 "                    default " DEFAULT_TOPOLOGY "\n"
 "  --policy LIST     none, seed (COMMAND = 0), linux-kexec, decode-off\n"
 "                    (COMMAND = 0x0400), pcidc (read at the crash: Bus\n"
 "                    Master off, INTx masked, decode kept), iommu-on (needs\n"
-"                    iommu; comma-separated) or all\n"
+"                    iommu), pf-only (a control: pcidc without the SR-IOV\n"
+"                    VFs; needs vfs=); comma-separated, or all\n"
 "  --window-ms N     how long devices keep going after the crash (default 1000)\n"
 "  --seed N          pattern and traffic seed (default 1)\n"
 "  --json/--markdown/--svg/--html FILE   write the report there too (SVG:\n"
@@ -95,7 +99,7 @@ static const char usage[] =
 "                    what each step would write now, which steps read\n"
 "                    COMMAND at the crash\n"
 "  --require-clean LIST   exit 1 unless these policies corrupt nothing beyond\n"
-"                    in-flight AHCI requests\n"
+"                    in-flight reads (AHCI started, NVMe/virtio-blk posted)\n"
 "  --require-reachable LIST   exit 1 unless, after these policies' crash\n"
 "                    paths, the console line reaches every UART and every\n"
 "                    checked register still answers\n"
@@ -548,8 +552,8 @@ static void select_policies(const struct args *a, struct spec *spec,
     for (p = 0; p < CRASH_NR_POLICIES; p++)
         if (want[p] && !crash_policy_fits((enum crash_policy)p, spec)) {
             if (strcmp(a->policy, "all"))
-                die("--policy: %s needs an iommu in the topology",
-                    crash_policy_name((enum crash_policy)p));
+                die("--policy: %s %s", crash_policy_name((enum crash_policy)p),
+                    crash_policy_misfit((enum crash_policy)p, spec));
             want[p] = false;
         }
     if (crash_policy_required(a->require_clean, want, clean, err,
@@ -576,6 +580,23 @@ static void print_checks(const json_t *report)
     else
         printf("\ncheck: FAILED (see stderr); reproduce with:\n  %s\n",
                proc_quote_argv(check_argv, line, sizeof(line)));
+}
+
+/* Items that need a newer QEMU than the one about to run: exit 2. */
+static void check_qemu_for_topology(struct spec *spec, const char *qemu,
+                                    const char *version)
+{
+    const char *env = getenv(QTS_QEMU_ENV), *v = strstr(version, "version ");
+    unsigned int major, minor;
+    char number[32];
+
+    if (!qemu)
+        qemu = env && *env ? env : QTS_DEFAULT_QEMU;
+    if (!v || qts_parse_version(version, &major, &minor))
+        die("cannot read a version in '%s' (%s)", version, qemu);
+    snprintf(number, sizeof(number), "%.*s", (int)strcspn(v + 8, " "), v + 8);
+    if (spec_check_qemu(spec, major, minor, number, qemu))
+        die("%s", spec->err);
 }
 
 /* Workers at a time: $PCIDC_SIM_JOBS (0 counts as 1), else 2. */
@@ -677,6 +698,7 @@ int main(int argc, char **argv)
     if (qts_query_version(a.qemu, 0, version, sizeof(version), err,
                           sizeof(err)))
         die("%s", err);
+    check_qemu_for_topology(&spec, a.qemu, version);
 
     if (a.plan_only && CONTRACTS_CHECKED)
         return plan_only_in_child(&o, want);

@@ -31,8 +31,8 @@
 #define MAX_CASES           100000
 
 static const char usage[] =
-"usage: sweep [-n N] [--seed S] [-j JOBS] [--crashsim PATH] [--out DIR]\n"
-"             [--policy LIST] [--timeout-s T] [--list | --case K]\n"
+"usage: sweep [-n N] [--seed S] [-j JOBS] [--crashsim PATH] [--qemu PATH]\n"
+"             [--out DIR] [--policy LIST] [--timeout-s T] [--list | --case K]\n"
 "\n"
 "Draws N random cases (topology of every device kind, bridges and root\n"
 "ports up to 4 deep, traffic seed, window, crash moment, sometimes a plan\n"
@@ -46,6 +46,9 @@ static const char usage[] =
 "  --seed S        sweep seed (default 1): case K is the same everywhere\n"
 "  -j JOBS         cases at a time (default: the number of CPUs)\n"
 "  --crashsim PATH crashsim to run (default: ../crashsim from this program)\n"
+"  --qemu PATH     the QEMU every case runs on, named in each command line\n"
+"                  (default: $PCIDC_QEMU, else crashsim's default); items\n"
+"                  that QEMU lacks (igb before 8.0) are not drawn\n"
 "  --out DIR       where the outputs go (default build/sweep)\n"
 "  --policy LIST   passed to crashsim (default: every policy that applies)\n"
 "  --timeout-s T   a case still running after T s is killed and fails\n"
@@ -58,7 +61,7 @@ static const char usage[] =
 struct args {
     unsigned int n, jobs, timeout_s;
     unsigned long long seed;
-    const char *crashsim, *out, *policy;
+    const char *crashsim, *qemu, *out, *policy;
     bool list;
     long long one;              /* --case K, -1: all */
 };
@@ -114,11 +117,37 @@ static const char *crashsim_next_to_us(void)
     return crashsim_default;
 }
 
+/* The generator draws only items the cases' QEMU has: ask its version. */
+static void tell_gen_the_qemu(const char *qemu)
+{
+    char *const argv[] = { (char *)(qemu ? qemu : "qemu-system-x86_64"),
+                           (char *)"--version", NULL };
+    char cmd[PATH_MAX + 64], line[256];
+    unsigned int major, minor;
+    FILE *p;
+    bool found = false;
+
+    proc_quote_argv(argv, cmd, sizeof(cmd) - 8);
+    strcat(cmd, " 2>&1");
+    p = popen(cmd, "r");
+    if (!p)
+        die("cannot run %s: %s", argv[0], strerror(errno));
+    while (fgets(line, sizeof(line), p))
+        if (!found && strstr(line, "version ") &&
+            sscanf(strstr(line, "version ") + 8, "%u.%u", &major, &minor) == 2)
+            found = true;
+    if (pclose(p) != 0 || !found)
+        die("cannot tell the version of %s (%s --version failed)", argv[0],
+            argv[0]);
+    sweep_gen_qemu(major, minor);
+}
+
 static void parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option opts[] = {
         { "seed", required_argument, NULL, 's' },
         { "crashsim", required_argument, NULL, 'c' },
+        { "qemu", required_argument, NULL, 'q' },
         { "out", required_argument, NULL, 'o' },
         { "policy", required_argument, NULL, 'p' },
         { "timeout-s", required_argument, NULL, 't' },
@@ -136,6 +165,7 @@ static void parse_args(int argc, char **argv, struct args *a)
     a->timeout_s = DEFAULT_TIMEOUT_S;
     a->out = DEFAULT_OUT;
     a->one = -1;
+    a->qemu = getenv("PCIDC_QEMU");
     opterr = 0;
     while ((c = getopt_long(argc, argv, "n:j:h", opts, NULL)) != -1) {
         switch (c) {
@@ -143,6 +173,7 @@ static void parse_args(int argc, char **argv, struct args *a)
         case 'j': a->jobs = (unsigned int)number("-j", optarg, 64); break;
         case 's': a->seed = number("--seed", optarg, ULLONG_MAX); break;
         case 'c': a->crashsim = optarg; break;
+        case 'q': a->qemu = optarg; break;
         case 'o': a->out = optarg; break;
         case 'p': a->policy = optarg; break;
         case 't': a->timeout_s = (unsigned int)number("--timeout-s", optarg,
@@ -160,13 +191,16 @@ static void parse_args(int argc, char **argv, struct args *a)
         a->jobs = 1;
     if (!a->crashsim)
         a->crashsim = crashsim_next_to_us();
+    if (a->qemu && !*a->qemu)
+        a->qemu = NULL;
+    tell_gen_the_qemu(a->qemu);
 }
 
 static void case_argv(const struct args *a, unsigned int k, const char *json,
                       struct sweep_case *c, struct sweep_argv *argv)
 {
     sweep_gen_case(a->seed, k, c);
-    if (sweep_case_argv(c, a->crashsim, a->policy, json, argv))
+    if (sweep_case_argv(c, a->crashsim, a->qemu, a->policy, json, argv))
         die("case %u: a command-line word does not fit", k);
 }
 

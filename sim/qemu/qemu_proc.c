@@ -310,11 +310,7 @@ void qts_close(struct qts *q)
 
 /* --- process start ------------------------------------------------------- */
 
-/*
- * Resolve name like execvp would (a path, or the first executable in
- * $PATH) into out.  Returns false when it is not runnable.
- */
-static bool resolve_exe(const char *name, char *out, size_t len)
+bool qts_resolve_exe(const char *name, char *out, size_t len)
 {
     const char *path = getenv("PATH"), *p, *colon;
     size_t n;
@@ -496,7 +492,7 @@ static int check_start(struct qts *q, char *exe, size_t exe_len, char *sock,
         return -1;
     if (qemu_running(q))
         return qts_fail(q, "QEMU already started");
-    if (!resolve_exe(q->qemu, exe, exe_len))
+    if (!qts_resolve_exe(q->qemu, exe, exe_len))
         return qts_fail(q, "QEMU binary '%s' not found or not executable",
                         q->qemu);
     if (!q->no_bios && access(q->bios, R_OK) != 0)
@@ -580,7 +576,7 @@ int qts_query_version(const char *qemu, unsigned int timeout_ms,
         qemu = getenv(QTS_QEMU_ENV) && *getenv(QTS_QEMU_ENV) ?
                getenv(QTS_QEMU_ENV) : QTS_DEFAULT_QEMU;
     timeout_ms = qts_timeout_ms(timeout_ms);
-    if (!resolve_exe(qemu, exe, sizeof(exe))) {
+    if (!qts_resolve_exe(qemu, exe, sizeof(exe))) {
         snprintf(err, errlen, "QEMU binary '%s' not found or not executable",
                  qemu);
         return -1;

@@ -154,6 +154,31 @@ const char *qts_qemu_version(struct qts *q);
 int qts_query_version(const char *qemu, unsigned int timeout_ms,
                       char *buf, size_t len, char *err, size_t errlen);
 
+/*
+ * Major and minor number from a "QEMU emulator version 10.0.2 ..." line.
+ * Returns 0 or -1 (no "version N.M" in it).
+ */
+int qts_parse_version(const char *line, unsigned int *major,
+                      unsigned int *minor);
+
+/*
+ * Does the QEMU binary have device model type ("-device type,help")?
+ * Returns 1 yes, 0 no, -1 with a message in err (binary missing, no
+ * answer within the time-out, an answer that is neither).  qemu NULL and
+ * timeout_ms 0 mean the defaults qts_new() uses.  Works without a running
+ * QEMU; takes one short QEMU start (tens of ms).
+ */
+int qts_query_device(const char *qemu, unsigned int timeout_ms,
+                     const char *type, char *err, size_t errlen);
+
+/*
+ * The same for the instance's binary, before or after qts_start(): when
+ * type is missing, a sticky error "device 'igb' is not in QEMU emulator
+ * version 7.2.22 (...) (BINARY): NEEDS" (needs: e.g. "needs QEMU >= 8.0",
+ * may be NULL).  Returns 0 or -1.
+ */
+int qts_require_device(struct qts *q, const char *type, const char *needs);
+
 /* ms, or if 0 the default: $PCIDC_QTS_TIMEOUT_MS (1..3600000), else 30 s. */
 unsigned int qts_timeout_ms(unsigned int ms);
 

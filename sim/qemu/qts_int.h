@@ -61,6 +61,12 @@ bool qts_qemu_exited(struct qts *q, const char *when);
  */
 int qts_qemu_gone(struct qts *q, const char *when);
 
+/*
+ * Resolve name like execvp would (a path, or the first executable in
+ * $PATH) into out.  Returns false when it is not runnable.
+ */
+bool qts_resolve_exe(const char *name, char *out, size_t len);
+
 /* --- qemu_live.c --------------------------------------------------------- */
 
 /* A slot for a new instance's temporary directory, or -1 when full. */

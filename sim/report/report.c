@@ -86,17 +86,21 @@ static json_t *dma_json(const struct crash_result *r)
         json_object_set_new(o, "bridge_step", json_integer(d->bridge_step));
         json_object_set_new(o, "bridge_sbdf", d->bridge_step ?
                             sbdf_json(d->bridge_sbdf) : json_null());
+        json_object_set_new(o, "kind", json_string(d->kind));
         json_object_set_new(o, "msi_enabled", json_boolean(d->msi_enabled));
         json_object_set_new(o, "msi", json_integer((json_int_t)d->msi));
-        if (d->throttle_bps) {
+        if (d->throttle_bps || d->queued_at_crash || d->inflight_landed) {
             json_object_set_new(o, "queued_commands_at_crash",
                                 json_integer(d->queued_at_crash));
             json_object_set_new(o, "queued_bytes_at_crash",
                                 json_integer((json_int_t)
                                              d->queued_bytes_at_crash));
+            json_object_set_new(o, "inflight_landed",
+                                json_integer((json_int_t)d->inflight_landed));
+        }
+        if (d->throttle_bps)
             json_object_set_new(o, "throttle_bps",
                                 json_integer(d->throttle_bps));
-        }
         json_object_set_new(dma, sbdf_str(d->sbdf, sbdf, sizeof(sbdf)), o);
     }
     return dma;
@@ -233,7 +237,9 @@ json_t *report_json(const char *topology, unsigned long long seed,
                      "writes_until_quiesced_pcie counts DMA from below a "
                      "bridge already written as blocked (PCIe rule). "
                      "inflight_bytes are part of corrupted_bytes: AHCI reads "
-                     "started before the disconnect complete into memory. "
+                     "started, NVMe and virtio-blk reads posted before the "
+                     "disconnect complete into memory; their completion "
+                     "entries and MSI-X messages do not. "
                      "e1000 TX doorbells rung in the window stand in for a "
                      "NIC fetching posted descriptors on its own. "
                      "msi_after_crash: AHCI MSIs programmed with a RAM "
@@ -421,7 +427,9 @@ static const char msi_note[] =
     "a 4-byte memory write; the harness polls and clears that word every "
     "tick, so MSIs landing between two polls count once (a lower bound). "
     "With Bus Master clear QEMU drops the MSI and never replays it, even "
-    "for an in-flight read that still completes. e1000 in QEMU 7.2 has no "
+    "for an in-flight read that still completes. NVMe, virtio and igb VFs "
+    "signal by MSI-X, each vector programmed the same way (its own RAM "
+    "word). e1000 in QEMU 7.2 has no "
     "MSI capability and e1000e's MSI/MSI-X are left off: they signal by "
     "INTx.";
 static const char no_msi_note[] =
@@ -481,9 +489,10 @@ void report_markdown(const json_t *report, FILE *out)
     }
     fprintf(out,
             "\nBytes are guarded bytes that changed after the crash path "
-            "returned; in-flight = AHCI reads already started at the "
-            "device's disconnect write (they still land: QEMU checks Bus "
-            "Master only when a request starts). DMA written/read count from "
+            "returned; in-flight = AHCI reads already started, NVMe and "
+            "virtio-blk reads already posted, at the device's disconnect "
+            "write (they still land: QEMU checks Bus Master only when a "
+            "request starts or is fetched). DMA written/read count from "
             "the end of the crash path; INTx = lines still asserted when the "
             "path returned plus raises after; %s \"quiesced "
             "after\" = crash-path writes done before the last DMA seen; "
@@ -492,6 +501,7 @@ void report_markdown(const json_t *report, FILE *out)
             "out completions of in-flight requests. %s\n",
             any_msi(runs) ? msi_note : no_msi_note, report_reach_note);
     report_markdown_ahci(report, out);
+    report_markdown_devices(report, out);
     report_markdown_iommu(report, out);
 }
 

@@ -30,6 +30,9 @@ json_t *report_json(const char *topology, unsigned long long seed,
 /* The Markdown table, policies x figures, with a legend. */
 void report_markdown(const json_t *report, FILE *out);
 
+/* report_devices.c: the paragraphs on NVMe, virtio and igb devices. */
+void report_markdown_devices(const json_t *report, FILE *out);
+
 /*
  * timeline.c: the crash timeline.  report_timeline_json adds to a run
  * "timeline" (when the crash path returned, when the window ended, every

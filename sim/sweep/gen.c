@@ -8,7 +8,8 @@
  * SWEEP_MAX_DEPTH bridges and root ports deep (a quarter of the cases
  * hold a chain that deep); devices are marked keep: now and then.  A new
  * device kind of the topology SPEC joins the sweep with one line in
- * kinds[].  Every topology is checked with the SPEC parser before use.
+ * kinds[].  Every topology is checked with the SPEC parser, and against
+ * the QEMU version the sweep runs on (sweep_gen_qemu), before use.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,18 +31,33 @@ struct gen_kind {
     enum gen_shape shape;
     unsigned int weight;    /* how often it is drawn */
     unsigned int max;       /* at most this many per case */
+    unsigned int vfs;       /* SR-IOV: (vfs=1..vfs) */
 };
 
 static const struct gen_kind kinds[] = {
-    /* name       shape          weight  max */
-    { "e1000",    GEN_DEVICE,    4,      4 },
-    { "e1000e",   GEN_DEVICE,    3,      3 },
-    { "ahci",     GEN_DEVICE,    2,      2 },
-    { "serial",   GEN_DEVICE,    2,      2 },
-    { "bridge",   GEN_BRIDGE,    3,      4 },
-    { "rootport", GEN_ROOTPORT,  2,      3 },
-    { "iommu",    GEN_IOMMU,     1,      1 },
+    /* name         shape          weight  max  vfs */
+    { "e1000",      GEN_DEVICE,    4,      4,   0 },
+    { "e1000e",     GEN_DEVICE,    3,      3,   0 },
+    { "ahci",       GEN_DEVICE,    2,      2,   0 },
+    { "serial",     GEN_DEVICE,    2,      2,   0 },
+    { "nvme",       GEN_DEVICE,    2,      2,   0 },
+    { "nvme",       GEN_DEVICE,    1,      1,   2 },
+    { "virtio-net", GEN_DEVICE,    1,      1,   0 },
+    { "virtio-blk", GEN_DEVICE,    1,      1,   0 },
+    { "igb",        GEN_DEVICE,    1,      1,   2 },
+    { "bridge",     GEN_BRIDGE,    3,      4,   0 },
+    { "rootport",   GEN_ROOTPORT,  2,      3,   0 },
+    { "iommu",      GEN_IOMMU,     1,      1,   0 },
 };
+
+/* The QEMU the cases run on: items it lacks are not drawn. */
+static unsigned int qemu_major, qemu_minor;
+
+void sweep_gen_qemu(unsigned int major, unsigned int minor)
+{
+    qemu_major = major;
+    qemu_minor = minor;
+}
 
 #define NR_KINDS        (sizeof(kinds) / sizeof(kinds[0]))
 #define MAX_DEVICES     5       /* keeps a case near a few seconds */
@@ -163,6 +179,12 @@ static void device(struct gen *g, size_t k, bool top)
     if (below(g, KEEP_ONE_IN) == 0)
         emit(g, "keep:");
     emit(g, "%s", kinds[k].name);
+    if (kinds[k].vfs) {
+        unsigned int vfs = 1 + below(g, kinds[k].vfs);
+
+        emit(g, "(vfs=%u)", vfs);
+        g->pci += vfs;
+    }
     if (!strcmp(kinds[k].name, "ahci") && top && !g->builtin_ahci)
         g->builtin_ahci = true;     /* q35's 00:1f.2, no new function */
     else
@@ -258,7 +280,8 @@ void sweep_gen_case(unsigned long long sweep_seed, unsigned int k,
     g.len = sizeof(c->topology);
     for (tries = 0; tries < 8; tries++) {
         topology(&g);
-        if (g.off < g.len && !spec_parse(&spec, c->topology))
+        if (g.off < g.len && !spec_parse(&spec, c->topology) &&
+            !spec_check_qemu(&spec, qemu_major, qemu_minor, "", ""))
             break;
     }
     if (tries == 8)
@@ -293,14 +316,16 @@ static int word(struct sweep_argv *a, const char *fmt, ...)
 }
 
 int sweep_case_argv(const struct sweep_case *c, const char *crashsim,
-                    const char *policy, const char *json,
+                    const char *qemu, const char *policy, const char *json,
                     struct sweep_argv *out)
 {
     int rc;
 
     out->argc = 0;
-    rc = word(out, "%s", crashsim) | word(out, "--check") |
-         word(out, "--topology") | word(out, "%s", c->topology) |
+    rc = word(out, "%s", crashsim) | word(out, "--check");
+    if (qemu)
+        rc |= word(out, "--qemu") | word(out, "%s", qemu);
+    rc |= word(out, "--topology") | word(out, "%s", c->topology) |
          word(out, "--seed") | word(out, "%llu", c->seed) |
          word(out, "--window-ms") | word(out, "%u", c->window_ms) |
          word(out, "--crash-delay-ms") | word(out, "%u", c->delay_ms);

@@ -43,7 +43,16 @@ struct sweep_case {
     unsigned int republish_at;
 };
 
-/* Case k of the sweep with seed sweep_seed: the same on every machine. */
+/*
+ * The QEMU version the cases are for: items it lacks (spec_check_qemu)
+ * are not drawn.  Before any sweep_gen_case; 0.0 until called.
+ */
+void sweep_gen_qemu(unsigned int major, unsigned int minor);
+
+/*
+ * Case k of the sweep with seed sweep_seed: the same on every machine
+ * with the same QEMU version.
+ */
 void sweep_gen_case(unsigned long long sweep_seed, unsigned int k,
                     struct sweep_case *c);
 
@@ -55,12 +64,12 @@ struct sweep_argv {
 };
 
 /*
- * crashsim --check with the case's options; policy (NULL: all) and json
- * (NULL: none) added when given.  Returns 0, or -1 when a word does not
- * fit.
+ * crashsim --check with the case's options; qemu (NULL: crashsim's
+ * default), policy (NULL: all) and json (NULL: none) added when given.
+ * Returns 0, or -1 when a word does not fit.
  */
 int sweep_case_argv(const struct sweep_case *c, const char *crashsim,
-                    const char *policy, const char *json,
+                    const char *qemu, const char *policy, const char *json,
                     struct sweep_argv *out);
 
 /* --- pool.c ------------------------------------------------------------------- */

@@ -9,7 +9,7 @@
 
 #include "spec.h"
 
-#define NR_KINDS (SPEC_SERIAL + 1)
+#define NR_KINDS (SPEC_IGB + 1)
 
 struct parser {
     struct spec *s;
@@ -18,6 +18,7 @@ struct parser {
     unsigned int per_kind[NR_KINDS];    /* for ids */
     unsigned int next_slot[SPEC_MAX_NODES];
     unsigned int root_next_slot;
+    uint32_t root_taken;                /* root slots igb VFs occupy */
     unsigned int chassis;
     unsigned int bridges;
     bool builtin_ahci_used;
@@ -33,6 +34,10 @@ static const char *const kind_name[NR_KINDS] = {
     [SPEC_BRIDGE] = "bridge",
     [SPEC_ROOTPORT] = "rootport",
     [SPEC_SERIAL] = "serial",
+    [SPEC_NVME] = "nvme",
+    [SPEC_VIRTIO_NET] = "virtio-net",
+    [SPEC_VIRTIO_BLK] = "virtio-blk",
+    [SPEC_IGB] = "igb",
 };
 
 static const char *const id_prefix[NR_KINDS] = {
@@ -43,6 +48,16 @@ static const char *const id_prefix[NR_KINDS] = {
     [SPEC_BRIDGE] = "br",
     [SPEC_ROOTPORT] = "rp",
     [SPEC_SERIAL] = "serial_",
+    [SPEC_NVME] = "nvme_",
+    [SPEC_VIRTIO_NET] = "virtio_net_",
+    [SPEC_VIRTIO_BLK] = "virtio_blk_",
+    [SPEC_IGB] = "igb_",
+};
+
+/* Most VFs an item may ask for, 0: no SR-IOV. */
+static const unsigned int max_vfs[NR_KINDS] = {
+    [SPEC_NVME] = SPEC_NVME_MAX_VFS,
+    [SPEC_IGB] = SPEC_IGB_MAX_VFS,
 };
 
 const char *spec_kind_name(enum spec_kind kind)
@@ -52,8 +67,8 @@ const char *spec_kind_name(enum spec_kind kind)
 
 bool spec_is_endpoint(enum spec_kind kind)
 {
-    return kind == SPEC_E1000 || kind == SPEC_E1000E || kind == SPEC_AHCI ||
-           kind == SPEC_SERIAL;
+    return (unsigned int)kind < NR_KINDS && kind != SPEC_IOMMU &&
+           !spec_is_bridge(kind);
 }
 
 bool spec_is_bridge(enum spec_kind kind)
@@ -107,7 +122,8 @@ static size_t read_word(struct parser *p, char *word, size_t len)
     size_t n = 0;
 
     while (isalnum((unsigned char)p->text[p->pos + n]) ||
-           p->text[p->pos + n] == '_') {
+           p->text[p->pos + n] == '_' ||
+           (n && p->text[p->pos + n] == '-')) {
         if (n + 1 < len)
             word[n] = p->text[p->pos + n];
         n++;
@@ -134,6 +150,9 @@ static int take_slot(struct parser *p, int parent, size_t pos)
 
     if (parent < 0) {
         next = &p->root_next_slot;
+        while (*next <= SPEC_ROOT_LAST_SLOT &&
+               (p->root_taken & (1u << *next)))
+            (*next)++;
         if (*next > SPEC_ROOT_LAST_SLOT)
             return fail_at(p, pos, "no free slot on the root bus pcie.0 "
                            "(%d slots for devices and bridges)",
@@ -184,7 +203,8 @@ static int check_kind(struct parser *p, enum spec_kind kind, bool keep,
 {
     if (keep && !spec_is_endpoint(kind))
         return fail_at(p, pos, "keep: applies to devices (e1000, e1000e, "
-                       "ahci, serial), not to %s", kind_name[kind]);
+                       "ahci, serial, nvme, virtio-net, virtio-blk, igb), "
+                       "not to %s", kind_name[kind]);
     if (kind == SPEC_IOMMU && parent >= 0)
         return fail_at(p, pos, "iommu is not a PCI device: put it on the "
                        "top level");
@@ -242,6 +262,103 @@ static int new_node(struct parser *p, enum spec_kind kind, bool keep,
 
 static int parse_list(struct parser *p, int parent, unsigned int depth);
 
+/* A bridge(...) (conventional PCI) above node idx, or -1. */
+static int conventional_bridge_above(const struct parser *p, int idx)
+{
+    int up;
+
+    for (up = p->s->node[idx].parent; up >= 0; up = p->s->node[up].parent)
+        if (p->s->node[up].kind == SPEC_BRIDGE)
+            return up;
+    return -1;
+}
+
+/*
+ * An igb PF on the root bus: its VFs sit at its devfn + 0x80 + 2n, i.e.
+ * in root slots 16 and more above its own; those slots are taken.
+ */
+static int take_vf_slots(struct parser *p, const struct spec_node *n,
+                         size_t pos)
+{
+    unsigned int v, devfn, slot;
+
+    for (v = 0; v < n->vfs; v++) {
+        devfn = n->devfn + SPEC_IGB_VF_OFFSET + v * SPEC_IGB_VF_STRIDE;
+        slot = devfn >> 3;
+        if (slot > SPEC_ROOT_LAST_SLOT)
+            return fail_at(p, pos, "%s in slot 0x%02x: QEMU puts its VF %u "
+                           "at 00:%02x.%u, past the last free root slot "
+                           "0x%02x; list it earlier or put it behind "
+                           "rootport(...)", n->id, n->devfn >> 3, v, slot,
+                           devfn & 7, SPEC_ROOT_LAST_SLOT);
+        if ((p->root_taken & (1u << slot)) && (devfn & 7) == 0)
+            return fail_at(p, pos, "%s: slot 0x%02x for its VFs is taken by "
+                           "another igb's VFs", n->id, slot);
+        p->root_taken |= 1u << slot;
+    }
+    return 0;
+}
+
+/* "(vfs=N)" after an SR-IOV device (node idx, item at start). */
+static int parse_vfs(struct parser *p, int idx, size_t start)
+{
+    struct spec_node *n = &p->s->node[idx];
+    unsigned int v = 0, max = max_vfs[n->kind];
+    char what[16];
+    size_t num;
+
+    p->pos++;
+    skip_space(p);
+    if (strncmp(p->text + p->pos, "vfs", 3))
+        return fail_at(p, p->pos, "expected vfs=N in %s(...), found %s",
+                       kind_name[n->kind], found(p, what, sizeof(what)));
+    p->pos += 3;
+    skip_space(p);
+    if (p->text[p->pos] != '=')
+        return fail_at(p, p->pos, "expected '=' after vfs, found %s",
+                       found(p, what, sizeof(what)));
+    p->pos++;
+    skip_space(p);
+    num = p->pos;
+    while (isdigit((unsigned char)p->text[p->pos])) {
+        if (v <= max)
+            v = v * 10 + (unsigned int)(p->text[p->pos] - '0');
+        p->pos++;
+    }
+    if (p->pos == num || v < 1 || v > max)
+        return fail_at(p, num, "vfs must be 1..%u for %s", max,
+                       kind_name[n->kind]);
+    skip_space(p);
+    if (p->text[p->pos] != ')')
+        return fail_at(p, p->pos, "expected ')' after vfs=%u, found %s", v,
+                       found(p, what, sizeof(what)));
+    p->pos++;
+    n->vfs = v;
+    if (conventional_bridge_above(p, idx) >= 0)
+        return fail_at(p, start, "%s(vfs=%u) behind bridge(...): a "
+                       "conventional PCI bridge does not forward extended "
+                       "config space, where the SR-IOV capability is; put it "
+                       "on the top level or behind rootport(...)",
+                       kind_name[n->kind], v);
+    if (n->kind == SPEC_IGB && n->parent < 0)
+        return take_vf_slots(p, n, start);
+    return 0;
+}
+
+/* What may follow a device's name: "(vfs=N)" for SR-IOV devices. */
+static int parse_device_tail(struct parser *p, int idx, size_t start)
+{
+    const struct spec_node *n = &p->s->node[idx];
+
+    skip_space(p);
+    if (max_vfs[n->kind] && p->text[p->pos] == '(')
+        return parse_vfs(p, idx, start);
+    if (n->kind == SPEC_IGB)
+        return fail_at(p, start, "igb needs (vfs=N), N 1..%u: the simulator "
+                       "drives its virtual functions", SPEC_IGB_MAX_VFS);
+    return 0;
+}
+
 /* One atom at the cursor: a device, or a bridge with its children. */
 static int parse_atom(struct parser *p, bool keep, int parent,
                       unsigned int depth)
@@ -257,15 +374,16 @@ static int parse_atom(struct parser *p, bool keep, int parent,
     kind = lookup_kind(n < sizeof(word) ? word : "");
     if (kind < 0)
         return fail_at(p, start, "unknown device '%.*s' (known: e1000, "
-                       "e1000e, ahci, serial, iommu, bridge(...), "
-                       "rootport(...))",
+                       "e1000e, ahci, serial, nvme, nvme(vfs=N), "
+                       "virtio-net, virtio-blk, igb(vfs=N), iommu, "
+                       "bridge(...), rootport(...))",
                        (int)(n > 20 ? 20 : n), p->text + start);
     p->pos += n;
     idx = new_node(p, (enum spec_kind)kind, keep, parent, depth, start);
     if (idx < 0)
         return -1;
     if (!spec_is_bridge((enum spec_kind)kind))
-        return 0;
+        return parse_device_tail(p, idx, start);
 
     skip_space(p);
     if (p->text[p->pos] != '(')
@@ -358,6 +476,45 @@ static int parse_list(struct parser *p, int parent, unsigned int depth)
     }
 }
 
+unsigned int spec_total_vfs(const struct spec *s)
+{
+    unsigned int i, n = 0;
+
+    for (i = 0; i < s->nr; i++)
+        n += s->node[i].vfs;
+    return n;
+}
+
+/* In a tree with an iommu: the first item with VFs is an error. */
+static int vfs_with_iommu(struct parser *p)
+{
+    unsigned int i;
+
+    for (i = 0; i < p->s->nr; i++)
+        if (p->s->node[i].vfs)
+            return fail_at(p, p->s->node[i].pos - 1, "SR-IOV VFs with an "
+                           "iommu item are not supported: the engine "
+                           "attaches VT-d contexts before any VF exists");
+    return 0;
+}
+
+/* In a tree with an iommu: the first virtio item is an error. */
+static int virtio_with_iommu(struct parser *p)
+{
+    unsigned int i;
+
+    for (i = 0; i < p->s->nr; i++) {
+        const struct spec_node *n = &p->s->node[i];
+
+        if (n->kind == SPEC_VIRTIO_NET || n->kind == SPEC_VIRTIO_BLK)
+            return fail_at(p, n->pos - 1, "%s with an iommu item is not "
+                           "supported: QEMU's virtio devices bypass VT-d "
+                           "unless VIRTIO_F_ACCESS_PLATFORM is negotiated, "
+                           "which the driver does not do", kind_name[n->kind]);
+    }
+    return 0;
+}
+
 int spec_parse(struct spec *s, const char *text)
 {
     static struct parser zero;
@@ -377,6 +534,9 @@ int spec_parse(struct spec *s, const char *text)
                 found(&p, what, sizeof(what)));
         goto fail;
     }
+    if (p.iommu_seen &&
+        (vfs_with_iommu(&p) < 0 || virtio_with_iommu(&p) < 0))
+        goto fail;
     return 0;
 fail:
     s->nr = 0;
@@ -394,6 +554,10 @@ int spec_device_arg(const struct spec *s, unsigned int i, const char *extra,
         [SPEC_BRIDGE] = "pci-bridge",
         [SPEC_ROOTPORT] = "pcie-root-port",
         [SPEC_SERIAL] = "pci-serial",
+        [SPEC_NVME] = "nvme",
+        [SPEC_VIRTIO_NET] = "virtio-net-pci",
+        [SPEC_VIRTIO_BLK] = "virtio-blk-pci",
+        [SPEC_IGB] = "igb",
     };
     const struct spec_node *n;
     char where[64] = "", chassis[40] = "";
@@ -458,14 +622,17 @@ int spec_format_tree(const struct spec *s, char *buf, size_t len)
     for (i = 0; i < s->nr; i++) {
         const struct spec_node *n = &s->node[i];
         char path[3 * (SPEC_MAX_DEPTH + 1) * 2 + 8] = "", *pp = path;
+        char vfs[16] = "";
 
         for (l = 0; l < n->path_len; l++)
             pp += sprintf(pp, "%s%02x.%x", l ? "/" : "",
                           n->path[l] >> 3, n->path[l] & 7);
-        r = snprintf(buf + o, len - o, "%*s%-9s %-9s %s%s%s\n",
+        if (n->vfs)
+            snprintf(vfs, sizeof(vfs), " vfs=%u", n->vfs);
+        r = snprintf(buf + o, len - o, "%*s%-9s %-9s %s%s%s%s\n",
                      (int)(2 * n->depth), "", n->id, kind_name[n->kind],
                      n->kind == SPEC_IOMMU ? "(no PCI function)" : path,
-                     n->builtin ? " (q35 built-in ICH9 AHCI)" : "",
+                     n->builtin ? " (q35 built-in ICH9 AHCI)" : "", vfs,
                      n->keep ? " keep" : "");
         if (r < 0 || (size_t)r >= len - o)
             return -1;

@@ -10,6 +10,8 @@
  *   item   := ["keep:"] atom ["*" count]          count 1 .. 32
  *   atom   := device | "bridge(" [list] ")" | "rootport(" [list] ")"
  *   device := "e1000" | "e1000e" | "ahci" | "serial" | "iommu"
+ *           | "nvme" ["(vfs=" N ")"] | "virtio-net" | "virtio-blk"
+ *           | "igb(vfs=" N ")"
  *
  *   bridge(...)    pci-bridge (conventional PCI, 32 slots, children at
  *                  addr 0x00, 0x01, ...)
@@ -21,6 +23,26 @@
  *                  only, not bridges, root ports or the IOMMU
  *   iommu          -device intel-iommu (not a PCI function, no bus slot);
  *                  at most one, on the top level
+ *   nvme           -device nvme (the engine adds its drive); nvme(vfs=N),
+ *                  N 1 .. SPEC_NVME_MAX_VFS: an SR-IOV physical function
+ *                  (with nvme-subsys and a shared nvme-ns) whose N virtual
+ *                  functions the engine enables, at functions 1 .. N of
+ *                  the PF's slot
+ *   virtio-net, virtio-blk   -device virtio-net-pci / virtio-blk-pci,
+ *                  modern only (the engine adds netdev or drive)
+ *   igb(vfs=N)     -device igb (QEMU >= 8.0: spec_check_qemu()), N 1 ..
+ *                  SPEC_IGB_MAX_VFS virtual functions; QEMU puts VF n at
+ *                  the PF's devfn + 0x80 + 2n, so on the root bus a PF in
+ *                  slot S has its VFs in slots S + 16 ..., which later
+ *                  items skip
+ *
+ * SR-IOV needs the PF's extended config space: a conventional PCI bridge
+ * (bridge(...)) does not forward it, so "vfs=" behind one is an error;
+ * behind rootport(...) it works (qpci_sriov_reserve() widens the root
+ * port's window for the VFs' BARs).  VFs with an iommu item are an error
+ * too (the engine attaches VT-d contexts before any VF exists), and so are
+ * virtio items with one (QEMU's virtio devices bypass VT-d unless
+ * VIRTIO_F_ACCESS_PLATFORM is negotiated; dev/virtio_pci.c does not).
  *
  * Root-bus slots: q35 puts its MCH at 00:00.0 and the ICH9 functions
  * (LPC 00:1f.0, AHCI 00:1f.2, SMBus 00:1f.3) at slot 0x1f, always.
@@ -42,7 +64,9 @@
  * more items than slots on a bus, nesting deeper than SPEC_MAX_DEPTH
  * bridges, more than SPEC_MAX_NODES nodes, more than SPEC_MAX_BRIDGES
  * bridges (bus numbers), rootport not on the top level or with more than
- * one child, iommu twice / nested / keep:.
+ * one child, iommu twice / nested / keep:, vfs= out of range, behind
+ * bridge(...) or with an iommu, virtio with an iommu, igb without vfs= or
+ * without room for its VFs on the root bus.
  */
 #ifndef SIM_SPEC_H
 #define SIM_SPEC_H
@@ -56,13 +80,17 @@
 #define SPEC_MAX_BRIDGES    64
 #define SPEC_MAX_COUNT      32
 #define SPEC_ID_LEN         16
-#define SPEC_ERR_LEN        160
+#define SPEC_ERR_LEN        256
 #define SPEC_ARG_LEN        160
 
 #define SPEC_ROOT_FIRST_SLOT 0x02
 #define SPEC_ROOT_LAST_SLOT  0x1e
 #define SPEC_BRIDGE_SLOTS    32
 #define SPEC_BUILTIN_AHCI_DEVFN ((0x1f << 3) | 2)
+#define SPEC_NVME_MAX_VFS    2
+#define SPEC_IGB_MAX_VFS     7
+#define SPEC_IGB_VF_OFFSET   0x80    /* VF n: PF devfn + offset + n * stride */
+#define SPEC_IGB_VF_STRIDE   2
 
 enum spec_kind {
     SPEC_E1000,
@@ -72,6 +100,10 @@ enum spec_kind {
     SPEC_BRIDGE,        /* pci-bridge */
     SPEC_ROOTPORT,      /* pcie-root-port */
     SPEC_SERIAL,        /* pci-serial (16550 UART) */
+    SPEC_NVME,          /* nvme, with vfs: an SR-IOV PF */
+    SPEC_VIRTIO_NET,    /* virtio-net-pci */
+    SPEC_VIRTIO_BLK,    /* virtio-blk-pci */
+    SPEC_IGB,           /* igb (82576), an SR-IOV PF */
 };
 
 struct spec_node {
@@ -82,8 +114,10 @@ struct spec_node {
     unsigned int depth;         /* bridges above this node */
     unsigned int pos;           /* 1-based position of the item in the text */
     char id[SPEC_ID_LEN];       /* QEMU id: e1000_0, e1000e_0, ahci_0,
-                                   serial_0, br0, rp0, iommu0 (per-kind
-                                   counters) */
+                                   serial_0, nvme_0, virtio_net_0,
+                                   virtio_blk_0, igb_0, br0, rp0, iommu0
+                                   (per-kind counters) */
+    unsigned int vfs;           /* SR-IOV VFs to enable, 0: none */
     char bus[SPEC_ID_LEN];      /* QEMU bus: "pcie.0" or the bridge's id */
     uint8_t devfn;              /* on that bus (IOMMU: none, 0) */
     unsigned int chassis;       /* bridges and root ports */
@@ -106,9 +140,21 @@ int spec_parse(struct spec *s, const char *text);
 
 /* "e1000", "bridge", ...  */
 const char *spec_kind_name(enum spec_kind kind);
-/* true for devices that are PCI endpoints (e1000, e1000e, ahci, serial). */
+/* true for devices that are PCI endpoints (every kind but bridges, root
+ * ports and the IOMMU). */
 bool spec_is_endpoint(enum spec_kind kind);
 bool spec_is_bridge(enum spec_kind kind);
+/* VFs over the whole tree. */
+unsigned int spec_total_vfs(const struct spec *s);
+
+/*
+ * The QEMU about to run (major.minor, its version text such as "7.2.22"
+ * and the binary as named) against the items that need a newer one.
+ * Returns 0, or -1 with s->err like "topology: position 5: igb needs QEMU
+ * >= 8.0; this is QEMU 7.2.22 (qemu-system-x86_64)".  (spec_qemu.c)
+ */
+int spec_check_qemu(struct spec *s, unsigned int major, unsigned int minor,
+                    const char *version, const char *binary);
 
 /*
  * The -device value for node i, with extra ",prop=value..." appended
