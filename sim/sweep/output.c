@@ -105,7 +105,7 @@ static void dist_cell(const struct sweep_dist *d, enum sweep_metric m,
                       char *buf, size_t len)
 {
     const char *fmt = m == SWEEP_RUN_MS ? "%.0f / %.0f / %.0f / %.0f"
-                                        : "%g / %g / %g / %g";
+                                        : "%.15g / %.15g / %.15g / %.15g";
 
     if (!d->n)
         snprintf(buf, len, "-");
