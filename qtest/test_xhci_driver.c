@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The xHCI driver (sim/dev/xhci.h) against QEMU's qemu-xhci with no USB
+ * device: No Op commands complete with Command Completion Events written
+ * into the event ring and MSI-X messages, and what Bus Master off does to
+ * commands fetched before it, commands posted before it and rung after
+ * it, and an event the controller raises with nothing to fetch (Command
+ * Abort).
+ *
+ * QEMU's xHCI fetches and completes the commands inside the doorbell
+ * write: a command fetched before the COMMAND write has its event in
+ * memory before that write is even sent.  Each test starts its own QEMU
+ * (the one $PCIDC_QEMU names: the suite runs on QEMU 7.2 and 10.0) and
+ * leaves none behind.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/clock.h"
+#include "dev/xhci.h"
+#include "drvbed.h"
+#include "pci/pci_regs.h"
+
+#define WARM_MS         10000   /* bound on "the ring is running" */
+#define WARM_EVENTS     500
+#define WINDOW_MS       1000    /* sampled after the disconnect (or not) */
+#define FETCHED         16      /* rung before the disconnect */
+#define POSTED          16      /* posted before it, rung after it */
+
+struct bed {
+    struct drvbed *b;
+    struct xhci_dev dev;
+};
+
+static int bed_teardown(void **state)
+{
+    struct bed *t = *state;
+
+    if (t) {
+        drvbed_free(t->b);
+        free(t);
+    }
+    *state = NULL;
+    return 0;
+}
+
+/* QEMU with one qemu-xhci, driver set up and running. */
+static struct bed *bed_start(void **state)
+{
+    struct bed *t = calloc(1, sizeof(*t));
+    const char *argv[] = { "-device", XHCI_QEMU_DEVICE, NULL };
+    int func;
+
+    assert_non_null(t);
+    *state = t;
+    t->b = drvbed_new();
+    drvbed_require(t->b, XHCI_QEMU_DEVICE, "the xHCI suite");
+    drvbed_start(t->b, argv);
+    func = drvbed_find(t->b, XHCI_VENDOR, XHCI_DEVICE, 0);
+    xhci_setup(&t->dev, t->b->q, &t->b->bus, func, 0, t->b->g, NULL);
+    drvbed_check(t->b);
+    return t;
+}
+
+/* The live driver: sample, count MSI-X, ack. */
+static void service(struct bed *t)
+{
+    xhci_sample(&t->dev);
+    msix_poll(&t->dev.msix);
+    xhci_ack(&t->dev);
+    drvbed_check(t->b);
+}
+
+/* The live driver for up to ms: keep the ring full until want commands
+ * completed; then let every outstanding one complete. */
+static void keep_busy(struct bed *t, unsigned int ms, unsigned long want)
+{
+    uint64_t end = clock_ms_u64() + ms;
+
+    do {
+        service(t);
+        if (t->dev.completed >= want && !t->dev.outstanding)
+            return;
+        if (t->dev.completed < want)
+            xhci_fill(&t->dev);
+        drvbed_check(t->b);
+    } while (clock_ms_u64() < end);
+    fail_msg("QEMU %s: %lu commands completed in %u ms, wanted %lu (%u "
+             "outstanding)", t->b->version, t->dev.completed, ms, want,
+             t->dev.outstanding);
+}
+
+/* Sample (no ack) for WINDOW_MS; returns the new events. */
+static unsigned long sample_window(struct bed *t)
+{
+    unsigned long events0 = t->dev.completed + t->dev.failed +
+                            t->dev.stopped + t->dev.other;
+    uint64_t end = clock_ms_u64() + WINDOW_MS;
+
+    do {
+        xhci_sample(&t->dev);
+        msix_poll(&t->dev.msix);
+        drvbed_check(t->b);
+        clock_sleep_ms(20);
+    } while (clock_ms_u64() < end);
+    return t->dev.completed + t->dev.failed + t->dev.stopped + t->dev.other -
+           events0;
+}
+
+static unsigned long events_of(const struct xhci_dev *d)
+{
+    return d->completed + d->failed + d->stopped + d->other;
+}
+
+static unsigned int bit(uint32_t v, uint32_t mask)
+{
+    return (v & mask) ? 1 : 0;
+}
+
+/* What one run measured. */
+struct outcome {
+    unsigned long fetched_landed;   /* events of the FETCHED batch seen
+                                       before the COMMAND write */
+    unsigned long racing;           /* seen right after it */
+    unsigned long after;            /* during the window after the doorbell
+                                       for the POSTED batch */
+    unsigned long msix;             /* MSI-X messages in that window */
+    uint32_t usbsts;                /* at the end of the window */
+    unsigned long resumed;          /* Bus Master back on, doorbell again */
+};
+
+/*
+ * Ring running; FETCHED No Ops rung and their events taken and acked (the
+ * live driver); POSTED No Ops written without the doorbell; Bus Master
+ * off (when clear); the doorbell for them (a driver still running on
+ * another CPU); WINDOW_MS sampling without acking.  Then, with Bus Master
+ * off, Bus Master back on and the doorbell again.
+ */
+static struct outcome run_disconnect(struct bed *t, bool clear)
+{
+    struct xhci_dev *d = &t->dev;
+    struct outcome o;
+    unsigned long events0, msix0;
+
+    memset(&o, 0, sizeof(o));
+    keep_busy(t, WARM_MS, WARM_EVENTS);
+    events0 = events_of(d);
+    xhci_post_noops(d, FETCHED);
+    xhci_ring_doorbell(d);
+    service(t);
+    o.fetched_landed = events_of(d) - events0;
+    xhci_post_noops(d, POSTED);
+    drvbed_check(t->b);
+    events0 = events_of(d);
+    if (clear)
+        drvbed_disconnect(t->b, d->sbdf);
+    xhci_sample(d);
+    msix_poll(&d->msix);
+    drvbed_check(t->b);
+    o.racing = events_of(d) - events0;
+    msix0 = d->msix.total;
+    xhci_ring_doorbell(d);
+    o.after = sample_window(t);
+    o.msix = d->msix.total - msix0;
+    o.usbsts = xhci_usbsts(d);
+    drvbed_check(t->b);
+    if (clear) {
+        events0 = events_of(d);
+        qpci_enable(&t->b->bus, d->sbdf, PCI_COMMAND_MASTER);
+        xhci_ring_doorbell(d);
+        o.resumed = sample_window(t);
+    }
+    printf("xhci %04x, QEMU %s, bus master %s: fetched before it %u "
+           "(events landed before the COMMAND write %lu), racing it %lu; "
+           "posted before it and rung after it %u: events %lu, MSI-X %lu, "
+           "USBSTS 0x%x (HSE %u, HCE %u, HCH %u)",
+           d->sbdf, t->b->version, clear ? "off" : "on", FETCHED,
+           o.fetched_landed, o.racing, POSTED, o.after, o.msix, o.usbsts,
+           bit(o.usbsts, XHCI_STS_HSE), bit(o.usbsts, XHCI_STS_HCE),
+           bit(o.usbsts, XHCI_STS_HCH));
+    if (clear)
+        printf("; bus master back on, doorbell: events %lu", o.resumed);
+    printf("\n");
+    fflush(stdout);
+    return o;
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_noop_commands_complete_and_signal_msix(void **state)
+{
+    struct bed *t = bed_start(state);
+    uint32_t sts;
+
+    keep_busy(t, WARM_MS, 2000);
+    sts = xhci_usbsts(&t->dev);
+    drvbed_check(t->b);
+    printf("xhci, QEMU %s: %lu No Op commands completed in %lu doorbells, "
+           "%lu failed, %lu other events, %lu MSI-X messages (vector 0: "
+           "%lu), USBSTS 0x%x\n", t->b->version, t->dev.completed,
+           t->dev.doorbells, t->dev.failed, t->dev.other, t->dev.msix.total,
+           t->dev.msix.count[0], sts);
+    assert_int_equal(t->dev.failed, 0);
+    assert_int_equal(t->dev.other, 0);
+    assert_true(t->dev.msix.count[0] > 0);
+    assert_int_equal(sts & (XHCI_STS_HSE | XHCI_STS_HCE | XHCI_STS_HCH), 0);
+}
+
+static void test_bus_master_on_control_completes_posted_commands(
+    void **state)
+{
+    struct bed *t = bed_start(state);
+    struct outcome o = run_disconnect(t, false);
+
+    assert_int_equal(o.fetched_landed, FETCHED);
+    assert_int_equal(o.racing, 0);
+    assert_int_equal(o.after, POSTED);
+    assert_true(o.msix > 0);
+    assert_int_equal(o.usbsts & (XHCI_STS_HSE | XHCI_STS_HCE |
+                                 XHCI_STS_HCH), 0);
+    assert_int_equal(t->dev.failed, 0);
+}
+
+/*
+ * Bus Master off: what was fetched landed before the COMMAND write;
+ * nothing lands after it; the doorbell fetches nothing (the read through
+ * the disabled bus-master space fails and QEMU stops there quietly); no
+ * error bit; the controller keeps running and, with Bus Master back on,
+ * completes the commands still posted.
+ */
+static void test_bus_master_off_lands_nothing_after_the_write(void **state)
+{
+    struct bed *t = bed_start(state);
+    struct outcome o = run_disconnect(t, true);
+
+    assert_int_equal(o.fetched_landed, FETCHED);
+    assert_int_equal(o.racing, 0);
+    assert_int_equal(o.after, 0);
+    assert_int_equal(o.msix, 0);
+    assert_int_equal(o.usbsts & (XHCI_STS_HSE | XHCI_STS_HCE |
+                                 XHCI_STS_HCH), 0);
+    assert_int_equal(o.resumed, POSTED);
+    assert_int_equal(t->dev.failed, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_noop_commands_complete_and_signal_msix,
+                                  bed_teardown),
+        cmocka_unit_test_teardown(
+            test_bus_master_on_control_completes_posted_commands,
+            bed_teardown),
+        cmocka_unit_test_teardown(
+            test_bus_master_off_lands_nothing_after_the_write, bed_teardown),
+    };
+
+    return cmocka_run_group_tests_name("xhci_driver", tests, NULL, NULL);
+}
