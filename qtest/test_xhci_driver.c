@@ -193,6 +193,68 @@ static struct outcome run_disconnect(struct bed *t, bool clear)
     return o;
 }
 
+/* What a Command Abort measured. */
+struct abort_outcome {
+    unsigned long events, stopped, msix;
+    uint32_t usbsts;
+    /* Bus Master off only: back on, one No Op rung. */
+    unsigned long seen_after;       /* events the consumer takes */
+    uint32_t next_control, next_status; /* the TRB one past the consumer */
+};
+
+/*
+ * Ring running and drained; Bus Master off (when clear); Command Abort:
+ * QEMU raises a Command Completion Event (command ring stopped) with
+ * nothing to fetch; WINDOW_MS sampling.  With Bus Master off, then: back
+ * on, one No Op and the doorbell; where its event lands.
+ */
+static struct abort_outcome run_abort(struct bed *t, bool clear)
+{
+    struct xhci_dev *d = &t->dev;
+    struct abort_outcome o;
+    unsigned long msix0, events0;
+    uint8_t trb[XHCI_TRB_LEN];
+    unsigned int next;
+
+    memset(&o, 0, sizeof(o));
+    keep_busy(t, WARM_MS, WARM_EVENTS);
+    if (clear)
+        drvbed_disconnect(t->b, d->sbdf);
+    msix0 = d->msix.total;
+    xhci_abort_commands(d);
+    o.events = sample_window(t);
+    o.stopped = d->stopped;
+    o.msix = d->msix.total - msix0;
+    o.usbsts = xhci_usbsts(d);
+    drvbed_check(t->b);
+    printf("xhci %04x, QEMU %s, bus master %s: Command Abort: events %lu "
+           "(ring stopped %lu), MSI-X %lu, USBSTS 0x%x (HSE %u, HCE %u, HCH "
+           "%u)", d->sbdf, t->b->version, clear ? "off" : "on", o.events,
+           o.stopped, o.msix, o.usbsts, bit(o.usbsts, XHCI_STS_HSE),
+           bit(o.usbsts, XHCI_STS_HCE), bit(o.usbsts, XHCI_STS_HCH));
+    if (clear) {
+        qpci_enable(&t->b->bus, d->sbdf, PCI_COMMAND_MASTER);
+        events0 = events_of(d);
+        xhci_post_noops(d, 1);
+        xhci_ring_doorbell(d);
+        sample_window(t);
+        o.seen_after = events_of(d) - events0;
+        next = (d->ev_deq + 1) % XHCI_EVENT_TRBS;
+        qts_memread(t->b->q, d->event_ring + (uint64_t)next * XHCI_TRB_LEN,
+                    trb, sizeof(trb));
+        drvbed_check(t->b);
+        memcpy(&o.next_status, trb + 8, 4);
+        memcpy(&o.next_control, trb + 12, 4);
+        printf("; bus master back on, one No Op: events the consumer takes "
+               "%lu, TRB past the consumer: type %u, code %u, cycle %u",
+               o.seen_after, (o.next_control >> 10) & 0x3f,
+               o.next_status >> 24, o.next_control & 1);
+    }
+    printf("\n");
+    fflush(stdout);
+    return o;
+}
+
 /* --- tests --------------------------------------------------------------- */
 
 static void test_noop_commands_complete_and_signal_msix(void **state)
@@ -251,6 +313,45 @@ static void test_bus_master_off_lands_nothing_after_the_write(void **state)
     assert_int_equal(t->dev.failed, 0);
 }
 
+static void test_command_abort_with_bus_master_on_lands(void **state)
+{
+    struct bed *t = bed_start(state);
+    struct abort_outcome o = run_abort(t, false);
+
+    assert_int_equal(o.events, 1);
+    assert_int_equal(o.stopped, 1);
+    assert_true(o.msix > 0);
+    assert_int_equal(o.usbsts & (XHCI_STS_HSE | XHCI_STS_HCE |
+                                 XHCI_STS_HCH), 0);
+}
+
+/*
+ * Bus Master off: the abort's event is dropped and so is its MSI-X
+ * message; QEMU counts the failed write as a host controller error (HCE,
+ * not HSE), keeps running, and has moved its enqueue position past the
+ * event it could not write: with Bus Master back on the next event lands
+ * one TRB past the consumer, behind a hole it never fills, so a driver
+ * following the cycle bits sees nothing more.
+ */
+static void test_command_abort_with_bus_master_off_leaves_a_hole(
+    void **state)
+{
+    struct bed *t = bed_start(state);
+    struct abort_outcome o = run_abort(t, true);
+    bool cycle = t->dev.ev_cycle;
+
+    if (t->dev.ev_deq == XHCI_EVENT_TRBS - 1)
+        cycle = !cycle;
+    assert_int_equal(o.events, 0);
+    assert_int_equal(o.msix, 0);
+    assert_int_equal(o.usbsts & (XHCI_STS_HSE | XHCI_STS_HCE |
+                                 XHCI_STS_HCH), XHCI_STS_HCE);
+    assert_int_equal(o.seen_after, 0);
+    assert_int_equal((o.next_control >> 10) & 0x3f, 33);
+    assert_int_equal(o.next_status >> 24, XHCI_CC_SUCCESS);
+    assert_int_equal(o.next_control & 1, cycle ? 1 : 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +362,11 @@ int main(void)
             bed_teardown),
         cmocka_unit_test_teardown(
             test_bus_master_off_lands_nothing_after_the_write, bed_teardown),
+        cmocka_unit_test_teardown(test_command_abort_with_bus_master_on_lands,
+                                  bed_teardown),
+        cmocka_unit_test_teardown(
+            test_command_abort_with_bus_master_off_leaves_a_hole,
+            bed_teardown),
     };
 
     return cmocka_run_group_tests_name("xhci_driver", tests, NULL, NULL);
