@@ -11,7 +11,7 @@
  *   atom   := device | "bridge(" [list] ")" | "rootport(" [list] ")"
  *   device := "e1000" | "e1000e" | "ahci" | "serial" | "iommu"
  *           | "nvme" ["(vfs=" N ")"] | "virtio-net" | "virtio-blk"
- *           | "igb(vfs=" N ")"
+ *           | "igb(vfs=" N ")" | "xhci"
  *
  *   bridge(...)    pci-bridge (conventional PCI, 32 slots, children at
  *                  addr 0x00, 0x01, ...)
@@ -35,6 +35,7 @@
  *                  the PF's devfn + 0x80 + 2n, so on the root bus a PF in
  *                  slot S has its VFs in slots S + 16 ..., which later
  *                  items skip
+ *   xhci           -device qemu-xhci, no USB device behind it
  *
  * SR-IOV needs the PF's extended config space: a conventional PCI bridge
  * (bridge(...)) does not forward it, so "vfs=" behind one is an error;
@@ -104,6 +105,7 @@ enum spec_kind {
     SPEC_VIRTIO_NET,    /* virtio-net-pci */
     SPEC_VIRTIO_BLK,    /* virtio-blk-pci */
     SPEC_IGB,           /* igb (82576), an SR-IOV PF */
+    SPEC_XHCI,          /* qemu-xhci */
 };
 
 struct spec_node {
@@ -115,7 +117,8 @@ struct spec_node {
     unsigned int pos;           /* 1-based position of the item in the text */
     char id[SPEC_ID_LEN];       /* QEMU id: e1000_0, e1000e_0, ahci_0,
                                    serial_0, nvme_0, virtio_net_0,
-                                   virtio_blk_0, igb_0, br0, rp0, iommu0
+                                   virtio_blk_0, igb_0, xhci_0, br0, rp0,
+                                   iommu0
                                    (per-kind counters) */
     unsigned int vfs;           /* SR-IOV VFs to enable, 0: none */
     char bus[SPEC_ID_LEN];      /* QEMU bus: "pcie.0" or the bridge's id */
