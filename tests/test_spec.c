@@ -376,6 +376,8 @@ static void test_errors(void **state)
                               "ahci, serial, nvme, virtio-net, virtio-blk, "
                               "igb, xhci), not to bridge" },
         { "xhci(vfs=1)", 5, "expected ',' or the end" },
+        { "iommu,bridge(xhci)", 14, "xhci with an iommu item is not "
+                                    "supported" },
     };
     size_t i;
 

@@ -500,7 +500,7 @@ static int vfs_with_iommu(struct parser *p)
     return 0;
 }
 
-/* In a tree with an iommu: the first virtio item is an error. */
+/* In a tree with an iommu: the first virtio or xhci item is an error. */
 static int virtio_with_iommu(struct parser *p)
 {
     unsigned int i;
@@ -513,6 +513,13 @@ static int virtio_with_iommu(struct parser *p)
                            "supported: QEMU's virtio devices bypass VT-d "
                            "unless VIRTIO_F_ACCESS_PLATFORM is negotiated, "
                            "which the driver does not do", kind_name[n->kind]);
+        if (n->kind == SPEC_XHCI)
+            return fail_at(p, n->pos - 1, "xhci with an iommu item is not "
+                           "supported: once translation is off the "
+                           "controller fetches its command ring from the "
+                           "IOVA taken as a physical address (guard "
+                           "pattern), so whether it writes anything then "
+                           "depends on the seed");
     }
     return 0;
 }

@@ -43,7 +43,10 @@
  * port's window for the VFs' BARs).  VFs with an iommu item are an error
  * too (the engine attaches VT-d contexts before any VF exists), and so are
  * virtio items with one (QEMU's virtio devices bypass VT-d unless
- * VIRTIO_F_ACCESS_PLATFORM is negotiated; dev/virtio_pci.c does not).
+ * VIRTIO_F_ACCESS_PLATFORM is negotiated; dev/virtio_pci.c does not), and
+ * xhci items with one (with translation off the controller's next fetch
+ * reads the guard pattern at its command ring's IOVA, so what it does
+ * then depends on the seed).
  *
  * Root-bus slots: q35 puts its MCH at 00:00.0 and the ICH9 functions
  * (LPC 00:1f.0, AHCI 00:1f.2, SMBus 00:1f.3) at slot 0x1f, always.
@@ -66,8 +69,8 @@
  * bridges, more than SPEC_MAX_NODES nodes, more than SPEC_MAX_BRIDGES
  * bridges (bus numbers), rootport not on the top level or with more than
  * one child, iommu twice / nested / keep:, vfs= out of range, behind
- * bridge(...) or with an iommu, virtio with an iommu, igb without vfs= or
- * without room for its VFs on the root bus.
+ * bridge(...) or with an iommu, virtio or xhci with an iommu, igb without
+ * vfs= or without room for its VFs on the root bus.
  */
 #ifndef SIM_SPEC_H
 #define SIM_SPEC_H
