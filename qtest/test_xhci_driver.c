@@ -11,7 +11,8 @@
  * write: a command fetched before the COMMAND write has its event in
  * memory before that write is even sent.  Each test starts its own QEMU
  * (the one $PCIDC_QEMU names: the suite runs on QEMU 7.2 and 10.0) and
- * leaves none behind.
+ * leaves none behind.  The last test runs crashsim's xhci item (a
+ * doorbell at every tick, sim/engine/dev_xhci.c) under none and pcidc.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -25,6 +26,7 @@
 #include <cmocka.h>
 
 #include "base/clock.h"
+#include "crashsim_run.h"
 #include "dev/xhci.h"
 #include "drvbed.h"
 #include "pci/pci_regs.h"
@@ -352,6 +354,60 @@ static void test_command_abort_with_bus_master_off_leaves_a_hole(
     assert_int_equal(o.next_control & 1, cycle ? 1 : 0);
 }
 
+/* The per-device object of device name in a crashsim run, or fail. */
+static const json_t *run_device(const json_t *run, const char *name)
+{
+    const json_t *d;
+    const char *key;
+
+    json_object_foreach(json_object_get(run, "dma_after_crash"), key, d)
+        if (!strcmp(run_str(d, "device"), name))
+            return d;
+    fail_msg("no device %s in the run", name);
+    return NULL;
+}
+
+/*
+ * crashsim, one xHCI on the root bus and one behind a bridge: under none
+ * the doorbells of the window complete the commands posted before the
+ * crash, whose events land beyond anything in flight; under pcidc nothing
+ * lands and no MSI-X arrives.
+ */
+static void test_crashsim_xhci_none_corrupts_pcidc_stops_it(void **state)
+{
+    const char *argv[] = { "--topology", "xhci,bridge(xhci)", "--policy",
+                           "none,pcidc", "--window-ms", "400", "--seed", "7",
+                           NULL };
+    struct run *r = run_completed(argv);
+    json_t *none = run_policy_ok(r, "none"), *pcidc = run_policy_ok(r, "pcidc");
+    const char *name[] = { "xhci_0", "xhci_1" };
+    unsigned int i;
+
+    (void)state;
+    printf("crashsim xhci,bridge(xhci), %s: none: %lld B beyond in-flight; "
+           "pcidc: %lld B beyond in-flight, %lld MSI\n",
+           run_str(r->report, "qemu_version"), run_beyond(none),
+           run_beyond(pcidc), run_num(pcidc, "msi_after_crash"));
+    assert_true(run_beyond(none) > 0);
+    assert_false(run_flag(none, "dma_stopped"));
+    assert_int_equal(run_num(pcidc, "corrupted_bytes"), 0);
+    assert_true(run_flag(pcidc, "dma_stopped"));
+    assert_int_equal(run_num(pcidc, "msi_after_crash"), 0);
+    assert_int_equal(run_num(pcidc, "mmio_reachable"),
+                     run_num(pcidc, "mmio_checked"));
+    for (i = 0; i < 2; i++) {
+        const json_t *n = run_device(none, name[i]);
+        const json_t *p = run_device(pcidc, name[i]);
+
+        assert_int_equal(run_num(n, "completions"), XHCI_CMD_SLOTS);
+        assert_true(run_num(n, "corrupted_bytes") > 0);
+        assert_int_equal(run_num(p, "completions"), 0);
+        assert_int_equal(run_num(p, "bytes_written"), 0);
+        assert_int_equal(run_num(p, "inflight_requests"), 0);
+    }
+    run_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +423,7 @@ int main(void)
         cmocka_unit_test_teardown(
             test_command_abort_with_bus_master_off_leaves_a_hole,
             bed_teardown),
+        cmocka_unit_test(test_crashsim_xhci_none_corrupts_pcidc_stops_it),
     };
 
     return cmocka_run_group_tests_name("xhci_driver", tests, NULL, NULL);
