@@ -95,16 +95,6 @@ uint32_t xhci_usbsts(struct xhci_dev *d)
     return qts_readl(d->qts, d->op + OP_USBSTS);
 }
 
-uint32_t xhci_crcr_lo(struct xhci_dev *d)
-{
-    return qts_readl(d->qts, d->op + OP_CRCR);
-}
-
-uint32_t xhci_erdp_lo(struct xhci_dev *d)
-{
-    return qts_readl(d->qts, d->rt + RT_IR0 + IR_ERDP);
-}
-
 /* Wait until (reg & mask) == want; -1 on time-out. */
 static int wait_reg(struct xhci_dev *d, uint64_t reg, uint32_t mask,
                     uint32_t want, const char *what)

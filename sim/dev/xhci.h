@@ -118,10 +118,8 @@ int xhci_sample(struct xhci_dev *d);
 /* Write ERDP to the consumer position with EHB: the live driver's part. */
 void xhci_ack(struct xhci_dev *d);
 
-/* Registers (memory decode must be on). */
+/* USBSTS (memory decode must be on). */
 uint32_t xhci_usbsts(struct xhci_dev *d);
-uint32_t xhci_crcr_lo(struct xhci_dev *d);
-uint32_t xhci_erdp_lo(struct xhci_dev *d);
 
 /*
  * Command Abort (CRCR.CA): QEMU answers with a Command Completion Event
