@@ -32,6 +32,8 @@ DEVICES = [
                    "DRIVER_OK cleared"),
     ("virtio-net", "nothing in flight; DRIVER_OK cleared, no frame taken"),
     ("igb(vfs=2)", "nothing in flight; QEMU stops every VF with the PF"),
+    ("xhci", "nothing in flight: a command completes inside its doorbell "
+             "write; no event, no MSI-X after Bus Master off"),
 ]
 
 TIMEOUT_S = 120

@@ -175,6 +175,16 @@ static void test_new_devices(void **state)
     assert_true(spec_is_endpoint(SPEC_IGB));
     assert_false(spec_is_endpoint(SPEC_IOMMU));
     assert_string_equal(spec_kind_name(SPEC_VIRTIO_BLK), "virtio-blk");
+    /* xHCI: qemu-xhci, on the root bus or behind a bridge. */
+    parse_ok("xhci,bridge(keep:xhci)");
+    assert_string_equal(joined_args(),
+        "-device qemu-xhci,id=xhci_0,bus=pcie.0,addr=02.0 "
+        "-device pci-bridge,id=br0,bus=pcie.0,addr=03.0,chassis_nr=1 "
+        "-device qemu-xhci,id=xhci_1,bus=br0,addr=00.0");
+    assert_int_equal(spec.node[2].kind, SPEC_XHCI);
+    assert_true(spec.node[2].keep);
+    assert_true(spec_is_endpoint(SPEC_XHCI));
+    assert_string_equal(spec_kind_name(SPEC_XHCI), "xhci");
     /* A count repeats the vfs= with the atom. */
     parse_ok("iommu,nvme,e1000");
     parse_ok("nvme(vfs=1)*2");
@@ -364,7 +374,10 @@ static void test_errors(void **state)
                                      "at 00:20.0" },
         { "keep:bridge()", 6, "keep: applies to devices (e1000, e1000e, "
                               "ahci, serial, nvme, virtio-net, virtio-blk, "
-                              "igb), not to bridge" },
+                              "igb, xhci), not to bridge" },
+        { "xhci(vfs=1)", 5, "expected ',' or the end" },
+        { "iommu,bridge(xhci)", 14, "xhci with an iommu item is not "
+                                    "supported" },
     };
     size_t i;
 

@@ -16,6 +16,7 @@ const struct devkind_ops *devkind_for(const struct spec_node *n)
     case SPEC_VIRTIO_BLK:   return &devkind_vblk;
     case SPEC_VIRTIO_NET:   return &devkind_vnet;
     case SPEC_IGB:          return &devkind_igb;
+    case SPEC_XHCI:         return &devkind_xhci;
     default:                return NULL;
     }
 }

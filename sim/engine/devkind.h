@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * devkind: the device kinds the engine drives through a table of
- * operations -- NVMe (and its SR-IOV VFs), virtio-blk, virtio-net and
- * igb's VFs -- next to the e1000 and AHCI paths written out in
+ * operations -- NVMe (and its SR-IOV VFs), virtio-blk, virtio-net,
+ * igb's VFs and xHCI -- next to the e1000 and AHCI paths written out in
  * workload.c, guarded.c and results.c.  An endpoint of such a kind has
  * dma_endpoint.ops set; every engine step that differs by kind calls
  * through it (the devkind_* functions below), so a new kind is a new
@@ -16,6 +16,7 @@
  *                 dev/nvme_sriov.h)
  *   dev_virtio.c  virtio-blk and virtio-net (dev/virtio_blk.h, ...net.h)
  *   dev_igb.c     igb's PF and VFs (dev/igb.h)
+ *   dev_xhci.c    qemu-xhci running No Op commands (dev/xhci.h)
  *
  * What the engine counts for these kinds (crash.h has the general rules):
  *  - a read is in flight when it was posted (doorbell rung, avail index
@@ -30,6 +31,8 @@
  *    bus-master address space: new DMA, which a cleared Bus Master stops;
  *  - a NIC (virtio-net, an igb VF) has nothing in flight: every frame it
  *    takes after the crash path is new DMA;
+ *  - neither has an xHCI: QEMU completes a command inside the doorbell
+ *    write, so every event TRB seen after the crash path began is new;
  *  - MSI-X messages land in RAM words (dev/msix.h) outside every guarded
  *    region, polled at every sample.
  */
@@ -60,7 +63,8 @@ struct devkind_qemu {
 
 struct devkind_ops {
     const char *kind;       /* JSON "kind": "nvme", "nvme-vf", ... */
-    bool nic;               /* offered a frame at every tick */
+    bool nic;               /* offered work at every tick (a frame; for
+                               xHCI a doorbell) */
     bool vf;                /* an SR-IOV VF: made by its PF's set-up */
     /* Node node's QEMU arguments into q (devkind_qemu_push, ...extra). */
     int (*qemu_args)(struct crash_machine *m, unsigned int node,
@@ -145,5 +149,6 @@ extern const struct devkind_ops devkind_nvme, devkind_nvme_pf;
 extern const struct devkind_ops devkind_nvme_vf;
 extern const struct devkind_ops devkind_vblk, devkind_vnet;
 extern const struct devkind_ops devkind_igb, devkind_igb_vf;
+extern const struct devkind_ops devkind_xhci;
 
 #endif /* SIM_ENGINE_DEVKIND_H */

@@ -427,8 +427,8 @@ static const char msi_note[] =
     "a 4-byte memory write; the harness polls and clears that word every "
     "tick, so MSIs landing between two polls count once (a lower bound). "
     "With Bus Master clear QEMU drops the MSI and never replays it, even "
-    "for an in-flight read that still completes. NVMe, virtio and igb VFs "
-    "signal by MSI-X, each vector programmed the same way (its own RAM "
+    "for an in-flight read that still completes. NVMe, virtio, igb VFs "
+    "and xHCI signal by MSI-X, each vector programmed the same way (its own RAM "
     "word). e1000 in QEMU 7.2 has no "
     "MSI capability and e1000e's MSI/MSI-X are left off: they signal by "
     "INTx.";

@@ -121,6 +121,6 @@ const char report_reach_note[] =
     "through every UART's I/O BAR, reached the UART's chardev file (-: no "
     "UART in the topology). MMIO reachable: endpoints not marked keep: "
     "whose side-effect-free register (e1000 STATUS, AHCI CAP, UART LSR, "
-    "NVMe VS, virtio DEVICE_FEATURE, igb STATUS) "
+    "NVMe VS, virtio DEVICE_FEATURE, igb STATUS, xHCI HCSPARAMS1) "
     "reads after the window what it read before the crash, through the "
     "endpoint's BAR and every bridge window above it.";

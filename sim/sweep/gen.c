@@ -45,6 +45,7 @@ static const struct gen_kind kinds[] = {
     { "virtio-net", GEN_DEVICE,    1,      1,   0 },
     { "virtio-blk", GEN_DEVICE,    1,      1,   0 },
     { "igb",        GEN_DEVICE,    1,      1,   2 },
+    { "xhci",       GEN_DEVICE,    1,      1,   0 },
     { "bridge",     GEN_BRIDGE,    3,      4,   0 },
     { "rootport",   GEN_ROOTPORT,  2,      3,   0 },
     { "iommu",      GEN_IOMMU,     1,      1,   0 },

@@ -9,7 +9,7 @@
 
 #include "spec.h"
 
-#define NR_KINDS (SPEC_IGB + 1)
+#define NR_KINDS (SPEC_XHCI + 1)
 
 struct parser {
     struct spec *s;
@@ -38,6 +38,7 @@ static const char *const kind_name[NR_KINDS] = {
     [SPEC_VIRTIO_NET] = "virtio-net",
     [SPEC_VIRTIO_BLK] = "virtio-blk",
     [SPEC_IGB] = "igb",
+    [SPEC_XHCI] = "xhci",
 };
 
 static const char *const id_prefix[NR_KINDS] = {
@@ -52,6 +53,7 @@ static const char *const id_prefix[NR_KINDS] = {
     [SPEC_VIRTIO_NET] = "virtio_net_",
     [SPEC_VIRTIO_BLK] = "virtio_blk_",
     [SPEC_IGB] = "igb_",
+    [SPEC_XHCI] = "xhci_",
 };
 
 /* Most VFs an item may ask for, 0: no SR-IOV. */
@@ -203,8 +205,8 @@ static int check_kind(struct parser *p, enum spec_kind kind, bool keep,
 {
     if (keep && !spec_is_endpoint(kind))
         return fail_at(p, pos, "keep: applies to devices (e1000, e1000e, "
-                       "ahci, serial, nvme, virtio-net, virtio-blk, igb), "
-                       "not to %s", kind_name[kind]);
+                       "ahci, serial, nvme, virtio-net, virtio-blk, igb, "
+                       "xhci), not to %s", kind_name[kind]);
     if (kind == SPEC_IOMMU && parent >= 0)
         return fail_at(p, pos, "iommu is not a PCI device: put it on the "
                        "top level");
@@ -375,7 +377,7 @@ static int parse_atom(struct parser *p, bool keep, int parent,
     if (kind < 0)
         return fail_at(p, start, "unknown device '%.*s' (known: e1000, "
                        "e1000e, ahci, serial, nvme, nvme(vfs=N), "
-                       "virtio-net, virtio-blk, igb(vfs=N), iommu, "
+                       "virtio-net, virtio-blk, igb(vfs=N), xhci, iommu, "
                        "bridge(...), rootport(...))",
                        (int)(n > 20 ? 20 : n), p->text + start);
     p->pos += n;
@@ -498,7 +500,7 @@ static int vfs_with_iommu(struct parser *p)
     return 0;
 }
 
-/* In a tree with an iommu: the first virtio item is an error. */
+/* In a tree with an iommu: the first virtio or xhci item is an error. */
 static int virtio_with_iommu(struct parser *p)
 {
     unsigned int i;
@@ -511,6 +513,13 @@ static int virtio_with_iommu(struct parser *p)
                            "supported: QEMU's virtio devices bypass VT-d "
                            "unless VIRTIO_F_ACCESS_PLATFORM is negotiated, "
                            "which the driver does not do", kind_name[n->kind]);
+        if (n->kind == SPEC_XHCI)
+            return fail_at(p, n->pos - 1, "xhci with an iommu item is not "
+                           "supported: once translation is off the "
+                           "controller fetches its command ring from the "
+                           "IOVA taken as a physical address (guard "
+                           "pattern), so whether it writes anything then "
+                           "depends on the seed");
     }
     return 0;
 }
@@ -558,6 +567,7 @@ int spec_device_arg(const struct spec *s, unsigned int i, const char *extra,
         [SPEC_VIRTIO_NET] = "virtio-net-pci",
         [SPEC_VIRTIO_BLK] = "virtio-blk-pci",
         [SPEC_IGB] = "igb",
+        [SPEC_XHCI] = "qemu-xhci",
     };
     const struct spec_node *n;
     char where[64] = "", chassis[40] = "";

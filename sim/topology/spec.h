@@ -11,7 +11,7 @@
  *   atom   := device | "bridge(" [list] ")" | "rootport(" [list] ")"
  *   device := "e1000" | "e1000e" | "ahci" | "serial" | "iommu"
  *           | "nvme" ["(vfs=" N ")"] | "virtio-net" | "virtio-blk"
- *           | "igb(vfs=" N ")"
+ *           | "igb(vfs=" N ")" | "xhci"
  *
  *   bridge(...)    pci-bridge (conventional PCI, 32 slots, children at
  *                  addr 0x00, 0x01, ...)
@@ -35,6 +35,7 @@
  *                  the PF's devfn + 0x80 + 2n, so on the root bus a PF in
  *                  slot S has its VFs in slots S + 16 ..., which later
  *                  items skip
+ *   xhci           -device qemu-xhci, no USB device behind it
  *
  * SR-IOV needs the PF's extended config space: a conventional PCI bridge
  * (bridge(...)) does not forward it, so "vfs=" behind one is an error;
@@ -42,7 +43,10 @@
  * port's window for the VFs' BARs).  VFs with an iommu item are an error
  * too (the engine attaches VT-d contexts before any VF exists), and so are
  * virtio items with one (QEMU's virtio devices bypass VT-d unless
- * VIRTIO_F_ACCESS_PLATFORM is negotiated; dev/virtio_pci.c does not).
+ * VIRTIO_F_ACCESS_PLATFORM is negotiated; dev/virtio_pci.c does not), and
+ * xhci items with one (with translation off the controller's next fetch
+ * reads the guard pattern at its command ring's IOVA, so what it does
+ * then depends on the seed).
  *
  * Root-bus slots: q35 puts its MCH at 00:00.0 and the ICH9 functions
  * (LPC 00:1f.0, AHCI 00:1f.2, SMBus 00:1f.3) at slot 0x1f, always.
@@ -65,8 +69,8 @@
  * bridges, more than SPEC_MAX_NODES nodes, more than SPEC_MAX_BRIDGES
  * bridges (bus numbers), rootport not on the top level or with more than
  * one child, iommu twice / nested / keep:, vfs= out of range, behind
- * bridge(...) or with an iommu, virtio with an iommu, igb without vfs= or
- * without room for its VFs on the root bus.
+ * bridge(...) or with an iommu, virtio or xhci with an iommu, igb without
+ * vfs= or without room for its VFs on the root bus.
  */
 #ifndef SIM_SPEC_H
 #define SIM_SPEC_H
@@ -104,6 +108,7 @@ enum spec_kind {
     SPEC_VIRTIO_NET,    /* virtio-net-pci */
     SPEC_VIRTIO_BLK,    /* virtio-blk-pci */
     SPEC_IGB,           /* igb (82576), an SR-IOV PF */
+    SPEC_XHCI,          /* qemu-xhci */
 };
 
 struct spec_node {
@@ -115,7 +120,8 @@ struct spec_node {
     unsigned int pos;           /* 1-based position of the item in the text */
     char id[SPEC_ID_LEN];       /* QEMU id: e1000_0, e1000e_0, ahci_0,
                                    serial_0, nvme_0, virtio_net_0,
-                                   virtio_blk_0, igb_0, br0, rp0, iommu0
+                                   virtio_blk_0, igb_0, xhci_0, br0, rp0,
+                                   iommu0
                                    (per-kind counters) */
     unsigned int vfs;           /* SR-IOV VFs to enable, 0: none */
     char bus[SPEC_ID_LEN];      /* QEMU bus: "pcie.0" or the bridge's id */
