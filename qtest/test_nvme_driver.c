@@ -31,7 +31,7 @@
 #define THROTTLE_BPS    (2 * 1024 * 1024)
 #define WARM_MS         10000   /* bound on "the queue is running" */
 #define WINDOW_MS       2000    /* at least, after the disconnect (or not) */
-#define WINDOW_MAX_MS   12000   /* at most, for the in-flight ones to land */
+#define WINDOW_MAX_MS   30000   /* at most, for the in-flight ones to land */
 #define GUARD_BYTE      0xa5
 #define FRESH_SLOTS     8       /* reads posted after the disconnect */
 #define NVME_VENDOR     0x1b36

@@ -42,7 +42,7 @@
 #define IGB_FRAME_LEN       600
 #define IGB_NAME_LEN        24
 #define IGB_PATH_LEN        108
-#define IGB_LINK_TIMEOUT_MS 4000
+#define IGB_LINK_TIMEOUT_MS 15000
 
 struct igb_pf {
     struct qts *qts;
