@@ -82,8 +82,8 @@ bool pcidevs_locked(void)
     return true;
 }
 
-int pci_iterate_pdevs(int (*handler)(struct pci_dev *pdev, void *arg),
-                      void *arg)
+int pci_iterate_devices(int (*handler)(struct pci_dev *pdev, void *arg),
+                        void *arg)
 {
     for ( unsigned int i = 0; i < fake.nr; i++ )
     {

@@ -269,7 +269,7 @@ static void demote_bad_bridges(struct collect *c)
  * Keep, for the fallback, every bridge whose bus range as read now holds
  * the bus of a function Xen keeps.  With ranges that overlap this keeps
  * more bridges than sit above the kept functions, never fewer.  funcs[]
- * holds each segment's functions together (pci_iterate_pdevs() walks one
+ * holds each segment's functions together (pci_iterate_devices() walks one
  * segment after the other): one bitmap of buses per segment does.
  */
 static unsigned int keep_bridges_by_range(unsigned int nr)
@@ -378,7 +378,7 @@ void pci_crash_plan_update(void)
         return;
 
     conf_reads = 0;
-    pci_iterate_pdevs(collect_one, &c);
+    pci_iterate_devices(collect_one, &c);
     remember(c.nr);
     demote_bad_bridges(&c);
 

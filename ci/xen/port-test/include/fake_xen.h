@@ -81,8 +81,8 @@ struct pci_dev {
 };
 
 bool pcidevs_locked(void);
-int pci_iterate_pdevs(int (*handler)(struct pci_dev *pdev, void *arg),
-                      void *arg);
+int pci_iterate_devices(int (*handler)(struct pci_dev *pdev, void *arg),
+                        void *arg);
 uint32_t pci_conf_read32(pci_sbdf_t sbdf, unsigned int reg);
 int pci_mmcfg_read(unsigned int seg, unsigned int bus, unsigned int devfn,
                    int reg, int len, uint32_t *value);
