@@ -39,6 +39,7 @@ struct fake {
     struct fake_write writes[FAKE_MAX_WRITES];  /* every config write */
     unsigned int nr_writes;
     char log[1 << 16];                          /* printk's output */
+    void (*in_update)(void);    /* called by pci_iterate_devices() if set */
 };
 
 extern struct fake fake;

@@ -85,6 +85,8 @@ bool pcidevs_locked(void)
 int pci_iterate_devices(int (*handler)(struct pci_dev *pdev, void *arg),
                         void *arg)
 {
+    if ( fake.in_update )
+        fake.in_update();
     for ( unsigned int i = 0; i < fake.nr; i++ )
     {
         int rc = handler(&fake.func[i].pdev, arg);

@@ -344,6 +344,78 @@ static void t_vf(void)
     expect_writes("VF: Bus Master off", 1, sbdf, value);
 }
 
+/* The early pass, on its own: writes made, MMCFG and port accesses. */
+static void early(void)
+{
+    fake.nr_writes = 0;
+    fake.mmcfg_reads = fake.mmcfg_writes = fake.port_ops = 0;
+    fake.at_crash = true;
+    pci_crash_disconnect_early();
+    fake.at_crash = false;
+}
+
+static void t_early(void)
+{
+    static const uint32_t sbdf[] = { BR_B, DISK, NIC };
+    static const uint16_t value[] = { 0x0403, 0x0503, 0x0403 };
+
+    option("1");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    expect_writes("early pass, the plan's order and values", 3, sbdf, value);
+    check(fake.mmcfg_reads == 3 && fake.port_ops == 0,
+          "early pass: MMCFG only (%lu reads, %lu port accesses)",
+          fake.mmcfg_reads, fake.port_ops);
+    fake_find(NIC)->cfg[1] |= 0x0004;
+    check(crash() == 3, "early pass, then the core's: 3 steps written");
+    check(!(fake_find(NIC)->cfg[1] & 0x0004),
+          "the core's pass undoes a Bus Master turned on after the early one");
+    early();
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "the early pass runs once (%u writes)", fake.nr_writes);
+}
+
+/* No MMCFG: the early pass leaves everything to the core's. */
+static void t_early_cf8(void)
+{
+    option("1");
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    check(fake.nr_writes == 0 && fake.port_ops == 0,
+          "early pass without MMCFG: no write, no 0xCF8/0xCFC access "
+          "(%u writes, %lu port accesses)", fake.nr_writes, fake.port_ops);
+    check(crash() == 3, "no MMCFG: the core's pass writes the 3 steps");
+}
+
+/* A crash while another CPU rebuilds the plan. */
+static void t_early_in_update(void)
+{
+    option("1");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    fake.in_update = early;
+    pci_crash_plan_update();
+    fake.in_update = NULL;
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "early pass during a plan update: nothing read or written (%u "
+          "writes, %lu reads)", fake.nr_writes, fake.mmcfg_reads);
+}
+
+static void t_early_seed(void)
+{
+    option("seed");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "seed: no early pass (%u writes)", fake.nr_writes);
+}
+
 static void t_overflow(void)
 {
     option("1");
@@ -397,6 +469,10 @@ int main(void)
     run("seed with test-fallback", t_seed_fallback);
     run("VF and absent function", t_vf);
     run("more than 4096 functions", t_overflow);
+    run("early pass", t_early);
+    run("early pass, no MMCFG", t_early_cf8);
+    run("early pass during a plan update", t_early_in_update);
+    run("early pass, seed", t_early_seed);
     printf("port-test: %d passed, %d failed\n", counts->passed, counts->failed);
     return counts->failed ? 1 : 0;
 }

@@ -12,11 +12,15 @@
  * plan.  Should the core refuse the description, a fallback plan is
  * published instead (build_fallback()), never none.
  *
- * Crash path: crash.c calls pci_crash_disconnect() after the NMI shootdown
- * of the other CPUs, whether or not each of them stopped in time, and
- * before the IOMMU is shut down.  It walks the published plan; each step
- * reads a function's COMMAND and writes it back with Bus Master off and
- * INTx masked, through config accesses that take no lock.
+ * Crash path, in two passes over the published plan; each step reads a
+ * function's COMMAND and writes it back with Bus Master off and INTx
+ * masked, through config accesses that take no lock.  kexec_crash() calls
+ * pci_crash_disconnect_early() as soon as the crash kernel is certain to
+ * run, while the other CPUs still run: MMCFG only, the core's walk
+ * re-done here (see there why).  crash.c calls pci_crash_disconnect()
+ * after the NMI shootdown of the other CPUs, whether or not each of them
+ * stopped in time, and before the IOMMU is shut down: the core's walk,
+ * every function, undoing whatever a CPU still running changed in between.
  */
 
 #include <xen/bitmap.h>
@@ -121,6 +125,12 @@ static unsigned int nr_known;
 
 /* pcidc_port_conf_read32() calls during the current plan update. */
 static unsigned int conf_reads;
+
+/*
+ * Odd while pci_crash_plan_update() runs.  The early crash pass reads the
+ * published plan while other CPUs may be building the next one.
+ */
+static unsigned int plan_seq;
 
 struct collect {
     unsigned int nr;            /* entries filled in funcs[] */
@@ -377,6 +387,9 @@ void pci_crash_plan_update(void)
     if ( opt_mode == MODE_OFF )
         return;
 
+    write_atomic(&plan_seq, plan_seq + 1);
+    smp_wmb();
+
     conf_reads = 0;
     pci_iterate_devices(collect_one, &c);
     remember(c.nr);
@@ -389,12 +402,80 @@ void pci_crash_plan_update(void)
     if ( refused != PCIDC_OK )
         rc = build_fallback(policy, c.nr, &kept_bridges);
 
+    smp_wmb();
+    write_atomic(&plan_seq, plan_seq + 1);
+
     report(&c, refused, rc, kept_bridges);
 }
 
 /*
- * Crash path.  No printk here: it takes the console lock.  The caller
- * reports the count.
+ * The early pass's step: MMCFG only, and nothing written to a function
+ * that does not answer.  The 0xCF8/0xCFC pair is not safe yet: another
+ * CPU may be between its two accesses, under pci_config_lock, and either
+ * side's data access would then reach the other's register.  One MMCFG
+ * load or store cannot be torn that way; a read-modify-write another CPU
+ * makes of the same COMMAND register at the same time can still undo
+ * ours, which is what the second pass is for.
+ */
+static void early_step(const struct pcidc_step *step)
+{
+    const pci_sbdf_t sbdf = { .sbdf = step->sbdf };
+    uint32_t now;
+    uint16_t value;
+
+    if ( step->reg != PCI_COMMAND ||
+         pci_mmcfg_read(sbdf.seg, sbdf.bus, sbdf.devfn, PCI_COMMAND, 2, &now) ||
+         now == 0xffff )
+        return;
+
+    value = (now & ~step->clear) | step->set;
+    if ( value != now )
+        pci_mmcfg_write(sbdf.seg, sbdf.bus, sbdf.devfn, PCI_COMMAND, 2, value);
+}
+
+/*
+ * First crash pass, before the NMI shootdown: DMA stops without waiting
+ * for the other CPUs to stop, and for the console.  Not the core's walk,
+ * which after the shootdown may use the 0xCF8/0xCFC pair and which runs
+ * once.  The plan is read like a seqlock's data: a step is used only if
+ * no plan update started before it was copied.  An update in progress
+ * writes the spare plan, not this one; only the update after it could,
+ * and plan_seq has moved by then.  Runs once, whichever CPU gets here
+ * first (a second CPU crashing at once, or a crash inside this pass).
+ * Not in the seed's mode, which stays the 2011 behaviour.  Takes no lock
+ * and prints nothing.
+ */
+void pci_crash_disconnect_early(void)
+{
+    static bool started;
+    const struct pcidc_plan *plan;
+    unsigned int seq, nr, i;
+
+    if ( opt_mode != MODE_PCIDC || test_and_set_bool(started) )
+        return;
+
+    seq = read_atomic(&plan_seq);
+    smp_rmb();
+    plan = pcidc_plan_published(&pcidc_state);
+    if ( (seq & 1) || !plan )
+        return;
+
+    nr = min_t(unsigned int, read_atomic(&plan->nr_steps),
+               PCIDC_PLAN_CAPACITY);
+    for ( i = 0; i < nr; i++ )
+    {
+        const struct pcidc_step step = plan->step[i];
+
+        smp_rmb();
+        if ( read_atomic(&plan_seq) != seq )
+            return;
+        early_step(&step);
+    }
+}
+
+/*
+ * Crash path, after the shootdown.  No printk here: it takes the console
+ * lock.  The caller reports the count.
  */
 unsigned int pci_crash_disconnect(void)
 {
