@@ -124,7 +124,8 @@ static void t_parse(void)
         { "seed", 0 }, { "1,test-fallback", 0 }, { "seed,test-fallback", 0 },
         { "no-test-fallback", 0 }, { "test-fallback=0", 0 },
         { "bogus", -EINVAL }, { "seedling", -EINVAL }, { "1,bogus", -EINVAL },
-        { "see", -EINVAL },
+        { "see", -EINVAL }, { "1,early=0", 0 }, { "no-early", 0 },
+        { "earl", -EINVAL },
     };
 
     check(!strcmp(fake_param_name, "pci-crash-disconnect"),
@@ -405,6 +406,18 @@ static void t_early_in_update(void)
           "writes, %lu reads)", fake.nr_writes, fake.mmcfg_reads);
 }
 
+static void t_early_off(void)
+{
+    option("1,no-early");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "no-early: no early pass (%u writes)", fake.nr_writes);
+    check(crash() == 3, "no-early: the core's pass writes the 3 steps");
+}
+
 static void t_early_seed(void)
 {
     option("seed");
@@ -473,6 +486,7 @@ int main(void)
     run("early pass, no MMCFG", t_early_cf8);
     run("early pass during a plan update", t_early_in_update);
     run("early pass, seed", t_early_seed);
+    run("early pass, switched off", t_early_off);
     printf("port-test: %d passed, %d failed\n", counts->passed, counts->failed);
     return counts->failed ? 1 : 0;
 }

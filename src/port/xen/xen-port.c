@@ -59,6 +59,8 @@ static const struct {
 static enum crash_mode __read_mostly opt_mode = MODE_PCIDC;
 /* Testing only: make the core refuse every update's first attempt. */
 static bool __read_mostly opt_test_fallback;
+/* The first crash pass, before the NMI shootdown. */
+static bool __read_mostly opt_early = true;
 
 static int __init cf_check parse_pci_crash_disconnect(const char *s)
 {
@@ -82,6 +84,8 @@ static int __init cf_check parse_pci_crash_disconnect(const char *s)
             opt_mode = MODE_SEED;
         else if ( (val = parse_boolean("test-fallback", s, ss)) >= 0 )
             opt_test_fallback = val;
+        else if ( (val = parse_boolean("early", s, ss)) >= 0 )
+            opt_early = val;
         else
             rc = -EINVAL;
 
@@ -451,7 +455,7 @@ void pci_crash_disconnect_early(void)
     const struct pcidc_plan *plan;
     unsigned int seq, nr, i;
 
-    if ( opt_mode != MODE_PCIDC || test_and_set_bool(started) )
+    if ( opt_mode != MODE_PCIDC || !opt_early || test_and_set_bool(started) )
         return;
 
     seq = read_atomic(&plan_seq);
