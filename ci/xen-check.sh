@@ -11,9 +11,11 @@
 #     before iommu_crash_shutdown() on every path, and on 4.20 also before
 #     pci_disable_msi_all(), iommu_quiesce() and pcidevs_trylock() (so it
 #     runs whatever that returns): a control-flow check on the
-#     disassembly, see ci/xen/disasm_check.py;
-#  5. the crash path and the port's crash-time write and read reach no lock
-#     function, and the crash path does reach that write and read;
+#     disassembly, see ci/xen/disasm_check.py; kexec_crash() makes the
+#     early pass before the console drain and machine_crash_shutdown();
+#  5. the crash path, the early pass and the port's crash-time write and
+#     read reach no lock function, the crash path does reach that write
+#     and read, and the early pass only the MMCFG accessors;
 #  6. each core object, compiled by Xen's build with Xen's flags, needs no
 #     symbol outside pcidc_port_* (and the thunks Xen's own flags ask for);
 #  7. the option: registered under its name, parsed by a parser that knows
@@ -78,7 +80,8 @@ for sym in pcidc_plan_build pcidc_plan_published pcidc_describe \
            pcidc_port_conf_write16 pcidc_port_conf_read32 \
            pcidc_port_crash_read16 \
            pcidc_port_test_and_set pcidc_port_wmb \
-           pci_crash_plan_update pci_crash_disconnect pci_iterate_devices; do
+           pci_crash_plan_update pci_crash_disconnect \
+           pci_crash_disconnect_early pci_iterate_devices; do
     check "on: xen-syms defines $sym" grep -q " [Tt] $sym\$" "$WORK/on.nm"
 done
 check "on: xen-syms holds the core's state pcidc_state (.bss)" \

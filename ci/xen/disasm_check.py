@@ -15,15 +15,22 @@
       the same test, and so must the 'on' build with any one disconnect
       call site taken out.
 
+      The early pass: in kexec_crash(), every path to console_start_sync()
+      (the console drain) and to machine_crash_shutdown() (the shootdown,
+      then the disconnect) passes the early call first.  Controls as above:
+      the 'off' build, and the call site taken out.
+
   disasm_check.py hooks  ON.dis
       pci_crash_plan_update() is called from each place where Xen's PCI
       device set changes.
 
   disasm_check.py locks  ON.dis
       Everything reachable by direct calls and jumps from the crash-path
-      functions (the disconnect, the port's crash-time write and read)
-      calls no lock function and makes no indirect call, and the crash
-      path does reach the port's write and read.  Controls: the same walk
+      functions (the disconnect, the early pass, the port's crash-time
+      write and read) calls no lock function and makes no indirect call,
+      and the crash path does reach the port's write and read.  The early
+      pass reaches the MMCFG accessors and not the port's write and read
+      (their 0xCF8/0xCFC route is unsafe before the shootdown).  Controls: the same walk
       from pci_conf_write16() and pci_conf_read16() must find their lock.
 
 Exit status 0 when every check holds; each check prints one line.
@@ -38,6 +45,10 @@ CORE_CRASH = "pcidc_crash_disconnect"       # the core's crash path
 PORT_WRITE = "pcidc_port_conf_write16"      # the port's crash-time write
 PORT_READ = "pcidc_port_crash_read16"       # ... and its crash-time read
 DISCONNECT_CALLEES = {CRASH_ENTRY, CORE_CRASH}
+EARLY = "pci_crash_disconnect_early"        # the first pass
+EARLY_CALLER = "kexec_crash"
+AFTER_EARLY = ("console_start_sync", "machine_crash_shutdown")
+MMCFG = ("pci_mmcfg_read", "pci_mmcfg_write")
 IOMMU_SHUTDOWN = "iommu_crash_shutdown"
 # What else the crash path tears down after the disconnect, by version.
 LATER_TEARDOWN = {
@@ -256,6 +267,8 @@ def check_order(on_path, off_path, version):
         rep.check(bool(target), "on: %s reaches %s" % (CRASH_ENTRY,
                                                         CORE_CRASH))
 
+    check_early_order(on, off, rep)
+
     owner_off = crash_function(off, rep, "off")
     if owner_off:
         insns = off[owner_off][1]
@@ -271,6 +284,26 @@ def check_order(on_path, off_path, version):
                       "control: off: %s reaches %s with no disconnect call" %
                       (owner_off, name))
     return rep
+
+
+def check_early_order(on, off, rep):
+    insns = on.get(EARLY_CALLER, (0, []))[1]
+    early = call_sites(insns, {EARLY})
+    rep.check(len(early) == 1, "on: %s calls %s once (%s)" %
+              (EARLY_CALLER, EARLY,
+               ", ".join("%x" % insns[k].addr for k in early) or "never"))
+    for name in AFTER_EARLY:
+        sites = call_sites(insns, {name})
+        rep.check(bool(sites) and bool(early) and
+                  dominated(insns, sites, early),
+                  "on: every path in %s to %s passes %s first" %
+                  (EARLY_CALLER, name, EARLY))
+        rep.check(bool(sites) and not dominated(insns, sites, []),
+                  "control: without that call a path in %s reaches %s" %
+                  (EARLY_CALLER, name))
+    off_insns = off.get(EARLY_CALLER, (0, []))[1]
+    rep.check(bool(off_insns) and not call_sites(off_insns, {EARLY}),
+              "control: off: %s makes no early call" % EARLY_CALLER)
 
 
 def closure(funcs, roots):
@@ -299,7 +332,7 @@ def closure(funcs, roots):
 def check_locks(on_path):
     rep = Report()
     on = load(on_path)
-    for root in (CRASH_ENTRY, PORT_WRITE, PORT_READ):
+    for root in (CRASH_ENTRY, EARLY, PORT_WRITE, PORT_READ):
         rep.check(root in on, "on: %s is in xen-syms" % root)
         names, indirect = closure(on, [root])
         locks = [n for n in names if LOCK_NAME.search(n)]
@@ -313,6 +346,11 @@ def check_locks(on_path):
     for port in (PORT_WRITE, PORT_READ):
         rep.check(port in names, "on: the crash path %s reaches %s" %
                   (CRASH_ENTRY, port))
+    names, _ = closure(on, [EARLY])
+    rep.check(all(m in names for m in MMCFG) and
+              PORT_WRITE not in names and PORT_READ not in names,
+              "on: the early pass reaches %s, not %s or %s" %
+              (" and ".join(MMCFG), PORT_WRITE, PORT_READ))
     for locked in (LOCKED_WRITE, LOCKED_READ):
         names, _ = closure(on, [locked])
         locks = [n for n in names if LOCK_NAME.search(n)]
