@@ -82,6 +82,18 @@ bool pcidevs_locked(void)
     return true;
 }
 
+void *fake_xmalloc(size_t size)
+{
+    void *p = fake.no_memory ? NULL : malloc(size);
+
+    if ( p )
+    {
+        fake.allocs++;
+        fake.alloc_bytes += size;
+    }
+    return p;
+}
+
 int pci_iterate_devices(int (*handler)(struct pci_dev *pdev, void *arg),
                         void *arg)
 {

@@ -444,6 +444,41 @@ static void t_overflow(void)
     check(crash() == 4096, "overflow: 4096 steps written");
 }
 
+/* funcs[] and known[] in proportion to the functions, allocated at plan time. */
+static void t_memory(void)
+{
+    option("1");
+    fake.mmcfg[0] = true;
+    topology_t();
+    fake.no_memory = true;
+    pci_crash_plan_update();
+    check(logged("no memory for the PCI functions") && crash() == 0,
+          "no memory: no plan, and the port says so ('%.80s')", fake.log);
+}
+
+static void t_memory_grow(void)
+{
+    option("1");
+    fake.mmcfg[0] = true;
+    for ( unsigned int i = 0; i < 256; i++ )
+    {
+        fake_add(SBDF(0, 1 + i / 32, i % 32, 0), 0x100e8086, 0x0200, 0, 0x0007);
+        pci_crash_plan_update();
+    }
+    check(fake.allocs == 2 * 8 && fake.alloc_bytes == 784 * 20,
+          "256 functions added one by one: 8 reallocations, 16 to 271 "
+          "functions (%u allocations, %zu bytes in all)",
+          fake.allocs, fake.alloc_bytes);
+    fake.no_memory = true;
+    for ( unsigned int i = 0; i < 100; i++ )
+        fake_add(SBDF(0, 20 + i / 32, i % 32, 0), 0x100e8086, 0x0200, 0,
+                 0x0007);
+    fake.log[0] = '\0';
+    pci_crash_plan_update();
+    check(logged("no memory for more PCI functions") && crash() == 256,
+          "no memory for 356: the plan of 256 stays ('%.80s')", fake.log);
+}
+
 /* Each test in a process of its own: fresh static state. */
 static void run(const char *name, void (*test)(void))
 {
@@ -487,6 +522,8 @@ int main(void)
     run("early pass during a plan update", t_early_in_update);
     run("early pass, seed", t_early_seed);
     run("early pass, switched off", t_early_off);
+    run("no memory", t_memory);
+    run("memory grows with the functions", t_memory_grow);
     printf("port-test: %d passed, %d failed\n", counts->passed, counts->failed);
     return counts->failed ? 1 : 0;
 }

@@ -32,6 +32,7 @@
 #include <xen/pci-crash.h>
 #include <xen/sched.h>
 #include <xen/sort.h>
+#include <xen/xmalloc.h>
 #include <asm/io.h>
 #include <asm/system.h>
 
@@ -97,12 +98,14 @@ static int __init cf_check parse_pci_crash_disconnect(const char *s)
 custom_param("pci-crash-disconnect", parse_pci_crash_disconnect);
 
 /*
- * About 149 + 48 + 32 KiB of .bss: pcidc_state (the crash path's plans and
- * plan building's scratch), the input to plan building, the known
- * endpoints.
+ * pcidc_state: the crash path's plans and plan building's scratch (about
+ * 149 KiB of .bss).  funcs[] and known[] (12 and 8 bytes a function) are
+ * allocated at plan time, for as many functions as Xen knows of
+ * (funcs_size, at most PCIDC_PLAN_CAPACITY); the crash path uses neither.
  */
 static struct pcidc pcidc_state;
-static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
+static struct pcidc_func *funcs;
+static unsigned int funcs_size;
 
 /*
  * Endpoints already described, sorted by sbdf.  Every device add or remove
@@ -124,7 +127,7 @@ struct known_endpoint {
     uint32_t sbdf;
     uint16_t command;
 };
-static struct known_endpoint known[PCIDC_PLAN_CAPACITY];
+static struct known_endpoint *known;
 static unsigned int nr_known;
 
 /* pcidc_port_conf_read32() calls during the current plan update. */
@@ -223,7 +226,7 @@ static int cf_check collect_one(struct pci_dev *pdev, void *arg)
     uint8_t flags = keep_alive(pdev) ? PCIDC_FUNC_PRESERVE : 0;
 
     c->seen++;
-    if ( c->nr >= ARRAY_SIZE(funcs) )
+    if ( c->nr >= funcs_size )
     {
         c->over++;
         return 0;
@@ -238,6 +241,50 @@ static int cf_check collect_one(struct pci_dev *pdev, void *arg)
     if ( flags )
         c->preserved++;
     c->nr++;
+    return 0;
+}
+
+static int cf_check count_one(struct pci_dev *pdev, void *arg)
+{
+    ++*(unsigned int *)arg;
+    return 0;
+}
+
+/*
+ * Room in funcs[] and known[] for every function Xen knows of, up to the
+ * plan's capacity.  They grow by at least half (to at least 16), so that dom0
+ * adding its devices one by one reallocates them only a few times; they
+ * never shrink.  On failure the arrays stay as they were.
+ */
+static int grow_arrays(void)
+{
+    unsigned int nr = 0, size;
+    struct pcidc_func *new_funcs;
+    struct known_endpoint *new_known;
+
+    pci_iterate_devices(count_one, &nr);
+    if ( nr <= funcs_size || funcs_size == PCIDC_PLAN_CAPACITY )
+        return 0;
+
+    size = min_t(unsigned int,
+                 max(max(nr, funcs_size + funcs_size / 2), 16U),
+                 PCIDC_PLAN_CAPACITY);
+    new_funcs = xmalloc_array(struct pcidc_func, size);
+    new_known = xmalloc_array(struct known_endpoint, size);
+    if ( !new_funcs || !new_known )
+    {
+        xfree(new_funcs);
+        xfree(new_known);
+        return -ENOMEM;
+    }
+
+    if ( nr_known )
+        memcpy(new_known, known, nr_known * sizeof(*known));
+    xfree(funcs);
+    xfree(known);
+    funcs = new_funcs;
+    known = new_known;
+    funcs_size = size;
     return 0;
 }
 
@@ -390,6 +437,14 @@ void pci_crash_plan_update(void)
 
     if ( opt_mode == MODE_OFF )
         return;
+
+    if ( grow_arrays() )
+    {
+        printk(XENLOG_WARNING
+               "pci-crash-disconnect: no memory for %s PCI functions: the plan built before stays\n",
+               funcs_size ? "more" : "the");
+        return;
+    }
 
     write_atomic(&plan_seq, plan_seq + 1);
     smp_wmb();

@@ -51,11 +51,17 @@ int test_and_set_bit(unsigned int nr, unsigned long *map);
 #define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
 #define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
 #define test_and_set_bool(b) __atomic_exchange_n(&(b), true, __ATOMIC_SEQ_CST)
+#define max(x, y) ((x) > (y) ? (x) : (y))
 #define min_t(type, x, y) ((type)(x) < (type)(y) ? (type)(x) : (type)(y))
 
 void sort(void *base, size_t num, size_t size,
           int (*cmp)(const void *, const void *),
           void (*swap)(void *, void *, size_t));
+
+/* Memory: the fake counts allocations and can refuse them. */
+void *fake_xmalloc(size_t size);
+#define xmalloc_array(type, n) ((type *)fake_xmalloc(sizeof(type) * (n)))
+#define xfree(p) free(p)
 
 /* PCI. */
 #define PCI_COMMAND 0x04
