@@ -483,7 +483,8 @@ static void early_step(const struct pcidc_step *step)
     uint16_t value;
 
     if ( step->reg != PCI_COMMAND ||
-         pci_mmcfg_read(sbdf.seg, sbdf.bus, sbdf.devfn, PCI_COMMAND, 2, &now) ||
+         pci_mmcfg_read(sbdf.seg, sbdf.bus, sbdf.devfn, PCI_COMMAND, 2,
+                        &now) ||
          now == 0xffff )
         return;
 
