@@ -23,6 +23,10 @@
 #   make xen-e2e-4.20   the pcidc/stock pair on Xen 4.20, with and without
 #                       iommu=crash-disable, and pcidc with the e1000 behind
 #                       a bridge (tables in build/e2e/xen-e2e-4.20.md)
+#   make xen-e2e-window where the time from the crash request to the e1000's
+#                       disconnect goes, pcidc's first pass on and off,
+#                       from QEMU traces (ci/e2e/window.sh; WINDOW_ROUNDS=3,
+#                       XEN_VERSIONS; table in build/e2e/window/window.md)
 #   make check-xen-e2e-options  the harness's command line alone (--help,
 #                       --value in hexadecimal, bad values refused): no Xen,
 #                       no images, no QEMU (part of make check)
@@ -48,7 +52,7 @@ E2E_RUN_420   = $(E2E_PROG) --xen $(XEN_420_ON_ELF) --images $(E2E_IMG_420) \
                 --label "our Xen 4.20 with pcidc ($(XEN_420_ON_ELF))" \
                 $(E2E_SWITCH) --jobs 2
 
-.PHONY: deps-e2e e2e-images e2e-images-4.20 xen-e2e xen-e2e-4.20 \
+.PHONY: deps-e2e e2e-images e2e-images-4.20 xen-e2e xen-e2e-4.20 xen-e2e-window \
         check-xen-e2e check-xen-e2e-4.17 check-xen-e2e-4.20 check-xen-e2e-options
 
 # The harness: sim/xen-e2e/ (kept out of build/sim/libsim.a: only this
@@ -91,6 +95,12 @@ check-xen-e2e-4.20: $(E2E_PROG) e2e-images-4.20 | deps-e2e
 	    --table $(E2E_DIR)/check-xen-e2e-4.20.md --expect on off
 
 check-xen-e2e: check-xen-e2e-4.17 check-xen-e2e-4.20
+
+WINDOW_ROUNDS ?= 3
+
+xen-e2e-window: $(E2E_PROG) e2e-images e2e-images-4.20 | deps-e2e
+	@$(MAKE) --no-print-directory xen
+	ci/e2e/window.sh $(E2E_PROG) $(E2E_DIR)/window $(WINDOW_ROUNDS) $(XEN_VERSIONS)
 
 check-xen-e2e-options: $(E2E_PROG)
 	@ci/e2e/check-options.sh $(E2E_PROG)
