@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# make xen: Debian 12's Xen 4.17 hypervisor with pcidc, built twice.
+# make xen: Xen 4.17 (Debian 12's) and 4.20 (Debian 13's) with pcidc, each
+# built twice.
 #
-#   ci/xen-build.sh            fetch, unpack, compose our commits, build
-#   ci/xen-build.sh --prepare  stop after composing (for ci/xen-patches.sh)
+#   ci/xen-build.sh [VERSION...]            fetch, unpack, compose, build
+#   ci/xen-build.sh --prepare [VERSION...]  stop after composing (for
+#                                           ci/xen-patches.sh)
 #
-# Results (paths are stable; ci/xen/xen.mk names them for other targets):
-#   build/xen/on/xen.gz, build/xen/on/xen, build/xen/on/xen-syms
+# VERSION: 4.17, 4.20 (default: both).  Results (paths are stable;
+# ci/xen/xen.mk names them for other targets):
+#   build/xen/VERSION/on/xen.gz, .../on/xen, .../on/xen-syms
 #       CONFIG_PCI_CRASH_DISCONNECT=y
-#   build/xen/off/xen.gz, build/xen/off/xen, build/xen/off/xen-syms
+#   build/xen/VERSION/off/xen.gz, .../off/xen, .../off/xen-syms
 #       the same tree with the option off
 #
 # Every stage is skipped when build/ already holds its result: the download
@@ -24,10 +27,12 @@ JOBS=${JOBS:-2}
 
 "$ROOT/ci/deps.sh" xen || die "ci/deps.sh xen failed: cannot install the build dependencies"
 
-prepare_tree
+PREPARE_ONLY=false
 if [ "${1:-}" = "--prepare" ]; then
-    exit 0
+    PREPARE_ONLY=true
+    shift
 fi
+VERSIONS=$(xen_versions "$@")
 
 # Run Xen's make without the caller's make state (jobserver, -j, goals).
 # $1: build dir; the rest: make arguments.
@@ -68,7 +73,7 @@ set_option() {
 build_variant() {
     variant=$1
     dir=$XB/$variant
-    stamp="$PCIDC_TREE $XEN_VERSION"
+    stamp="$PCIDC_TREE $(base_id)"
     want=y
     [ "$variant" = off ] && want=n
 
@@ -105,5 +110,10 @@ build_variant() {
     say "$variant: built in $(( $(date +%s) - start )) s: $dir/xen.gz"
 }
 
-build_variant on
-build_variant off
+for v in $VERSIONS; do
+    xen_select "$v"
+    prepare_tree
+    $PREPARE_ONLY && continue
+    build_variant on
+    build_variant off
+done

@@ -1,16 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# make xen-check: checks on the two hypervisors ci/xen-build.sh built.
+# make xen-check: checks on the hypervisors ci/xen-build.sh built, for each
+# Xen version (4.17, 4.20; ci/xen-check.sh [VERSION...]):
 #
 #  1. the builds are those of the current sources, option on and off;
 #  2. xen-syms holds the core's and the port's functions when the option is
 #     on, and none of them when it is off;
 #  3. the plan is rebuilt wherever Xen's PCI device set changes;
 #  4. on the crash path the disconnect runs after the NMI shootdown and
-#     before iommu_crash_shutdown() on every path (control-flow check on
-#     the disassembly, see ci/xen/disasm_check.py);
-#  5. the crash path and the port's crash-time write and read reach no lock
-#     function, and the crash path does reach that write and read;
+#     before iommu_crash_shutdown() on every path, and on 4.20 also before
+#     pci_disable_msi_all(), iommu_quiesce() and pcidevs_trylock() (so it
+#     runs whatever that returns): a control-flow check on the
+#     disassembly, see ci/xen/disasm_check.py; kexec_crash() makes the
+#     early pass before the console drain and machine_crash_shutdown();
+#  5. the crash path, the early pass and the port's crash-time write and
+#     read reach no lock function, the crash path does reach that write
+#     and read, and the early pass only the MMCFG accessors;
 #  6. each core object, compiled by Xen's build with Xen's flags, needs no
 #     symbol outside pcidc_port_* (and the thunks Xen's own flags ask for);
 #  7. the option: registered under its name, parsed by a parser that knows
@@ -18,39 +23,51 @@
 #  8. the port itself, with the core, over a fake Xen (ci/xen/port-test,
 #     under ASan/UBSan): the crash-time read's routes, the cached COMMAND,
 #     the fallback plan on overlapping bridges (with its control), more
-#     functions than a plan holds, the seed, the option's words.
+#     functions than a plan holds, the seed, the option's words;
+#  9. the core's files in the series carry no ACSL and compile, with Xen's
+#     recorded flags and with the freestanding ones, to the same code as
+#     the proved source (ci/xen/same-object.py).
 # Every check that could pass vacuously is paired with a control that must
-# fail.  Output: one line per check, then "xen-check: N passed, M failed".
+# fail.  Output: one line per check, one summary line per version
+# ("xen-check: 4.17: N passed, M failed"), then the total
+# ("xen-check: N passed, M failed").
 set -eu
 PROG=xen-check
 . "$(dirname "$0")/xen/common.sh"
 
-ON=$XB/on
-OFF=$XB/off
-WORK=$XB/check
-PASSED=0
-FAILED=0
+VERSIONS=$(xen_versions "$@")
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=""
 
 ok()   { PASSED=$((PASSED + 1)); echo "  ok  : $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "  FAIL: $*"; }
 check() { what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 words() { tr '\n' ' ' | sed 's/ *$//'; }
 
+"$ROOT/ci/deps.sh" xen || die "ci/deps.sh xen failed"
+
+check_version() {
+xen_select "$1"
+ON=$XB/on
+OFF=$XB/off
+WORK=$XB/check
+PASSED=0
+FAILED=0
 for v in "$ON" "$OFF"; do
     [ -f "$v/xen-syms" ] && [ -f "$v/.pcidc-built" ] ||
         die "no finished build in $v: run 'make xen' first (or 'make check-xen')"
 done
-"$ROOT/ci/deps.sh" xen || die "ci/deps.sh xen failed"
 mkdir -p "$WORK"
 
-echo "xen-check: Xen $XEN_VERSION, builds in $ON and $OFF"
+echo "xen-check: Xen $XEN_SERIES ($(base_id)), builds in $ON and $OFF"
 
 # --- 1. the builds match the sources -------------------------------------------
 current=$(compose_series) || exit 1
 tree=$(git -C "$SRC_DIR" rev-parse "$current^{tree}")
 check "on and off were built from the current sources (tree ${tree%"${tree#???????????}"})" \
     sh -c '[ "$(cat "$1/.pcidc-built")" = "$3 $4" ] && [ "$(cat "$2/.pcidc-built")" = "$3 $4" ]' \
-    sh "$ON" "$OFF" "$tree" "$XEN_VERSION"
+    sh "$ON" "$OFF" "$tree" "$(base_id)"
 check "on/.config: CONFIG_$XEN_KCONFIG=y" grep -qx "CONFIG_$XEN_KCONFIG=y" "$ON/.config"
 check "off/.config: CONFIG_$XEN_KCONFIG is not set" \
     grep -qx "# CONFIG_$XEN_KCONFIG is not set" "$OFF/.config"
@@ -63,13 +80,16 @@ for sym in pcidc_plan_build pcidc_plan_published pcidc_describe \
            pcidc_port_conf_write16 pcidc_port_conf_read32 \
            pcidc_port_crash_read16 \
            pcidc_port_test_and_set pcidc_port_wmb \
-           pci_crash_plan_update pci_crash_disconnect pci_iterate_pdevs; do
+           pci_crash_plan_update pci_crash_disconnect \
+           pci_crash_disconnect_early pci_iterate_devices; do
     check "on: xen-syms defines $sym" grep -q " [Tt] $sym\$" "$WORK/on.nm"
 done
 check "on: xen-syms holds the core's state pcidc_state (.bss)" \
     grep -q " [Bb] pcidc_state\$" "$WORK/on.nm"
-found_off=$(grep -E ' (pcidc_|pci_crash_|pci_iterate_pdevs|opt_pci_crash)' "$WORK/off.nm" |
-            awk '{print $3}' | words)
+# pci_iterate_devices() is ours on 4.17 (under the option), Xen's own on 4.20.
+ours='pcidc_|pci_crash_|opt_pci_crash'
+[ "$XEN_SERIES" != 4.17 ] || ours="$ours|pci_iterate_devices"
+found_off=$(grep -E " ($ours)" "$WORK/off.nm" | awk '{print $3}' | words)
 check "off: xen-syms has no pcidc/pci_crash symbol${found_off:+ (found: $found_off)}" \
     test -z "$found_off"
 # Control for the absence test: the same grep finds them in the 'on' build.
@@ -93,7 +113,7 @@ run_py() {
         echo "  FAIL: disasm_check.py did not finish (see $WORK/py.out)"
 }
 run_py hooks "$WORK/on.dis"
-run_py order "$WORK/on.dis" "$WORK/off.dis"
+run_py order "$WORK/on.dis" "$WORK/off.dis" "$XEN_SERIES"
 run_py locks "$WORK/on.dis"
 
 # --- 6. the core's objects, as Xen's build compiled them ---------------------
@@ -206,11 +226,13 @@ check "control: the same count after the last patch finds it ($seed_after times)
 # Xen builds without -Wunused-parameter (its sort() swap callbacks take a
 # size they need not use); the same here for the port's file.
 PT=$WORK/port-test
+rm -rf "$PT"
 mkdir -p "$PT/include/xen"
 cp "$ROOT/src/port/xen/pci-crash.h" "$PT/include/xen/pci-crash.h"
 if gcc -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
        -fsanitize=address,undefined -fno-sanitize-recover=all \
-       -DCONFIG_PCI_CRASH_DISCONNECT -I"$XEN_CI/port-test/include" \
+       -DCONFIG_PCI_CRASH_DISCONNECT -DXEN_VERSION="${XEN_SERIES%%.*}" \
+       -DXEN_SUBVERSION="${XEN_SERIES#*.}" -I"$XEN_CI/port-test/include" \
        -I"$PT/include" -I"$ROOT/src" "$XEN_CI"/port-test/*.c \
        "$ROOT/src/port/xen/xen-port.c" "$ROOT"/src/*.c -o "$PT/test_port" \
        >"$PT/build.log" 2>&1; then
@@ -229,5 +251,34 @@ else
     fail "the port test does not build (see $PT/build.log)"
 fi
 
-echo "xen-check: $PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+# --- 9. the core as sent: no ACSL, the same code ----------------------------
+for f in "$ROOT"/src/*.c "$ROOT"/src/*.h; do
+    name=xen/drivers/passthrough/pcidc/$(basename "$f")
+    n=$(git -C "$SRC_DIR" show "$current:$name" | grep -c '/\*@\|//@' || true)
+    check "the series' $name holds no ACSL ($n annotation lines)" test "$n" -eq 0
+done
+n=$(grep -c '/\*@' "$ROOT/src/pcidc.h" || true)
+check "control: the same count finds ACSL in src/pcidc.h ($n)" test "$n" -gt 0
+run_py_same() {
+    python3 "$XEN_CI/same-object.py" "$ROOT/src" "$SENT_DIR" "$ON" >"$WORK/same.out" 2>&1 || true
+    grep -v '^RESULT ' "$WORK/same.out"
+    result=$(grep '^RESULT ' "$WORK/same.out" || echo "RESULT 0 1")
+    set -- $result
+    PASSED=$((PASSED + $2))
+    FAILED=$((FAILED + $3))
+}
+run_py_same
+
+echo "xen-check: $XEN_SERIES: $PASSED passed, $FAILED failed"
+SUMMARY="$SUMMARY
+xen-check: $XEN_SERIES: $PASSED passed, $FAILED failed"
+TOTAL_PASSED=$((TOTAL_PASSED + PASSED))
+TOTAL_FAILED=$((TOTAL_FAILED + FAILED))
+}
+
+for v in $VERSIONS; do
+    check_version "$v"
+done
+printf '%s\n' "$SUMMARY" | sed '/^$/d'
+echo "xen-check: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
+[ "$TOTAL_FAILED" -eq 0 ]

@@ -1,29 +1,33 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Shared by ci/xen-build.sh, ci/xen-check.sh and ci/xen-patches.sh (sourced,
-# not run).  Paths, the pinned Xen version, and the stages that obtain the
+# not run).  Paths, the pinned Xen versions, and the stages that obtain the
 # source and compose our commits on top of it.
 #
-# Layout under build/xen/ (nothing here is committed):
+# Each Xen version we build has a folder ci/xen/VERSION/ (4.17, 4.20):
+#   source.sh   the pinned Debian source package (XEN_VERSION), the suite
+#               that serves it (XEN_DEB_SUITE, empty: the machine's own), and
+#               the upstream tag to use when the archive cannot serve it
+#   series      the commits composed on top of that tree (see 4.17/series)
+#   *.diff      the diffs that series applies; messages (*.msg) are looked
+#               up there first, then in ci/xen/
+# xen_select VERSION sets every variable below for one of them.
+#
+# Layout under build/xen/VERSION/ (nothing here is committed):
 #   apt/        private apt state: sources list, Sources indices, cache
 #   dl/         the downloaded source package (.dsc, .orig.tar.xz, .debian.tar.xz)
-#   src/        the unpacked tree, a git repository: tag 'debian-base' is the
-#               tree exactly as dpkg-source unpacked it, branch 'pcidc' holds
-#               our commits on top (see ci/xen/series)
+#   src/        the unpacked tree, a git repository: tag 'base' is the tree
+#               exactly as dpkg-source unpacked it (or upstream's tag, see
+#               fetch_upstream), branch 'pcidc' holds our commits on top
+#   sent/       the core's files as the series copies them: without ACSL
+#               (ci/strip-acsl.py)
 #   on/ off/    out-of-tree builds (make O=...) with the option on and off;
 #               the hypervisor binaries are on/xen.gz, on/xen, on/xen-syms
 #               (and the same under off/)
 
-XEN_VERSION=4.17.5+72-g01140da4e8-1
-XEN_UPSTREAM=${XEN_VERSION%-*}
 XEN_KCONFIG=PCI_CRASH_DISCONNECT
+XEN_ALL_VERSIONS="4.17 4.20"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-XEN_CI=$ROOT/ci/xen
-XB=$ROOT/build/xen
-APT_DIR=$XB/apt
-DL_DIR=$XB/dl
-SRC_DIR=$XB/src
-DSC=$DL_DIR/xen_$XEN_VERSION.dsc
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 
 # Fixed identity and dates keep the composed commits (and so the exported
 # series) the same from run to run.
@@ -34,8 +38,51 @@ export GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 export GIT_AUTHOR_DATE="2026-11-25T12:00:00+0000"
 export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"
 
-say() { printf '%s: %s\n' "${PROG:-xen}" "$*" >&2; }
-die() { printf '%s: error: %s\n' "${PROG:-xen}" "$*" >&2; exit 1; }
+say() { printf '%s: %s\n' "${PROG:-xen}" "${XEN_SERIES:+$XEN_SERIES: }$*" >&2; }
+die() { printf '%s: error: %s\n' "${PROG:-xen}" "${XEN_SERIES:+$XEN_SERIES: }$*" >&2; exit 1; }
+
+# The versions named on a command line, or all of them.
+xen_versions() {
+    if [ $# -eq 0 ]; then
+        echo "$XEN_ALL_VERSIONS"
+        return
+    fi
+    for v in "$@"; do
+        case " $XEN_ALL_VERSIONS " in
+        *" $v "*) ;;
+        *) die "unknown Xen version '$v' (known: $XEN_ALL_VERSIONS)" ;;
+        esac
+    done
+    echo "$*"
+}
+
+# Point every variable at one version's sources and build tree.
+xen_select() {
+    XEN_SERIES=$1
+    XEN_CI=$ROOT/ci/xen
+    XEN_VDIR=$XEN_CI/$XEN_SERIES
+    [ -f "$XEN_VDIR/source.sh" ] || die "no ci/xen/$XEN_SERIES/source.sh"
+    XEN_DEB_SUITE= XEN_FALLBACK_TAG= XEN_FALLBACK_COMMIT=
+    . "$XEN_VDIR/source.sh"
+    XEN_UPSTREAM=${XEN_VERSION%-*}
+    XB=$ROOT/build/xen/$XEN_SERIES
+    APT_DIR=$XB/apt
+    DL_DIR=$XB/dl
+    SRC_DIR=$XB/src
+    SENT_DIR=$XB/sent
+    DSC=$DL_DIR/xen_$XEN_VERSION.dsc
+}
+
+# A file the series names: the version's own, else the shared one.
+series_file() {
+    if [ -f "$XEN_VDIR/$1" ]; then
+        echo "$XEN_VDIR/$1"
+    elif [ -f "$XEN_CI/$1" ]; then
+        echo "$XEN_CI/$1"
+    else
+        die "ci/xen/$XEN_SERIES/series: no file $1 in ci/xen/$XEN_SERIES/ or ci/xen/"
+    fi
+}
 
 # --- Obtaining the source -----------------------------------------------------
 
@@ -82,6 +129,20 @@ main_archive_only() {
     awk '{ for (i = 2; i <= NF; i++) if ($i ~ /-security$|security/) next; print }'
 }
 
+# The machine's main-archive lines with their suite replaced by
+# XEN_DEB_SUITE (component main): Debian 13's source from the archive that
+# serves Debian 12.  Lines of -updates, -backports and the like go.
+other_suite() {
+    awk -v suite="$1" '{
+        n = 2
+        if ($2 ~ /^\[/) { while (n <= NF && $n !~ /\]$/) n++; n++ }
+        if ($(n + 1) ~ /-/) next
+        line = $1
+        for (i = 2; i <= n; i++) line = line " " $i
+        print line " " suite " main"
+    }' | sort -u
+}
+
 apt_private() {
     apt-get -q \
         -o Dir::Etc::SourceList="$APT_DIR/sources.list" \
@@ -101,13 +162,20 @@ have_download() {
     [ -f "$DSC" ] && [ -f "$DL_DIR/.complete-$XEN_VERSION" ]
 }
 
+# Download the pinned source package.  Returns 1 (after saying why) when
+# the archive lists the version but does not serve its files.
 fetch_source() {
     have_download && return 0
     command -v apt-get >/dev/null || die "apt-get not found: this needs a Debian 12 machine"
     mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial" \
              "$APT_DIR/cache/archives/partial" "$DL_DIR"
 
-    derive_deb_src | main_archive_only >"$APT_DIR/sources.list"
+    if [ -n "$XEN_DEB_SUITE" ]; then
+        derive_deb_src | main_archive_only | other_suite "$XEN_DEB_SUITE" \
+            >"$APT_DIR/sources.list"
+    else
+        derive_deb_src | main_archive_only >"$APT_DIR/sources.list"
+    fi
     [ -s "$APT_DIR/sources.list" ] ||
         die "no main-archive 'deb' entry in /etc/apt/sources.list{,.d/*}: cannot derive a deb-src list"
     say "deb-src list derived from the machine's apt sources: $APT_DIR/sources.list"
@@ -122,6 +190,10 @@ fetch_source() {
     say "apt-get source xen=$XEN_VERSION"
     if ! (cd "$DL_DIR" && apt_private source --download-only "xen=$XEN_VERSION") \
             >"$DL_DIR/source.log" 2>&1; then
+        if grep -q ' 404 ' "$DL_DIR/source.log"; then
+            say "the archive lists xen=$XEN_VERSION but does not serve its files (HTTP 404; log: $DL_DIR/source.log)"
+            return 1
+        fi
         sed 's/^/  /' "$DL_DIR/source.log" >&2
         die "could not download xen=$XEN_VERSION source (no network, or the archive no longer has that version); log: $DL_DIR/source.log"
     fi
@@ -129,12 +201,24 @@ fetch_source() {
     touch "$DL_DIR/.complete-$XEN_VERSION"
 }
 
+# Record a finished tree in $XB/unpack.tmp as the commit tagged 'base'.
+record_base() {
+    mv "$XB/unpack.tmp" "$SRC_DIR"
+    (
+        cd "$SRC_DIR"
+        git init -q -b orig .
+        git config core.autocrlf false
+        git config gc.auto 0
+        git add -f -A .
+        git commit -q -m "$1"
+        git tag -f base >/dev/null
+    ) || die "could not record the unpacked tree in git ($SRC_DIR)"
+}
+
 # Unpack with dpkg-source (Debian's patches applied, as Debian builds it) and
-# record the result as the git commit tagged 'debian-base'.
+# record the result as the git commit tagged 'base'.
 unpack_source() {
-    if [ -f "$SRC_DIR/.git/pcidc-base-$XEN_VERSION" ]; then
-        return 0
-    fi
+    [ -f "$SRC_DIR/.git/pcidc-base-$XEN_VERSION" ] && return 0
     # A new tree invalidates the builds made from the old one.
     rm -rf "$SRC_DIR" "$XB/unpack.tmp" "$XB/on" "$XB/off"
     say "unpacking $(basename "$DSC")"
@@ -142,61 +226,111 @@ unpack_source() {
         { sed 's/^/  /' "$XB/unpack.log" >&2; die "dpkg-source -x failed; log: $XB/unpack.log"; }
     rm -rf "$XB/unpack.tmp/.pc"
     rm -f "$XB"/xen_*.orig.tar.*     # dpkg-source's copy; dl/ keeps one
-    mv "$XB/unpack.tmp" "$SRC_DIR"
-    (
-        cd "$SRC_DIR"
-        git init -q -b debian .
-        git config core.autocrlf false
-        git config gc.auto 0
-        git add -f -A .
-        git commit -q -m "xen $XEN_VERSION as unpacked by dpkg-source -x"
-        git tag -f debian-base >/dev/null
-    ) || die "could not record the unpacked tree in git ($SRC_DIR)"
+    record_base "xen $XEN_VERSION as unpacked by dpkg-source -x"
     touch "$SRC_DIR/.git/pcidc-base-$XEN_VERSION"
+}
+
+# When the archive does not serve the pinned source: upstream Xen's release
+# tag from a local clone named by XEN_UPSTREAM_GIT (the Debian package is
+# that release plus later stable-branch commits and Debian's patches).
+# The commit id is pinned in source.sh.
+fetch_upstream() {
+    stamp=pcidc-base-upstream-$XEN_FALLBACK_COMMIT
+    [ -f "$SRC_DIR/.git/$stamp" ] && return 0
+    [ -n "$XEN_FALLBACK_COMMIT" ] ||
+        die "the Debian archive does not serve xen=$XEN_VERSION and ci/xen/$XEN_SERIES/source.sh names no upstream fallback"
+    [ -n "${XEN_UPSTREAM_GIT:-}" ] ||
+        die "the Debian archive does not serve xen=$XEN_VERSION; set XEN_UPSTREAM_GIT to a clone of upstream Xen holding $XEN_FALLBACK_TAG ($XEN_FALLBACK_COMMIT) to build from that instead"
+    got=$(git -C "$XEN_UPSTREAM_GIT" rev-parse -q --verify "$XEN_FALLBACK_TAG^{commit}") ||
+        die "$XEN_UPSTREAM_GIT has no $XEN_FALLBACK_TAG"
+    [ "$got" = "$XEN_FALLBACK_COMMIT" ] ||
+        die "$XEN_UPSTREAM_GIT: $XEN_FALLBACK_TAG is $got, not the pinned $XEN_FALLBACK_COMMIT"
+    rm -rf "$SRC_DIR" "$XB/unpack.tmp" "$XB/on" "$XB/off"
+    mkdir -p "$XB/unpack.tmp"
+    say "upstream $XEN_FALLBACK_TAG from $XEN_UPSTREAM_GIT (git archive)"
+    git -C "$XEN_UPSTREAM_GIT" archive "$XEN_FALLBACK_COMMIT" | tar -x -C "$XB/unpack.tmp" ||
+        die "git archive $XEN_FALLBACK_TAG failed"
+    record_base "xen $XEN_FALLBACK_TAG ($XEN_FALLBACK_COMMIT) from upstream: Debian's xen=$XEN_VERSION not served"
+    touch "$SRC_DIR/.git/$stamp"
+}
+
+# What 'base' is: "debian VERSION" or "upstream TAG COMMIT".
+base_id() {
+    if [ -f "$SRC_DIR/.git/pcidc-base-$XEN_VERSION" ]; then
+        echo "debian $XEN_VERSION"
+    else
+        echo "upstream $XEN_FALLBACK_TAG $XEN_FALLBACK_COMMIT"
+    fi
+}
+
+obtain_base() {
+    if [ -f "$SRC_DIR/.git/pcidc-base-$XEN_VERSION" ] ||
+       [ -f "$SRC_DIR/.git/pcidc-base-upstream-$XEN_FALLBACK_COMMIT" ]; then
+        return 0
+    fi
+    if fetch_source; then
+        unpack_source
+    else
+        fetch_upstream
+    fi
 }
 
 # --- Our commits --------------------------------------------------------------
 
-# Build the commits listed in ci/xen/series on top of 'debian-base', in git's
-# object store only (a private index, no work tree), and print the last
-# commit's id.  The same inputs give the same commit ids.
+# The core's files without their ACSL, in $SENT_DIR (what 'strip' copies).
+strip_core() {
+    rm -rf "$SENT_DIR"
+    mkdir -p "$SENT_DIR"
+    for f in "$ROOT"/src/*.c "$ROOT"/src/*.h; do
+        python3 "$ROOT/ci/strip-acsl.py" "$f" >"$SENT_DIR/$(basename "$f")" ||
+            die "ci/strip-acsl.py failed on $f"
+    done
+}
+
+# Build the commits listed in ci/xen/VERSION/series on top of 'base', in
+# git's object store only (a private index, no work tree), and print the
+# last commit's id.  The same inputs give the same commit ids.
 compose_series() {
+    strip_core
     (
         cd "$SRC_DIR"
         GIT_INDEX_FILE=$XB/compose.index
         export GIT_INDEX_FILE
         rm -f "$GIT_INDEX_FILE"
-        git read-tree debian-base
-        head=$(git rev-parse 'debian-base^{commit}')
+        git read-tree base
+        head=$(git rev-parse 'base^{commit}')
         msg=
         while read -r kind arg1 arg2; do
             case "$kind" in
             ''|'#'*) continue ;;
             commit)
                 [ -z "$msg" ] || head=$(commit_index "$head" "$msg")
-                msg=$XEN_CI/$arg1
-                [ -f "$msg" ] || die "ci/xen/series: no message file ci/xen/$arg1"
+                msg=$(series_file "$arg1") || exit 1
                 ;;
-            copy)
-                [ -f "$ROOT/$arg1" ] || die "ci/xen/series: no file $arg1 in this repository"
-                blob=$(git hash-object -w "$ROOT/$arg1")
+            copy|strip)
+                [ -f "$ROOT/$arg1" ] || die "ci/xen/$XEN_SERIES/series: no file $arg1 in this repository"
+                from=$ROOT/$arg1
+                [ "$kind" = copy ] || from=$SENT_DIR/$(basename "$arg1")
+                blob=$(git hash-object -w "$from")
                 git update-index --add --cacheinfo "100644,$blob,$arg2"
                 ;;
             diff)
-                if ! git apply --cached --whitespace=error-all "$XEN_CI/$arg1"; then
-                    die "ci/xen/$arg1 does not apply to xen $XEN_VERSION (git apply's complaint above); refresh it against build/xen/src (tag debian-base)"
+                d=$(series_file "$arg1") || exit 1
+                if ! git apply --cached --whitespace=error-all "$d"; then
+                    die "$d does not apply to xen $XEN_VERSION (git apply's complaint above); refresh it against build/xen/$XEN_SERIES/src (tag base)"
                 fi
                 ;;
             revert)
-                [ -n "$arg2" ] || die "ci/xen/series: 'revert $arg1' names no path"
-                if ! git apply --cached -R --include="$arg2" "$XEN_CI/$arg1"; then
-                    die "ci/xen/$arg1 does not revert from $arg2 as copied (git apply's complaint above): refresh it from the file in this repository"
+                [ -n "$arg2" ] || die "ci/xen/$XEN_SERIES/series: 'revert $arg1' names no path"
+                d=$(series_file "$arg1") || exit 1
+                if ! git apply --cached -R --include="$arg2" "$d"; then
+                    die "$d does not revert from $arg2 as copied (git apply's complaint above): refresh it from the file in this repository"
                 fi
                 ;;
-            *) die "ci/xen/series: unknown line '$kind $arg1 $arg2'" ;;
+            *) die "ci/xen/$XEN_SERIES/series: unknown line '$kind $arg1 $arg2'" ;;
             esac
-        done <"$XEN_CI/series"
-        [ -n "$msg" ] || die "ci/xen/series lists no commit"
+        done <"$XEN_VDIR/series"
+        [ -n "$msg" ] || die "ci/xen/$XEN_SERIES/series lists no commit"
         commit_index "$head" "$msg"
         rm -f "$GIT_INDEX_FILE"
     )
@@ -206,15 +340,25 @@ commit_index() {
     git commit-tree "$(git write-tree)" -p "$1" -F "$2"
 }
 
+# The cover letter, naming the tree the series was made against.
+cover_letter() {
+    set -- $(base_id)
+    if [ "$1" = debian ]; then
+        against="Debian's xen $2 source package"
+    else
+        against="upstream Xen $2 (commit $3)"
+    fi
+    sed "s|@AGAINST@|$against|" "$XEN_CI/cover-letter.txt"
+}
+
 # Compose, then move the work tree's 'pcidc' branch there.  git rewrites only
 # the files whose content changed, so unchanged files keep their times and
 # the out-of-tree builds stay incremental.
 prepare_tree() {
-    fetch_source
-    unpack_source
+    obtain_base
     commit=$(compose_series) || exit 1
     git -C "$SRC_DIR" checkout -q -f -B pcidc "$commit" ||
         die "could not check out the composed commits in $SRC_DIR"
-    git -C "$SRC_DIR" config branch.pcidc.description "$(cat "$XEN_CI/cover-letter.txt")"
+    git -C "$SRC_DIR" config branch.pcidc.description "$(cover_letter)"
     PCIDC_TREE=$(git -C "$SRC_DIR" rev-parse 'pcidc^{tree}')
 }

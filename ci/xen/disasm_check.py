@@ -2,14 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Checks on the disassembly of a built xen-syms (used by ci/xen-check.sh).
 
-  disasm_check.py order  ON.dis OFF.dis
+  disasm_check.py order  ON.dis OFF.dis [VERSION]
       The function that calls iommu_crash_shutdown() (found by its call
       instruction, whatever it was inlined into) calls the disconnect first
       on every path: in its control-flow graph, iommu_crash_shutdown's call
       cannot be reached from the entry without passing a disconnect call.
-      Likewise the NMI shootdown call must come before every disconnect
-      call.  Controls: the 'off' build must fail the same test, and so must
-      the 'on' build with any one disconnect call site taken out.
+      From Xen 4.20 on the same holds for the later teardown the crash path
+      does in that function: pci_disable_msi_all(), iommu_quiesce(), and
+      the pcidevs_trylock() guarding the former (so the disconnect runs
+      whatever it returns).  Likewise the NMI shootdown call must come
+      before every disconnect call.  Controls: the 'off' build must fail
+      the same test, and so must the 'on' build with any one disconnect
+      call site taken out.
+
+      The early pass: in kexec_crash(), every path to console_start_sync()
+      (the console drain) and to machine_crash_shutdown() (the shootdown,
+      then the disconnect) passes the early call first.  Controls as above:
+      the 'off' build, and the call site taken out.
 
   disasm_check.py hooks  ON.dis
       pci_crash_plan_update() is called from each place where Xen's PCI
@@ -17,9 +26,11 @@
 
   disasm_check.py locks  ON.dis
       Everything reachable by direct calls and jumps from the crash-path
-      functions (the disconnect, the port's crash-time write and read)
-      calls no lock function and makes no indirect call, and the crash
-      path does reach the port's write and read.  Controls: the same walk
+      functions (the disconnect, the early pass, the port's crash-time
+      write and read) calls no lock function and makes no indirect call,
+      and the crash path does reach the port's write and read.  The early
+      pass reaches the MMCFG accessors and not the port's write and read
+      (their 0xCF8/0xCFC route is unsafe before the shootdown).  Controls: the same walk
       from pci_conf_write16() and pci_conf_read16() must find their lock.
 
 Exit status 0 when every check holds; each check prints one line.
@@ -34,7 +45,17 @@ CORE_CRASH = "pcidc_crash_disconnect"       # the core's crash path
 PORT_WRITE = "pcidc_port_conf_write16"      # the port's crash-time write
 PORT_READ = "pcidc_port_crash_read16"       # ... and its crash-time read
 DISCONNECT_CALLEES = {CRASH_ENTRY, CORE_CRASH}
+EARLY = "pci_crash_disconnect_early"        # the first pass
+EARLY_CALLER = "kexec_crash"
+AFTER_EARLY = ("console_start_sync", "machine_crash_shutdown")
+MMCFG = ("pci_mmcfg_read", "pci_mmcfg_write")
 IOMMU_SHUTDOWN = "iommu_crash_shutdown"
+# What else the crash path tears down after the disconnect, by version.
+LATER_TEARDOWN = {
+    "4.17": (),
+    "4.20": ("pcidevs_trylock_unsafe", "pci_disable_msi_all",
+             "iommu_quiesce"),
+}
 SHOOTDOWN = "smp_send_nmi_allbutself"
 LOCKED_WRITE = "pci_conf_write16"           # Xen's locked accessors: controls
 LOCKED_READ = "pci_conf_read16"
@@ -102,6 +123,18 @@ def load(path):
             m = INSN_RE.match(line)
             if m and not m.group(2).startswith("(bad)"):
                 cur.append(Insn(int(m.group(1), 16), m.group(2).strip()))
+    return merge_cold(funcs)
+
+
+def merge_cold(funcs):
+    """gcc moves a function's unlikely blocks to 'NAME.cold', entered and
+    left by jumps: one control-flow graph, so its instructions are
+    appended to NAME's (its entry stays NAME's first instruction)."""
+    for name in [n for n in funcs if n.endswith(".cold")]:
+        parent = name[:-len(".cold")]
+        if parent in funcs:
+            start, insns = funcs[parent]
+            funcs[parent] = (start, insns + funcs.pop(name)[1])
     return funcs
 
 
@@ -183,10 +216,13 @@ def crash_function(funcs, rep, label):
     return owners[0] if len(owners) == 1 else None
 
 
-def check_order(on_path, off_path):
+def check_order(on_path, off_path, version):
     rep = Report()
     on = load(on_path)
     off = load(off_path)
+    if version not in LATER_TEARDOWN:
+        rep.check(False, "known Xen version (%s)" % version)
+        return rep
 
     owner = crash_function(on, rep, "on")
     if owner:
@@ -197,19 +233,28 @@ def check_order(on_path, off_path):
         rep.check(bool(disc), "on: %s calls the disconnect at %s" %
                   (owner, ", ".join("%x" % insns[k].addr for k in disc)
                    or "no address"))
-        rep.check(bool(disc) and dominated(insns, iommu, disc),
-                  "on: every path in %s to %s passes a disconnect call first"
-                  % (owner, IOMMU_SHUTDOWN))
+        targets = [(IOMMU_SHUTDOWN, iommu)]
+        for name in LATER_TEARDOWN[version]:
+            sites = call_sites(insns, {name})
+            rep.check(bool(sites), "on: %s calls %s (Xen %s)" %
+                      (owner, name, version))
+            targets.append((name, sites))
+        for name, sites in targets:
+            rep.check(bool(disc) and bool(sites) and
+                      dominated(insns, sites, disc),
+                      "on: every path in %s to %s passes a disconnect call "
+                      "first" % (owner, name))
         rep.check(bool(nmi) and bool(disc) and dominated(insns, disc, nmi),
                   "on: every path in %s to a disconnect call passes %s first"
                   % (owner, SHOOTDOWN))
         # Controls: without any one call site, some path must skip it.
         for k in disc:
             rest = [d for d in disc if d != k]
-            rep.check(not dominated(insns, iommu, rest),
-                      "control: without the call at %x a path reaches %s "
-                      "undisconnected (the test can fail)" %
-                      (insns[k].addr, IOMMU_SHUTDOWN))
+            for name, sites in targets:
+                rep.check(not dominated(insns, sites, rest),
+                          "control: without the call at %x a path reaches "
+                          "%s undisconnected (the test can fail)" %
+                          (insns[k].addr, name))
         # The address order, for the record (not the test: see above).
         if disc and iommu:
             print("  info: call addresses in %s: disconnect %s, %s %s" %
@@ -222,6 +267,8 @@ def check_order(on_path, off_path):
         rep.check(bool(target), "on: %s reaches %s" % (CRASH_ENTRY,
                                                         CORE_CRASH))
 
+    check_early_order(on, off, rep)
+
     owner_off = crash_function(off, rep, "off")
     if owner_off:
         insns = off[owner_off][1]
@@ -231,7 +278,32 @@ def check_order(on_path, off_path):
                   "control: off: %s reaches %s with no disconnect call "
                   "(the order test fails there, as it must)" %
                   (owner_off, IOMMU_SHUTDOWN))
+        for name in LATER_TEARDOWN[version]:
+            sites = call_sites(insns, {name})
+            rep.check(bool(sites) and not dominated(insns, sites, disc),
+                      "control: off: %s reaches %s with no disconnect call" %
+                      (owner_off, name))
     return rep
+
+
+def check_early_order(on, off, rep):
+    insns = on.get(EARLY_CALLER, (0, []))[1]
+    early = call_sites(insns, {EARLY})
+    rep.check(len(early) == 1, "on: %s calls %s once (%s)" %
+              (EARLY_CALLER, EARLY,
+               ", ".join("%x" % insns[k].addr for k in early) or "never"))
+    for name in AFTER_EARLY:
+        sites = call_sites(insns, {name})
+        rep.check(bool(sites) and bool(early) and
+                  dominated(insns, sites, early),
+                  "on: every path in %s to %s passes %s first" %
+                  (EARLY_CALLER, name, EARLY))
+        rep.check(bool(sites) and not dominated(insns, sites, []),
+                  "control: without that call a path in %s reaches %s" %
+                  (EARLY_CALLER, name))
+    off_insns = off.get(EARLY_CALLER, (0, []))[1]
+    rep.check(bool(off_insns) and not call_sites(off_insns, {EARLY}),
+              "control: off: %s makes no early call" % EARLY_CALLER)
 
 
 def closure(funcs, roots):
@@ -260,7 +332,7 @@ def closure(funcs, roots):
 def check_locks(on_path):
     rep = Report()
     on = load(on_path)
-    for root in (CRASH_ENTRY, PORT_WRITE, PORT_READ):
+    for root in (CRASH_ENTRY, EARLY, PORT_WRITE, PORT_READ):
         rep.check(root in on, "on: %s is in xen-syms" % root)
         names, indirect = closure(on, [root])
         locks = [n for n in names if LOCK_NAME.search(n)]
@@ -274,6 +346,11 @@ def check_locks(on_path):
     for port in (PORT_WRITE, PORT_READ):
         rep.check(port in names, "on: the crash path %s reaches %s" %
                   (CRASH_ENTRY, port))
+    names, _ = closure(on, [EARLY])
+    rep.check(all(m in names for m in MMCFG) and
+              PORT_WRITE not in names and PORT_READ not in names,
+              "on: the early pass reaches %s, not %s or %s" %
+              (" and ".join(MMCFG), PORT_WRITE, PORT_READ))
     for locked in (LOCKED_WRITE, LOCKED_READ):
         names, _ = closure(on, [locked])
         locks = [n for n in names if LOCK_NAME.search(n)]
@@ -294,14 +371,15 @@ def check_hooks(on_path):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[1] == "order" and len(argv) == 4:
-        rep = check_order(argv[2], argv[3])
+    if len(argv) >= 2 and argv[1] == "order" and len(argv) in (4, 5):
+        rep = check_order(argv[2], argv[3],
+                          argv[4] if len(argv) == 5 else "4.17")
     elif len(argv) >= 2 and argv[1] == "locks" and len(argv) == 3:
         rep = check_locks(argv[2])
     elif len(argv) >= 2 and argv[1] == "hooks" and len(argv) == 3:
         rep = check_hooks(argv[2])
     else:
-        sys.stderr.write("usage: disasm_check.py order ON.dis OFF.dis | "
+        sys.stderr.write("usage: disasm_check.py order ON.dis OFF.dis [VERSION] | "
                          "locks ON.dis | hooks ON.dis\n")
         return 2
     print("RESULT %d %d" % (rep.passed, rep.failed))

@@ -81,11 +81,27 @@ static void console_xen_after(struct e2e_console *c, const char *line)
         e2e_copy_line(c->xen_first_after, sizeof(c->xen_first_after), line);
 }
 
+/*
+ * With console_timestamps= Xen prints "(XEN) [ stamp] text": drop the stamp
+ * so that the marks match either way.
+ */
+static void console_drop_stamp(char *line)
+{
+    static const char xen[] = "(XEN) [";
+    char *end;
+
+    if ( strncmp(line, xen, sizeof(xen) - 1) ||
+         !(end = strstr(line, "] ")) )
+        return;
+    memmove(line + sizeof(xen) - 2, end + 2, strlen(end + 2) + 1);
+}
+
 static void console_line(struct e2e_console *c, enum e2e_port port, double t)
 {
     struct e2e_serial *s = &c->port[port];
 
     s->line[s->len] = '\0';
+    console_drop_stamp(s->line);
     pthread_mutex_lock(&c->lock);
     console_plan_line(c, s->line);
     if ( port == E2E_PORT_XEN )

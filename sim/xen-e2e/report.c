@@ -304,12 +304,15 @@ static json_t *json_marks(const struct e2e_result *r)
 static json_t *json_e1000(const struct e2e_result *r)
 {
     return json_pack(
-        "{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-        " s:I, s:I, s:I}",
+        "{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I,"
+        " s:I, s:I, s:I, s:I, s:I, s:I}",
         "ring_base", (json_int_t)r->ring_base, "ring_size", r->ring_size,
         "desc_before", (json_int_t)r->desc_before,
         "desc_window", (json_int_t)r->desc_window,
         "desc_in_crash_path", (json_int_t)r->desc_in_path,
+        "desc_request_to_disconnect", (json_int_t)r->desc_to_disc,
+        "bytes_request_to_disconnect", (json_int_t)r->bytes_to_disc,
+        "s_request_to_disconnect_seen", json_seconds(r->t_disc_seen),
         "desc_after", (json_int_t)r->desc_after,
         "bytes_after", (json_int_t)r->bytes_after,
         "late_frames", (json_int_t)r->frames_late,

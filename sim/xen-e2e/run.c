@@ -437,6 +437,7 @@ void e2e_run_one(const struct e2e_opts *o, struct e2e_result *r)
     double start = e2e_now_s();
 
     r->t_exit = -1;
+    r->t_disc_seen = -1;
     r->head_before = r->head_base = r->head_end = -1;
     r->uart_ier_before = r->uart_ier_after = r->uart_ier_end = -1;
     e2e_console_init(&e.con);

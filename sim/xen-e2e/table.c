@@ -77,18 +77,23 @@ static unsigned int count_planned(const struct e2e_result *r)
 static void summary_row(FILE *out, const struct e2e_opts *o,
                         const struct e2e_result *r)
 {
-    char ier[32], plan[24], dc[24];
+    char ier[32], plan[24], dc[24], window[64];
 
     fmt_ier(ier, sizeof(ier), r->uart_ier_after);
     fmt_l(plan, sizeof(plan), r->plan_steps);
     fmt_l(dc, sizeof(dc), r->disconnected);
+    if ( r->t_disc_seen < 0 )
+        snprintf(window, sizeof(window), "-");
+    else
+        snprintf(window, sizeof(window), "%lu / %lu (%.0f ms)",
+                 r->desc_to_disc, r->bytes_to_disc, r->t_disc_seen * 1e3);
     fprintf(out, "| %s | `%s` | %lu (%lu B)%s%s%s | %s | %s / %s | %u/%u | "
-            "%lu | %lu | %lu | %s |\n",
+            "%s | %lu | %lu | %lu | %s |\n",
             r->cfg.name, o->arg[r->cfg.mode][0] ? o->arg[r->cfg.mode] : "-",
             r->xen_lines_after, r->xen_bytes_after,
             r->xen_first_after[0] ? ": `" : "", r->xen_first_after,
             r->xen_first_after[0] ? "`" : "", ier, plan, dc,
-            count_at_expected(r), count_planned(r), r->desc_after,
+            count_at_expected(r), count_planned(r), window, r->desc_after,
             r->bytes_after, r->frames_late, r->pass ? "pass" : "FAIL");
 }
 
@@ -98,9 +103,10 @@ static void print_summary(FILE *out, const struct e2e_opts *o,
     fprintf(out, "| run | Xen switch | Xen console lines after the disconnect "
             "step (PCI UART) | UART IER read by the CPU after it | plan steps / "
             "Disconnected N | planned functions at expected COMMAND | e1000 "
+            "descs / bytes from crash request to disconnect (poll) | e1000 "
             "descs after | bytes after | late frames in dom0 buffers | "
             "verdict |\n");
-    fprintf(out, "|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(out, "|---|---|---|---|---|---|---|---|---|---|---|\n");
     for ( unsigned int i = 0; i < n; i++ )
         summary_row(out, o, &rs[i]);
 }

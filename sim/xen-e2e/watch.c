@@ -118,10 +118,12 @@ static int watch_alloc(struct e2e_watch *w, unsigned int n)
     w->ring_prev = calloc(1, bytes);
     w->ring_before = calloc(1, bytes);
     w->ring_line = calloc(1, bytes);
+    w->ring_key = calloc(1, bytes);
     w->ring_base = calloc(1, bytes);
     w->ring_now = calloc(1, bytes);
     w->done_after = calloc(n, sizeof(bool));
-    return w->ring_prev && w->ring_before && w->ring_line && w->ring_base &&
+    return w->ring_prev && w->ring_before && w->ring_line && w->ring_key &&
+           w->ring_base &&
            w->ring_now &&
            w->done_after ? 0 : -1;
 }
@@ -250,6 +252,37 @@ static void count_after(struct e2e_watch *w)
 
 static void ahci_mark_base(struct e2e_watch *w);
 
+/*
+ * DMA the crash path let through before the disconnect: e1000 descriptors
+ * completed between the last poll before the crash request and the first
+ * poll that reads the e1000's Bus Master clear (stock Xen: the anchor's
+ * first poll, when the disconnect step would have run).  An upper bound:
+ * it includes Xen's handling of the debug key and up to one poll each side.
+ */
+static void count_to_disconnect(struct e2e_watch *w, enum e2e_phase ph)
+{
+    struct e2e_result *r = w->r;
+    bool off = !(r->func[w->nic].last & PCI_COMMAND_MASTER);
+
+    if ( !w->crash_requested )
+    {
+        memcpy(w->ring_key, w->ring_now, (size_t)r->ring_size * E1000_DESC_LEN);
+        w->have_key = true;
+        return;
+    }
+    if ( w->have_disc || !w->have_key ||
+         !(off || (ph == E2E_PH_AFTER && !w->have_base)) )
+        return;
+    w->have_disc = true;
+    r->t_disc_seen = e2e_now_s() - w->t0 - r->t_key;
+    for ( unsigned int i = 0; i < r->ring_size; i++ )
+        if ( !desc_done(w->ring_key, i) && desc_done(w->ring_now, i) )
+        {
+            r->desc_to_disc++;
+            r->bytes_to_disc += desc_len(w->ring_now, i);
+        }
+}
+
 /* RDH, only while the e1000's memory decode is on (the BAR is gone otherwise). */
 static void read_head(struct e2e_watch *w, enum e2e_phase ph)
 {
@@ -288,6 +321,7 @@ void e2e_watch_poll(struct e2e_watch *w, enum e2e_phase ph, double t_anchor_abs)
     if ( qts_error(w->q) )
         return;
 
+    count_to_disconnect(w, ph);
     if ( ph == E2E_PH_BEFORE )
     {
         if ( w->have_prev )
@@ -489,6 +523,7 @@ void e2e_watch_free(struct e2e_watch *w)
     free(w->ring_prev);
     free(w->ring_before);
     free(w->ring_line);
+    free(w->ring_key);
     free(w->ring_base);
     free(w->ring_now);
     free(w->done_after);

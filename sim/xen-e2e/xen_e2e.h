@@ -229,6 +229,11 @@ struct e2e_result {
                                    crash line and the first after the anchor */
     unsigned long desc_in_path; /* of those, completed between the first poll
                                    after the crash line and the anchor's */
+    unsigned long desc_to_disc; /* completed between the last poll before the
+                                   crash request and the first that saw the
+                                   e1000 disconnected (stock: the anchor's) */
+    unsigned long bytes_to_disc;    /* their lengths */
+    double t_disc_seen;         /* s after the crash request of that poll, <0 none */
     unsigned long desc_after;   /* completed after the first poll after the anchor */
     unsigned long bytes_after;  /* their lengths */
     unsigned long frames_late;  /* buffers holding frames sent after the anchor */
@@ -389,6 +394,9 @@ struct e2e_watch {
     uint32_t landed_at_base;    /* of those, data in memory at the anchor's first poll */
     uint8_t *ring_prev;         /* last poll's descriptors */
     uint8_t *ring_before;       /* last poll before the crash line */
+    uint8_t *ring_key;          /* last poll before the crash request */
+    bool have_key;
+    bool have_disc;             /* desc_to_disc counted */
     uint8_t *ring_line;         /* first poll after the crash line */
     uint8_t *ring_base;         /* first poll after the anchor */
     uint8_t *ring_now;

@@ -39,6 +39,10 @@ struct fake {
     struct fake_write writes[FAKE_MAX_WRITES];  /* every config write */
     unsigned int nr_writes;
     char log[1 << 16];                          /* printk's output */
+    void (*in_update)(void);    /* called by pci_iterate_devices() if set */
+    bool no_memory;             /* fake_xmalloc() fails */
+    unsigned int allocs;        /* fake_xmalloc() calls that succeeded */
+    size_t alloc_bytes;         /* their sizes */
 };
 
 extern struct fake fake;

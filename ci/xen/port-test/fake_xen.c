@@ -82,9 +82,23 @@ bool pcidevs_locked(void)
     return true;
 }
 
-int pci_iterate_pdevs(int (*handler)(struct pci_dev *pdev, void *arg),
-                      void *arg)
+void *fake_xmalloc(size_t size)
 {
+    void *p = fake.no_memory ? NULL : malloc(size);
+
+    if ( p )
+    {
+        fake.allocs++;
+        fake.alloc_bytes += size;
+    }
+    return p;
+}
+
+int pci_iterate_devices(int (*handler)(struct pci_dev *pdev, void *arg),
+                        void *arg)
+{
+    if ( fake.in_update )
+        fake.in_update();
     for ( unsigned int i = 0; i < fake.nr; i++ )
     {
         int rc = handler(&fake.func[i].pdev, arg);

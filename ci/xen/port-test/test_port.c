@@ -124,7 +124,8 @@ static void t_parse(void)
         { "seed", 0 }, { "1,test-fallback", 0 }, { "seed,test-fallback", 0 },
         { "no-test-fallback", 0 }, { "test-fallback=0", 0 },
         { "bogus", -EINVAL }, { "seedling", -EINVAL }, { "1,bogus", -EINVAL },
-        { "see", -EINVAL },
+        { "see", -EINVAL }, { "1,early=0", 0 }, { "no-early", 0 },
+        { "earl", -EINVAL },
     };
 
     check(!strcmp(fake_param_name, "pci-crash-disconnect"),
@@ -344,6 +345,90 @@ static void t_vf(void)
     expect_writes("VF: Bus Master off", 1, sbdf, value);
 }
 
+/* The early pass, on its own: writes made, MMCFG and port accesses. */
+static void early(void)
+{
+    fake.nr_writes = 0;
+    fake.mmcfg_reads = fake.mmcfg_writes = fake.port_ops = 0;
+    fake.at_crash = true;
+    pci_crash_disconnect_early();
+    fake.at_crash = false;
+}
+
+static void t_early(void)
+{
+    static const uint32_t sbdf[] = { BR_B, DISK, NIC };
+    static const uint16_t value[] = { 0x0403, 0x0503, 0x0403 };
+
+    option("1");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    expect_writes("early pass, the plan's order and values", 3, sbdf, value);
+    check(fake.mmcfg_reads == 3 && fake.port_ops == 0,
+          "early pass: MMCFG only (%lu reads, %lu port accesses)",
+          fake.mmcfg_reads, fake.port_ops);
+    fake_find(NIC)->cfg[1] |= 0x0004;
+    check(crash() == 3, "early pass, then the core's: 3 steps written");
+    check(!(fake_find(NIC)->cfg[1] & 0x0004),
+          "the core's pass undoes a Bus Master turned on after the early one");
+    early();
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "the early pass runs once (%u writes)", fake.nr_writes);
+}
+
+/* No MMCFG: the early pass leaves everything to the core's. */
+static void t_early_cf8(void)
+{
+    option("1");
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    check(fake.nr_writes == 0 && fake.port_ops == 0,
+          "early pass without MMCFG: no write, no 0xCF8/0xCFC access "
+          "(%u writes, %lu port accesses)", fake.nr_writes, fake.port_ops);
+    check(crash() == 3, "no MMCFG: the core's pass writes the 3 steps");
+}
+
+/* A crash while another CPU rebuilds the plan. */
+static void t_early_in_update(void)
+{
+    option("1");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    fake.in_update = early;
+    pci_crash_plan_update();
+    fake.in_update = NULL;
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "early pass during a plan update: nothing read or written (%u "
+          "writes, %lu reads)", fake.nr_writes, fake.mmcfg_reads);
+}
+
+static void t_early_off(void)
+{
+    option("1,no-early");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "no-early: no early pass (%u writes)", fake.nr_writes);
+    check(crash() == 3, "no-early: the core's pass writes the 3 steps");
+}
+
+static void t_early_seed(void)
+{
+    option("seed");
+    fake.mmcfg[0] = true;
+    topology_t();
+    pci_crash_plan_update();
+    early();
+    check(fake.nr_writes == 0 && fake.mmcfg_reads == 0,
+          "seed: no early pass (%u writes)", fake.nr_writes);
+}
+
 static void t_overflow(void)
 {
     option("1");
@@ -357,6 +442,41 @@ static void t_overflow(void)
     check(logged("plan of 4096 steps, pcidc (4100 devices"),
           "overflow: a plan of the first 4096 published");
     check(crash() == 4096, "overflow: 4096 steps written");
+}
+
+/* funcs[] and known[] in proportion to the functions, allocated at plan time. */
+static void t_memory(void)
+{
+    option("1");
+    fake.mmcfg[0] = true;
+    topology_t();
+    fake.no_memory = true;
+    pci_crash_plan_update();
+    check(logged("no memory for the PCI functions") && crash() == 0,
+          "no memory: no plan, and the port says so ('%.80s')", fake.log);
+}
+
+static void t_memory_grow(void)
+{
+    option("1");
+    fake.mmcfg[0] = true;
+    for ( unsigned int i = 0; i < 256; i++ )
+    {
+        fake_add(SBDF(0, 1 + i / 32, i % 32, 0), 0x100e8086, 0x0200, 0, 0x0007);
+        pci_crash_plan_update();
+    }
+    check(fake.allocs == 2 * 8 && fake.alloc_bytes == 784 * 20,
+          "256 functions added one by one: 8 reallocations, 16 to 271 "
+          "functions (%u allocations, %zu bytes in all)",
+          fake.allocs, fake.alloc_bytes);
+    fake.no_memory = true;
+    for ( unsigned int i = 0; i < 100; i++ )
+        fake_add(SBDF(0, 20 + i / 32, i % 32, 0), 0x100e8086, 0x0200, 0,
+                 0x0007);
+    fake.log[0] = '\0';
+    pci_crash_plan_update();
+    check(logged("no memory for more PCI functions") && crash() == 256,
+          "no memory for 356: the plan of 256 stays ('%.80s')", fake.log);
 }
 
 /* Each test in a process of its own: fresh static state. */
@@ -397,6 +517,13 @@ int main(void)
     run("seed with test-fallback", t_seed_fallback);
     run("VF and absent function", t_vf);
     run("more than 4096 functions", t_overflow);
+    run("early pass", t_early);
+    run("early pass, no MMCFG", t_early_cf8);
+    run("early pass during a plan update", t_early_in_update);
+    run("early pass, seed", t_early_seed);
+    run("early pass, switched off", t_early_off);
+    run("no memory", t_memory);
+    run("memory grows with the functions", t_memory_grow);
     printf("port-test: %d passed, %d failed\n", counts->passed, counts->failed);
     return counts->failed ? 1 : 0;
 }

@@ -13,6 +13,12 @@
 void pci_crash_plan_update(void);
 
 /*
+ * Crash path, once a crash kernel is to run and before the NMI shootdown:
+ * a first pass over the plan, through MMCFG only.  Takes no lock.
+ */
+void pci_crash_disconnect_early(void);
+
+/*
  * Crash path, after the NMI shootdown of the other CPUs: disconnect the
  * planned functions, return how many were written.  Takes no lock.
  */
@@ -21,6 +27,7 @@ unsigned int pci_crash_disconnect(void);
 #else
 
 static inline void pci_crash_plan_update(void) {}
+static inline void pci_crash_disconnect_early(void) {}
 static inline unsigned int pci_crash_disconnect(void) { return 0; }
 
 #endif

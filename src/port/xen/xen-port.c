@@ -12,11 +12,15 @@
  * plan.  Should the core refuse the description, a fallback plan is
  * published instead (build_fallback()), never none.
  *
- * Crash path: crash.c calls pci_crash_disconnect() after the NMI shootdown
- * of the other CPUs, whether or not each of them stopped in time, and
- * before the IOMMU is shut down.  It walks the published plan; each step
- * reads a function's COMMAND and writes it back with Bus Master off and
- * INTx masked, through config accesses that take no lock.
+ * Crash path, in two passes over the published plan; each step reads a
+ * function's COMMAND and writes it back with Bus Master off and INTx
+ * masked, through config accesses that take no lock.  kexec_crash() calls
+ * pci_crash_disconnect_early() as soon as the crash kernel is certain to
+ * run, while the other CPUs still run: MMCFG only, the core's walk
+ * re-done here (see there why).  crash.c calls pci_crash_disconnect()
+ * after the NMI shootdown of the other CPUs, whether or not each of them
+ * stopped in time, and before the IOMMU is shut down: the core's walk,
+ * every function, undoing whatever a CPU still running changed in between.
  */
 
 #include <xen/bitmap.h>
@@ -28,6 +32,7 @@
 #include <xen/pci-crash.h>
 #include <xen/sched.h>
 #include <xen/sort.h>
+#include <xen/xmalloc.h>
 #include <asm/io.h>
 #include <asm/system.h>
 
@@ -55,6 +60,8 @@ static const struct {
 static enum crash_mode __read_mostly opt_mode = MODE_PCIDC;
 /* Testing only: make the core refuse every update's first attempt. */
 static bool __read_mostly opt_test_fallback;
+/* The first crash pass, before the NMI shootdown. */
+static bool __read_mostly opt_early = true;
 
 static int __init cf_check parse_pci_crash_disconnect(const char *s)
 {
@@ -78,6 +85,8 @@ static int __init cf_check parse_pci_crash_disconnect(const char *s)
             opt_mode = MODE_SEED;
         else if ( (val = parse_boolean("test-fallback", s, ss)) >= 0 )
             opt_test_fallback = val;
+        else if ( (val = parse_boolean("early", s, ss)) >= 0 )
+            opt_early = val;
         else
             rc = -EINVAL;
 
@@ -89,12 +98,14 @@ static int __init cf_check parse_pci_crash_disconnect(const char *s)
 custom_param("pci-crash-disconnect", parse_pci_crash_disconnect);
 
 /*
- * About 149 + 48 + 32 KiB of .bss: pcidc_state (the crash path's plans and
- * plan building's scratch), the input to plan building, the known
- * endpoints.
+ * pcidc_state: the crash path's plans and plan building's scratch (about
+ * 149 KiB of .bss).  funcs[] and known[] (12 and 8 bytes a function) are
+ * allocated at plan time, for as many functions as Xen knows of
+ * (funcs_size, at most PCIDC_PLAN_CAPACITY); the crash path uses neither.
  */
 static struct pcidc pcidc_state;
-static struct pcidc_func funcs[PCIDC_PLAN_CAPACITY];
+static struct pcidc_func *funcs;
+static unsigned int funcs_size;
 
 /*
  * Endpoints already described, sorted by sbdf.  Every device add or remove
@@ -116,11 +127,17 @@ struct known_endpoint {
     uint32_t sbdf;
     uint16_t command;
 };
-static struct known_endpoint known[PCIDC_PLAN_CAPACITY];
+static struct known_endpoint *known;
 static unsigned int nr_known;
 
 /* pcidc_port_conf_read32() calls during the current plan update. */
 static unsigned int conf_reads;
+
+/*
+ * Odd while pci_crash_plan_update() runs.  The early crash pass reads the
+ * published plan while other CPUs may be building the next one.
+ */
+static unsigned int plan_seq;
 
 struct collect {
     unsigned int nr;            /* entries filled in funcs[] */
@@ -209,7 +226,7 @@ static int cf_check collect_one(struct pci_dev *pdev, void *arg)
     uint8_t flags = keep_alive(pdev) ? PCIDC_FUNC_PRESERVE : 0;
 
     c->seen++;
-    if ( c->nr >= ARRAY_SIZE(funcs) )
+    if ( c->nr >= funcs_size )
     {
         c->over++;
         return 0;
@@ -224,6 +241,50 @@ static int cf_check collect_one(struct pci_dev *pdev, void *arg)
     if ( flags )
         c->preserved++;
     c->nr++;
+    return 0;
+}
+
+static int cf_check count_one(struct pci_dev *pdev, void *arg)
+{
+    ++*(unsigned int *)arg;
+    return 0;
+}
+
+/*
+ * Room in funcs[] and known[] for every function Xen knows of, up to the
+ * plan's capacity.  They grow by at least half (to at least 16), so that dom0
+ * adding its devices one by one reallocates them only a few times; they
+ * never shrink.  On failure the arrays stay as they were.
+ */
+static int grow_arrays(void)
+{
+    unsigned int nr = 0, size;
+    struct pcidc_func *new_funcs;
+    struct known_endpoint *new_known;
+
+    pci_iterate_devices(count_one, &nr);
+    if ( nr <= funcs_size || funcs_size == PCIDC_PLAN_CAPACITY )
+        return 0;
+
+    size = min_t(unsigned int,
+                 max(max(nr, funcs_size + funcs_size / 2), 16U),
+                 PCIDC_PLAN_CAPACITY);
+    new_funcs = xmalloc_array(struct pcidc_func, size);
+    new_known = xmalloc_array(struct known_endpoint, size);
+    if ( !new_funcs || !new_known )
+    {
+        xfree(new_funcs);
+        xfree(new_known);
+        return -ENOMEM;
+    }
+
+    if ( nr_known )
+        memcpy(new_known, known, nr_known * sizeof(*known));
+    xfree(funcs);
+    xfree(known);
+    funcs = new_funcs;
+    known = new_known;
+    funcs_size = size;
     return 0;
 }
 
@@ -269,7 +330,7 @@ static void demote_bad_bridges(struct collect *c)
  * Keep, for the fallback, every bridge whose bus range as read now holds
  * the bus of a function Xen keeps.  With ranges that overlap this keeps
  * more bridges than sit above the kept functions, never fewer.  funcs[]
- * holds each segment's functions together (pci_iterate_pdevs() walks one
+ * holds each segment's functions together (pci_iterate_devices() walks one
  * segment after the other): one bitmap of buses per segment does.
  */
 static unsigned int keep_bridges_by_range(unsigned int nr)
@@ -377,8 +438,19 @@ void pci_crash_plan_update(void)
     if ( opt_mode == MODE_OFF )
         return;
 
+    if ( grow_arrays() )
+    {
+        printk(XENLOG_WARNING
+               "pci-crash-disconnect: no memory for %s PCI functions: the plan built before stays\n",
+               funcs_size ? "more" : "the");
+        return;
+    }
+
+    write_atomic(&plan_seq, plan_seq + 1);
+    smp_wmb();
+
     conf_reads = 0;
-    pci_iterate_pdevs(collect_one, &c);
+    pci_iterate_devices(collect_one, &c);
     remember(c.nr);
     demote_bad_bridges(&c);
 
@@ -389,12 +461,81 @@ void pci_crash_plan_update(void)
     if ( refused != PCIDC_OK )
         rc = build_fallback(policy, c.nr, &kept_bridges);
 
+    smp_wmb();
+    write_atomic(&plan_seq, plan_seq + 1);
+
     report(&c, refused, rc, kept_bridges);
 }
 
 /*
- * Crash path.  No printk here: it takes the console lock.  The caller
- * reports the count.
+ * The early pass's step: MMCFG only, and nothing written to a function
+ * that does not answer.  The 0xCF8/0xCFC pair is not safe yet: another
+ * CPU may be between its two accesses, under pci_config_lock, and either
+ * side's data access would then reach the other's register.  One MMCFG
+ * load or store cannot be torn that way; a read-modify-write another CPU
+ * makes of the same COMMAND register at the same time can still undo
+ * ours, which is what the second pass is for.
+ */
+static void early_step(const struct pcidc_step *step)
+{
+    const pci_sbdf_t sbdf = { .sbdf = step->sbdf };
+    uint32_t now;
+    uint16_t value;
+
+    if ( step->reg != PCI_COMMAND ||
+         pci_mmcfg_read(sbdf.seg, sbdf.bus, sbdf.devfn, PCI_COMMAND, 2,
+                        &now) ||
+         now == 0xffff )
+        return;
+
+    value = (now & ~step->clear) | step->set;
+    if ( value != now )
+        pci_mmcfg_write(sbdf.seg, sbdf.bus, sbdf.devfn, PCI_COMMAND, 2, value);
+}
+
+/*
+ * First crash pass, before the NMI shootdown: DMA stops without waiting
+ * for the other CPUs to stop, and for the console.  Not the core's walk,
+ * which after the shootdown may use the 0xCF8/0xCFC pair and which runs
+ * once.  The plan is read like a seqlock's data: a step is used only if
+ * no plan update started before it was copied.  An update in progress
+ * writes the spare plan, not this one; only the update after it could,
+ * and plan_seq has moved by then.  Runs once, whichever CPU gets here
+ * first (a second CPU crashing at once, or a crash inside this pass).
+ * Not in the seed's mode, which stays the 2011 behaviour.  Takes no lock
+ * and prints nothing.
+ */
+void pci_crash_disconnect_early(void)
+{
+    static bool started;
+    const struct pcidc_plan *plan;
+    unsigned int seq, nr, i;
+
+    if ( opt_mode != MODE_PCIDC || !opt_early || test_and_set_bool(started) )
+        return;
+
+    seq = read_atomic(&plan_seq);
+    smp_rmb();
+    plan = pcidc_plan_published(&pcidc_state);
+    if ( (seq & 1) || !plan )
+        return;
+
+    nr = min_t(unsigned int, read_atomic(&plan->nr_steps),
+               PCIDC_PLAN_CAPACITY);
+    for ( i = 0; i < nr; i++ )
+    {
+        const struct pcidc_step step = plan->step[i];
+
+        smp_rmb();
+        if ( read_atomic(&plan_seq) != seq )
+            return;
+        early_step(&step);
+    }
+}
+
+/*
+ * Crash path, after the shootdown.  No printk here: it takes the console
+ * lock.  The caller reports the count.
  */
 unsigned int pci_crash_disconnect(void)
 {

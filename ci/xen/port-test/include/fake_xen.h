@@ -47,12 +47,24 @@ unsigned int find_next_bit(const unsigned long *map, unsigned int size,
                            unsigned int offset);
 int test_and_set_bit(unsigned int nr, unsigned long *map);
 #define smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
+#define test_and_set_bool(b) __atomic_exchange_n(&(b), true, __ATOMIC_SEQ_CST)
+#define max(x, y) ((x) > (y) ? (x) : (y))
+#define min_t(type, x, y) ((type)(x) < (type)(y) ? (type)(x) : (type)(y))
 
 void sort(void *base, size_t num, size_t size,
           int (*cmp)(const void *, const void *),
           void (*swap)(void *, void *, size_t));
 
+/* Memory: the fake counts allocations and can refuse them. */
+void *fake_xmalloc(size_t size);
+#define xmalloc_array(type, n) ((type *)fake_xmalloc(sizeof(type) * (n)))
+#define xfree(p) free(p)
+
 /* PCI. */
+#define PCI_COMMAND 0x04
 typedef union {
     uint32_t sbdf;
     struct {
@@ -81,8 +93,8 @@ struct pci_dev {
 };
 
 bool pcidevs_locked(void);
-int pci_iterate_pdevs(int (*handler)(struct pci_dev *pdev, void *arg),
-                      void *arg);
+int pci_iterate_devices(int (*handler)(struct pci_dev *pdev, void *arg),
+                        void *arg);
 uint32_t pci_conf_read32(pci_sbdf_t sbdf, unsigned int reg);
 int pci_mmcfg_read(unsigned int seg, unsigned int bus, unsigned int devfn,
                    int reg, int len, uint32_t *value);
