@@ -144,6 +144,8 @@ check: check-layers check-freestanding check-clang $(CHECK_STEPS)
 	@$(MAKE) --no-print-directory check-coverage
 	@$(MAKE) --no-print-directory check-unit-asan
 	@$(MAKE) --no-print-directory check-unit
+	@! cat $(BUILD)/not-checked/* 2>/dev/null || \
+	    echo "make check: the lines above were NOT checked on this machine"
 
 bench: $(BENCH_STEPS)
 

@@ -239,8 +239,11 @@ fetch_upstream() {
     [ -f "$SRC_DIR/.git/$stamp" ] && return 0
     [ -n "$XEN_FALLBACK_COMMIT" ] ||
         die "the Debian archive does not serve xen=$XEN_VERSION and ci/xen/$XEN_SERIES/source.sh names no upstream fallback"
-    [ -n "${XEN_UPSTREAM_GIT:-}" ] ||
-        die "the Debian archive does not serve xen=$XEN_VERSION; set XEN_UPSTREAM_GIT to a clone of upstream Xen holding $XEN_FALLBACK_TAG ($XEN_FALLBACK_COMMIT) to build from that instead"
+    if [ -z "${XEN_UPSTREAM_GIT:-}" ]; then
+        printf '%s: %s: source unavailable: %s\n' "${PROG:-xen}" "$XEN_SERIES" \
+            "the Debian archive lists xen=$XEN_VERSION but does not serve its files (HTTP 404), and XEN_UPSTREAM_GIT is not set; set it to a clone of upstream Xen holding $XEN_FALLBACK_TAG ($XEN_FALLBACK_COMMIT) to build from that instead" >&2
+        exit 3
+    fi
     got=$(git -C "$XEN_UPSTREAM_GIT" rev-parse -q --verify "$XEN_FALLBACK_TAG^{commit}") ||
         die "$XEN_UPSTREAM_GIT has no $XEN_FALLBACK_TAG"
     [ "$got" = "$XEN_FALLBACK_COMMIT" ] ||
