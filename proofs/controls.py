@@ -134,6 +134,14 @@ BUILD_CONTROLS = [
      PLAN_C,
      """        plan->step[n].fallback = (f->command & ~policy->clear) | policy->set;""",
      """        plan->step[n].fallback = f->command | policy->set;"""),
+    ("no_crash_check", "pcidc_plan_build", "-wp-prop=refused",
+     r"pcidc_plan_build_crashed_ensures_refused",
+     "builds and publishes after the crash path has started",
+     PLAN_C,
+     """    if ( crash_started(dc) )
+        return PCIDC_E_CRASHED;""",
+     """    if ( 0 && crash_started(dc) )
+        return PCIDC_E_CRASHED;"""),
 ]
 
 # Broken copies for the run-time check only (proofs/eacsl/eacsl.sh): what

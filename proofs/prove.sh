@@ -33,7 +33,7 @@ export WHY3CONFIG BUILD WP_STEPS WP_BUILD_STEPS WP_WALL CORE_SRC
 # The crash loop alone is a third of make prove's CPU time (WP's VC
 # generation for its contract takes most of it): its own job, so that the
 # two job slots finish together.
-CRASH_FCTS=step_value,read_published,pcidc_plan_published,pcidc_describe,pcidc_strerror
+CRASH_FCTS=step_value,read_published,pcidc_plan_published,pcidc_describe,pcidc_strerror,publish_plan,crash_started
 BUILD_JOBS="build-sort build-paint build-plan"
 
 # The contracts' vocabulary (proofs/pcidc_model.h) is force-included ahead

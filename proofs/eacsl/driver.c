@@ -88,6 +88,11 @@ void pcidc_port_wmb(void)
     __atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
+void pcidc_port_mb(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 static void add_config(uint32_t sbdf, unsigned int header, unsigned int sec,
                        unsigned int sub, uint16_t command)
 {
@@ -314,6 +319,28 @@ static void preserved(void)
     free(dc);
 }
 
+/* Once the crash path has run, plan building refuses and writes nothing. */
+static void after_crash(void)
+{
+    struct pcidc *dc = new_core();
+    struct pcidc_policy *pol = policy(PCIDC_COMMAND_MASTER,
+                                      PCIDC_COMMAND_INTX_DISABLE, 0);
+    unsigned int nr;
+    struct pcidc_func *f = topology(&nr);
+    const struct pcidc_plan *before;
+
+    expect(pcidc_plan_build(dc, f, nr, pol) == PCIDC_OK, "after_crash",
+           "build");
+    before = pcidc_plan_published(dc);
+    expect(pcidc_crash_disconnect(dc) == nr, "after_crash", "crash");
+    expect(pcidc_plan_build(dc, f, 2, pol) == PCIDC_E_CRASHED &&
+           pcidc_plan_published(dc) == before && before->nr_steps == nr,
+           "after_crash", "refused, the walked plan kept");
+    free(f);
+    free(pol);
+    free(dc);
+}
+
 /* The same function listed twice: refused, nothing published. */
 static void duplicate(void)
 {
@@ -377,11 +404,12 @@ int main(int argc, char **argv)
     preserved();
     duplicate();
     described();
+    after_crash();
     if ( failures )
     {
         fprintf(stderr, "eacsl-driver: %d check(s) failed\n", failures);
         return 1;
     }
-    printf("eacsl-driver: 7 scenarios, every contract held\n");
+    printf("eacsl-driver: 8 scenarios, every contract held\n");
     return 0;
 }

@@ -149,7 +149,7 @@ check()
              clears_memory:value keeps_master:value no_intx:value \
              no_fallback:value reads_other:read_cell \
              reads_neighbour:read_cell reads_cleared:unread \
-             crash_read_at_plan:at_crash \
+             crash_read_at_plan:at_crash no_crash_check:crashed \
              children_first:bridges_first seed_reordered:input_order \
              upstream_planned:upstream_kept misses_last:complete \
              duplicates_accepted:distinct; do

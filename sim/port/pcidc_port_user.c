@@ -94,3 +94,8 @@ void pcidc_port_wmb(void)
     counts.wmb++;
     __atomic_thread_fence(__ATOMIC_RELEASE);
 }
+
+void pcidc_port_mb(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
