@@ -79,7 +79,7 @@ for sym in pcidc_plan_build pcidc_plan_published pcidc_describe \
            pcidc_crash_disconnect pcidc_strerror \
            pcidc_port_conf_write16 pcidc_port_conf_read32 \
            pcidc_port_crash_read16 \
-           pcidc_port_test_and_set pcidc_port_wmb \
+           pcidc_port_test_and_set pcidc_port_wmb pcidc_port_mb \
            pci_crash_plan_update pci_crash_disconnect \
            pci_crash_disconnect_early pci_iterate_devices; do
     check "on: xen-syms defines $sym" grep -q " [Tt] $sym\$" "$WORK/on.nm"

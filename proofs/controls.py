@@ -6,7 +6,8 @@
 
 For every control, OUTDIR/NAME/ holds a copy of every CORE.c, one of them
 (the control's FILE, named by its base name) with one exact, unique piece
-of code replaced (annotations untouched).  OUTDIR/controls.tsv lists
+of code replaced (annotations untouched).  OUTDIR/controls.tsv (make
+prove) and OUTDIR/controls-build.tsv (make prove-build) list
 NAME <tab> FUNCTIONS <tab> SELECT <tab> REGEX <tab> WHAT: WP is run on the
 properties SELECT (WP options) of FUNCTIONS of the copy, and must leave
 unproved at least one goal whose name matches REGEX.  Each control targets
@@ -94,12 +95,53 @@ CONTROLS = [
         return step->fallback;
 """,
      ""),
+    ("keeps_master", STEP, "-wp-prop=disconnects",
+     r"step_value_reads_ensures_disconnects",
+     "leaves Bus Master as read: the clear mask not applied",
+     CRASH_C,
+     """    return (now & ~step->clear) | step->set;""",
+     """    return now | step->set;"""),
+    ("no_intx", STEP, "-wp-prop=disconnects",
+     r"step_value_reads_ensures_disconnects",
+     "leaves INTx Disable as read: the set mask not applied",
+     CRASH_C,
+     """    return (now & ~step->clear) | step->set;""",
+     """    return now & ~step->clear;"""),
+    ("reads_neighbour", STEP, "-wp-prop=own_register",
+     r"step_value_reads_ensures_own_register",
+     "reads the neighbouring device's COMMAND (sbdf ^ 8), not the step's",
+     CRASH_C,
+     READ, READ.replace("(step->sbdf,", "(step->sbdf ^ 8,")),
+    ("crash_read_at_plan", "pcidc_describe", "-wp-prop=at_crash",
+     r"crash_read16_requires_at_crash",
+     "plan building reads COMMAND with the crash-time reader",
+     PLAN_C,
+     """    func->command = pcidc_port_conf_read32(sbdf, PCIDC_COMMAND) & 0xffff;""",
+     """    func->command = pcidc_port_crash_read16(sbdf, PCIDC_COMMAND);"""),
     ("reads_cleared", STEP, "-wp-prop=unread",
      r"step_value_no_read_ensures_unread",
      "reads COMMAND even when the step clears every bit",
      CRASH_C,
      NO_READ + "\n" + READ,
      READ + "\n" + NO_READ),
+]
+
+# The same for plan building (make prove-build), in controls-build.tsv.
+BUILD_CONTROLS = [
+    ("fallback_unmasked", "fill_plan", "-wp-prop=made",
+     r"fill_plan_assert_made",
+     "the fallback is COMMAND as described, Bus Master not cleared",
+     PLAN_C,
+     """        plan->step[n].fallback = (f->command & ~policy->clear) | policy->set;""",
+     """        plan->step[n].fallback = f->command | policy->set;"""),
+    ("no_crash_check", "pcidc_plan_build", "-wp-prop=refused",
+     r"pcidc_plan_build_crashed_ensures_refused",
+     "builds and publishes after the crash path has started",
+     PLAN_C,
+     """    if ( crash_started(dc) )
+        return PCIDC_E_CRASHED;""",
+     """    if ( 0 && crash_started(dc) )
+        return PCIDC_E_CRASHED;"""),
 ]
 
 # Broken copies for the run-time check only (proofs/eacsl/eacsl.sh): what
@@ -172,17 +214,18 @@ def main(argv):
         with open(path, encoding="utf-8") as f:
             sources[os.path.basename(path)] = f.read()
     os.makedirs(outdir, exist_ok=True)
-    rows = []
-    for name, fcts, select, regex, what, target, old, new in CONTROLS:
-        if not write_copy(sources, outdir, name, target, old, new):
-            return 1
-        rows.append("\t".join((name, fcts, select, regex, what)))
+    for table, controls in (("controls.tsv", CONTROLS),
+                            ("controls-build.tsv", BUILD_CONTROLS)):
+        rows = []
+        for name, fcts, select, regex, what, target, old, new in controls:
+            if not write_copy(sources, outdir, name, target, old, new):
+                return 1
+            rows.append("\t".join((name, fcts, select, regex, what)))
+        with open(os.path.join(outdir, table), "w", encoding="utf-8") as f:
+            f.write("\n".join(rows) + "\n")
     for name, what, target, old, new in RUNTIME_CONTROLS:
         if not write_copy(sources, outdir, name, target, old, new):
             return 1
-    with open(os.path.join(outdir, "controls.tsv"), "w",
-              encoding="utf-8") as f:
-        f.write("\n".join(rows) + "\n")
     return 0
 
 

@@ -35,7 +35,8 @@
  * success, publish it for the crash path.  On error the plan published
  * before stays published.  Calls must be serialised by the caller (Xen:
  * pcidevs_lock); they may run concurrently with pcidc_crash_disconnect().
- * Returns PCIDC_OK or a PCIDC_E_* code.
+ * Once the crash path has started, a call refuses (PCIDC_E_CRASHED) and
+ * writes nothing.  Returns PCIDC_OK or a PCIDC_E_* code.
  */
 /*@ requires valid_core: \valid(dc);
     requires valid_policy: \valid_read(policy);
@@ -61,12 +62,16 @@
     ensures published: pcidc_published_ok(dc);
     ensures core: pcidc_core_ok(dc);
     ensures stamp: dc->stamp <= \old(dc->stamp) + PCIDC_PLAN_CAPACITY;
+    behavior crashed:
+        assumes crash_started: (dc->crashed & 1) != 0;
+        assigns \nothing;
+        ensures refused: \result == PCIDC_E_CRASHED;
     behavior too_many:
-        assumes nr > PCIDC_PLAN_CAPACITY;
+        assumes (dc->crashed & 1) == 0 && nr > PCIDC_PLAN_CAPACITY;
         assigns \nothing;
         ensures refused: \result == PCIDC_E_CAPACITY;
     behavior checked:
-        assumes nr <= PCIDC_PLAN_CAPACITY;
+        assumes (dc->crashed & 1) == 0 && nr <= PCIDC_PLAN_CAPACITY;
         ensures codes: \result == PCIDC_OK || \result == PCIDC_E_DUPLICATE ||
             \result == PCIDC_E_BUS_ORDER || \result == PCIDC_E_RANGE ||
             \result == PCIDC_E_OVERLAP || \result == PCIDC_E_VALUE ||
@@ -170,8 +175,11 @@ int pcidc_describe(struct pcidc_func *func, uint32_t sbdf, uint8_t flags);
                                                     \old(pcidc_g_nr_writes));
         ensures reads_old: pcidc_reads_old{Here, Pre}(dc->published, \result,
                                                      \old(pcidc_g_nr_writes));
+        // The log's base counted back from its end (see all_logged):
+        // E-ACSL 25 evaluates \old() in this nested quantifier after the
+        // call, so \old(pcidc_g_nr_writes) would be checked wrongly.
         ensures values: pcidc_steps_applied(dc->published, \result,
-                                            \old(pcidc_g_nr_writes));
+                                            pcidc_g_nr_writes - \result);
         ensures frame: \forall integer s, r;
             0 <= s < PCIDC_G_SBDFS && 0 <= r < PCIDC_G_REGS ==>
             pcidc_g_config[s][r] == \old(pcidc_g_config[s][r]) ||
@@ -265,5 +273,13 @@ int pcidc_port_test_and_set(unsigned long *word);
  */
 /*@ assigns \nothing; */
 void pcidc_port_wmb(void);
+
+/*
+ * Full barrier: loads and stores before it are visible to other CPUs
+ * before loads and stores after it (Xen: smp_mb()).  Orders plan
+ * building's last publication before its read of the crashed flag.
+ */
+/*@ assigns \nothing; */
+void pcidc_port_mb(void);
 
 #endif /* PCIDC_H */

@@ -45,6 +45,7 @@
 #define PCIDC_E_VALUE     (-6)  /* policy leaves BME on or sets decode/BME */
 #define PCIDC_E_ABSENT    (-7)  /* config space reads 0xffff: no function */
 #define PCIDC_E_INVAL     (-8)  /* unknown flags */
+#define PCIDC_E_CRASHED   (-9)  /* the crash path has started: no new plan */
 
 /* struct pcidc_func.flags */
 #define PCIDC_FUNC_BRIDGE    0x01   /* secondary/subordinate are valid */

@@ -664,6 +664,21 @@ int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
     struct pcidc_plan *spare;
     int rc;
 
+    /*
+     * Once the crash path has started it may be walking either plan: the
+     * one published now, or the spare if this call's previous publication
+     * came after the crash path loaded the pointer.  The crash path sets
+     * dc->crashed (test-and-set, a full barrier) and then loads the
+     * pointer; this call orders every earlier publication before its read
+     * of dc->crashed (full barrier) and writes the spare only after it.
+     * With store-load order on both sides, if the crash path loaded the
+     * plan that is now the spare, this read sees dc->crashed set, and no
+     * plan it walks is rewritten.
+     */
+    pcidc_port_mb();
+    if ( crash_started(dc) )
+        return PCIDC_E_CRASHED;
+
     if ( nr > PCIDC_PLAN_CAPACITY )
         return PCIDC_E_CAPACITY;
 
@@ -681,7 +696,7 @@ int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
     spare = read_published(dc) == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
     fill_plan(dc, spare, func, nr, policy);
     pcidc_port_wmb();
-    *(struct pcidc_plan *volatile *)&dc->published = spare;
+    publish_plan(dc, spare);
     return PCIDC_OK;
 }
 
@@ -728,6 +743,7 @@ const char *pcidc_strerror(int err)
     case PCIDC_E_VALUE:     return "policy leaves BME on or sets decode or BME";
     case PCIDC_E_ABSENT:    return "no function answers at that address";
     case PCIDC_E_INVAL:     return "unknown flags";
+    case PCIDC_E_CRASHED:   return "the crash path has started";
     default:                return "unknown error";
     }
 }

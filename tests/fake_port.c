@@ -28,7 +28,7 @@ struct fake_state {
     unsigned int nr_live;
     struct fake_config config[FAKE_MAX_CONFIG];
     unsigned int nr_config;
-    unsigned int nr_reads, nr_tas, nr_wmb;
+    unsigned int nr_reads, nr_tas, nr_wmb, nr_mb;
     unsigned int crash_depth;       /* > 0 while the crash path runs */
     unsigned int writing;           /* > 0 inside pcidc_port_conf_write16 */
     fake_hook write_hook, wmb_hook;
@@ -49,6 +49,7 @@ unsigned int fake_nr_reads(void) { return fake.nr_reads; }
 unsigned int fake_nr_crash_reads(void) { return fake.nr_crash_reads; }
 unsigned int fake_nr_test_and_set(void) { return fake.nr_tas; }
 unsigned int fake_nr_wmb(void) { return fake.nr_wmb; }
+unsigned int fake_nr_mb(void) { return fake.nr_mb; }
 
 const struct fake_write *fake_write_at(unsigned int i)
 {
@@ -180,4 +181,9 @@ void pcidc_port_wmb(void)
     fake.nr_wmb++;
     if ( fake.wmb_hook )
         fake.wmb_hook(fake.wmb_arg);
+}
+
+void pcidc_port_mb(void)
+{
+    fake.nr_mb++;
 }

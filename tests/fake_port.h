@@ -37,6 +37,7 @@ unsigned int fake_nr_crash_reads(void);
 const struct fake_read *fake_crash_read_at(unsigned int i);
 unsigned int fake_nr_test_and_set(void);
 unsigned int fake_nr_wmb(void);
+unsigned int fake_nr_mb(void);
 
 /* Config dword that pcidc_port_conf_read32(sbdf, reg) returns; else ~0. */
 void fake_set_config(uint32_t sbdf, unsigned int reg, uint32_t value);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "fake_port.h"
@@ -541,6 +542,55 @@ static void test_second_call_writes_nothing(void **state)
     assert_int_equal(fake_nr_test_and_set(), 2);
 }
 
+/*
+ * Once the crash path has started, plan building refuses before anything
+ * else (even an oversized list), publishes nothing and writes neither plan:
+ * the crash path may be walking either.  Each build passes one full
+ * barrier before it reads the crashed flag.
+ */
+static void test_build_refused_once_crashed(void **state)
+{
+    struct pcidc *dc = *state;
+    const struct pcidc_func a[] = { ENDPOINT(SBDF(0, 0, 2, 0)) };
+    const struct pcidc_func b[] = {
+        ENDPOINT(SBDF(0, 0, 3, 0)),
+        ENDPOINT(SBDF(0, 0, 4, 0)),
+    };
+    const uint32_t expect[] = { SBDF(0, 0, 2, 0) };
+    const struct pcidc_plan *published;
+    struct pcidc_plan *before = malloc(sizeof(dc->plan));
+
+    assert_non_null(before);
+    build_and_crash(dc, a, NR(a), &policy_default, expect, NR(expect));
+    assert_int_equal(fake_nr_mb(), 1);
+    published = pcidc_plan_published(dc);
+    memcpy(before, dc->plan, sizeof(dc->plan));
+
+    assert_int_equal(pcidc_plan_build(dc, b, NR(b), &policy_default),
+                     PCIDC_E_CRASHED);
+    assert_int_equal(pcidc_plan_build(dc, b, PCIDC_PLAN_CAPACITY + 1,
+                                      &policy_default), PCIDC_E_CRASHED);
+    assert_int_equal(fake_nr_mb(), 3);
+    assert_ptr_equal(pcidc_plan_published(dc), published);
+    assert_memory_equal(dc->plan, before, sizeof(dc->plan));
+    assert_int_equal(fake_nr_wmb(), 1);
+    free(before);
+}
+
+/* A crash with no plan yet still closes plan building. */
+static void test_build_refused_after_crash_without_plan(void **state)
+{
+    struct pcidc *dc = *state;
+    const struct pcidc_func a[] = { ENDPOINT(SBDF(0, 0, 2, 0)) };
+
+    assert_int_equal(fake_crash(dc), 0);
+    assert_int_equal(pcidc_plan_build(dc, a, NR(a), &policy_default),
+                     PCIDC_E_CRASHED);
+    assert_null(pcidc_plan_published(dc));
+    assert_int_equal(fake_crash(dc), 0);
+    assert_int_equal(fake_nr_writes(), 0);
+}
+
 static void crash_on_other_cpu(void *arg)
 {
     assert_int_equal(fake_crash(arg), 0);
@@ -696,7 +746,7 @@ static void test_strerror_names_every_code(void **state)
     int err;
 
     (void)state;
-    for ( err = PCIDC_E_INVAL; err <= PCIDC_OK; err++ )
+    for ( err = PCIDC_E_CRASHED; err <= PCIDC_OK; err++ )
         assert_string_not_equal(pcidc_strerror(err), "unknown error");
     assert_string_equal(pcidc_strerror(1), "unknown error");
     assert_string_equal(pcidc_strerror(-100), "unknown error");
@@ -737,6 +787,8 @@ int main(void)
         TEST(test_segments_are_separate),
         TEST(test_deepest_chain),
         TEST(test_second_call_writes_nothing),
+        TEST(test_build_refused_once_crashed),
+        TEST(test_build_refused_after_crash_without_plan),
         TEST(test_concurrent_crash_returns_at_once),
         TEST(test_republish_crash_sees_whole_plan),
         TEST(test_corrupt_count_is_clamped),

@@ -5,6 +5,10 @@
 #   make check-ref-plan  the reference model (tests/ref_plan.c) against the
 #                        core on hand-made and seeded random machines, plain
 #                        and under ASan/UBSan (make check)
+#   make check-threads   plan building and the crash path on two threads
+#                        under ThreadSanitizer (tests/test_threads.c, make
+#                        check); then a control: the same test on plan.c
+#                        with the crashed check compiled out must fail
 #   make check-fuzz      three libFuzzer targets, time-boxed (make check):
 #                        plan building against the model, the topology SPEC
 #                        parser, the qtest reply parser (ASan/UBSan); then a
@@ -64,6 +68,52 @@ check-ref-plan: $(BUILD)/unit/test_ref_plan $(BUILD)/unit-asan/test_ref_plan
 	    $(BUILD)/unit-asan/test_ref_plan
 
 CHECK_STEPS += check-ref-plan
+
+# --- two threads under ThreadSanitizer -----------------------------------------
+#
+# The test bounds itself (TIME_LIMIT_S, 60 s); 'timeout' bounds a hang.  The
+# control is plan.c with 'if ( crash_started(dc) )' made false by sed into
+# build/ (the core has no test switch): building then rewrites the plan the
+# crash path walks, which TSan reports as a data race (or, if it did not,
+# the test's own checks would fail or its builder never stop).
+
+THREADS_CC     := clang
+THREADS_FLAGS  := -std=gnu11 -Wall -Wextra -Werror -O1 -g -fsanitize=thread \
+                  -Isrc
+THREADS_DIR    := $(BUILD)/threads
+THREADS_BOUND  := 120
+THREADS_RUN     = TSAN_OPTIONS=halt_on_error=1 timeout $(THREADS_BOUND)
+
+$(THREADS_DIR)/test_threads: tests/test_threads.c $(CORE_SRC) $(CORE_HDR)
+	@mkdir -p $(@D)
+	$(THREADS_CC) $(THREADS_FLAGS) $< $(CORE_SRC) -lpthread -o $@
+
+$(THREADS_DIR)/plan_no_crash_check.c: src/plan.c
+	@mkdir -p $(@D)
+	sed 's/if ( crash_started(dc) )/if ( 0 \&\& crash_started(dc) )/' $< > $@
+	@grep -q '0 && crash_started(dc)' $@ || \
+	    { echo "check-threads: the control's sed no longer matches src/plan.c"; \
+	      rm -f $@; exit 1; }
+
+$(THREADS_DIR)/test_threads_control: tests/test_threads.c \
+        $(THREADS_DIR)/plan_no_crash_check.c src/crash.c $(CORE_HDR)
+	$(THREADS_CC) $(THREADS_FLAGS) $< src/crash.c \
+	    $(THREADS_DIR)/plan_no_crash_check.c -lpthread -o $@
+
+.PHONY: check-threads
+check-threads: $(THREADS_DIR)/test_threads $(THREADS_DIR)/test_threads_control
+	@$(THREADS_RUN) $(THREADS_DIR)/test_threads
+	@if $(THREADS_RUN) $(THREADS_DIR)/test_threads_control \
+	        > $(THREADS_DIR)/control.log 2>&1; then \
+	    echo "check-threads: FAIL: the control (no crashed check) passed"; \
+	    exit 1; \
+	else \
+	    echo "check-threads: control (no crashed check) fails, as it must:" \
+	         "$$(grep -m1 -E 'WARNING: ThreadSanitizer|round [0-9]+:' \
+	             $(THREADS_DIR)/control.log || echo 'exit status only')"; \
+	fi
+
+CHECK_STEPS += check-threads
 
 # --- fuzzers ---------------------------------------------------------------------
 

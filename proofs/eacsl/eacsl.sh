@@ -32,15 +32,17 @@ ea_lib() { echo "$(frama-c -print-lib-path)/e-acsl/libeacsl-dlmalloc.a"; }
 GHOST="-DPCIDC_G_SBDFS=0x10000 -DPCIDC_G_REGS=0x40 -DPCIDC_G_LOG_MAX=0x10000"
 # The core's port calls that go through the shim, under their contracts.
 RENAME_PORT="-Dpcidc_port_conf_write16=pcidc_eacsl_conf_write16
+ -Dpcidc_port_crash_read16=pcidc_eacsl_crash_read16
  -Dpcidc_port_conf_read32=pcidc_eacsl_conf_read32
  -Dpcidc_port_test_and_set=pcidc_eacsl_test_and_set"
 # Functions whose annotations are turned into checks.  radix_pass and the
 # other plan-building internals are left out: E-ACSL ignores their
 # memory-reading logic functions anyway, and their ghost loops and
 # quantifiers would make instrumentation and runs very slow.
-CHECKED="pcidc_crash_disconnect,read_published,pcidc_plan_published,\
+CHECKED="pcidc_crash_disconnect,step_value,read_published,pcidc_plan_published,\
 pcidc_describe,pcidc_plan_build,check_func,check_funcs,check_policy,\
-fill_plan,pcidc_eacsl_conf_write16,pcidc_eacsl_conf_read32,\
+fill_plan,pcidc_eacsl_conf_write16,pcidc_eacsl_crash_read16,\
+pcidc_eacsl_conf_read32,\
 pcidc_eacsl_test_and_set,\
 pcidc_checked_crash_disconnect,pcidc_checked_plan_build,\
 plan_build_checked_more,\
@@ -134,12 +136,20 @@ check()
     fi
 
     # Broken copies (proofs/controls.py): each must be stopped by E-ACSL,
-    # with the property that catches it named in the message.
+    # with the property that catches it named in the message.  A wrong
+    # value of step_value() is stopped by its first postcondition, value
+    # (the written value as pcidc_step_value() defines it), before the
+    # disconnects one that WP's control targets; a wrong register read by
+    # read_cell (the value read is not the step's register's).
     # shellcheck disable=SC2086
     python3 proofs/controls.py "$OUT/controls" $CORE_SRC >/dev/null ||
         die "generating the broken copies"
     for c in off_by_one:bound other_register:in_order outside_plan:in_order \
              no_once_check:later_call reads_at_crash:not_at_crash \
+             clears_memory:value keeps_master:value no_intx:value \
+             no_fallback:value reads_other:read_cell \
+             reads_neighbour:read_cell reads_cleared:unread \
+             crash_read_at_plan:at_crash no_crash_check:crashed \
              children_first:bridges_first seed_reordered:input_order \
              upstream_planned:upstream_kept misses_last:complete \
              duplicates_accepted:distinct; do

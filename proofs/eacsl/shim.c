@@ -8,14 +8,17 @@
  *    -Dpcidc_port_conf_write16=pcidc_eacsl_conf_write16, so the core's config
  *    writes land here, under the port contract of src/pcidc.h.  It calls the
  *    environment's own pcidc_port_conf_write16() and keeps the ghost machine
- *    (proofs/pcidc_model.h) in step with it; pcidc_eacsl_conf_read32() and
- *    pcidc_eacsl_test_and_set() likewise put the environment's config read
- *    (no read in crash mode) and test-and-set under their contracts;
+ *    (proofs/pcidc_model.h) in step with it; pcidc_eacsl_crash_read16()
+ *    likewise (the crash-time read: only in crash mode, logged), and
+ *    pcidc_eacsl_conf_read32() and pcidc_eacsl_test_and_set() put the
+ *    environment's plan-time config read (never in crash mode) and
+ *    test-and-set under their contracts;
  *  - pcidc_checked_*(): what an application calls instead of the core's
  *    functions (compile it with -Dpcidc_crash_disconnect=
  *    pcidc_checked_crash_disconnect and so on).  E-ACSL checks a contract
  *    at instrumented call sites only: these are those call sites.  The crash
- *    entry also sets the ghost crash mode, which forbids config reads;
+ *    entry also sets the ghost crash mode, which forbids plan-time config
+ *    reads and allows crash-time ones;
  *  - main(): forwards to the application's main, compiled as
  *    pcidc_eacsl_app_main (-Dmain=pcidc_eacsl_app_main): the translation unit
  *    holding main must be instrumented.
@@ -37,8 +40,36 @@ void pcidc_eacsl_conf_write16(uint32_t sbdf, unsigned int reg, uint16_t value)
         pcidc_g_log_sbdf[pcidc_g_nr_writes] = sbdf;
         pcidc_g_log_reg[pcidc_g_nr_writes] = reg;
         pcidc_g_log_value[pcidc_g_nr_writes] = value;
+        pcidc_g_log_reads[pcidc_g_nr_writes] = pcidc_g_new_reads;
+        pcidc_g_new_reads = 0;
         pcidc_g_nr_writes++;
     */
+}
+
+#undef pcidc_port_crash_read16
+uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg);
+
+/*
+ * Under the crash-time read's contract (only in crash mode).  The ghost
+ * cell takes the value the device returned: the ghost config space is in
+ * step with the devices where the core read or wrote them.
+ */
+uint16_t pcidc_eacsl_crash_read16(uint32_t sbdf, unsigned int reg)
+{
+    uint16_t value = pcidc_port_crash_read16(sbdf, reg);
+
+    /*@ ghost
+        pcidc_g_config[sbdf][reg] = value;
+        pcidc_g_read_sbdf[pcidc_g_nr_reads] = sbdf;
+        pcidc_g_read_reg[pcidc_g_nr_reads] = reg;
+        pcidc_g_read_value[pcidc_g_nr_reads] = value;
+        pcidc_g_prior_sbdf[pcidc_g_nr_writes] = sbdf;
+        pcidc_g_prior_reg[pcidc_g_nr_writes] = reg;
+        pcidc_g_prior_value[pcidc_g_nr_writes] = value;
+        pcidc_g_nr_reads++;
+        pcidc_g_new_reads++;
+    */
+    return value;
 }
 
 #undef pcidc_port_conf_read32

@@ -320,6 +320,7 @@ struct crash_result {
     struct crash_step step[CRASH_MAX_STEPS];
     unsigned long config_writes;
     unsigned long config_reads;
+    unsigned long crash_reads;  /* of config_reads: the crash-time reader's */
 
     uint64_t guarded_bytes;
     uint64_t corrupted_bytes;

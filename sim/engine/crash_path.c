@@ -258,4 +258,5 @@ void crash_path_run(struct crash_machine *m)
     pcidc_port_user_get_counts(&c);
     m->res->config_writes = c.conf_writes;
     m->res->config_reads = c.conf_reads;
+    m->res->crash_reads = c.crash_reads;
 }

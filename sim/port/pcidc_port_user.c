@@ -28,6 +28,7 @@ struct qpci_bus *pcidc_port_user_bus(void)
 void pcidc_port_user_reset_counts(void)
 {
     counts.conf_reads = 0;
+    counts.crash_reads = 0;
     counts.conf_writes = 0;
     counts.test_and_set = 0;
     counts.wmb = 0;
@@ -71,6 +72,7 @@ uint32_t pcidc_port_conf_read32(uint32_t sbdf, unsigned int reg)
 uint16_t pcidc_port_crash_read16(uint32_t sbdf, unsigned int reg)
 {
     counts.conf_reads++;
+    counts.crash_reads++;
     if ( !current_bus )
         return 0xffff;
     return qpci_cfg_read16(current_bus, sbdf, reg);
@@ -91,4 +93,9 @@ void pcidc_port_wmb(void)
 {
     counts.wmb++;
     __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+void pcidc_port_mb(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }

@@ -27,7 +27,9 @@
 struct qpci_bus;
 
 struct pcidc_port_user_counts {
-    unsigned long conf_reads;       /* pcidc_port_conf_read32() calls */
+    unsigned long conf_reads;       /* pcidc_port_conf_read32() and
+                                       pcidc_port_crash_read16() calls */
+    unsigned long crash_reads;      /* pcidc_port_crash_read16() calls */
     unsigned long conf_writes;      /* pcidc_port_conf_write16() calls */
     unsigned long test_and_set;
     unsigned long wmb;

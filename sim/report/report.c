@@ -178,6 +178,7 @@ json_t *report_run_json(const struct crash_result *r)
     json_object_set_new(run, "plan", plan_json(r));
     json_object_set_new(run, "config_writes", json_integer((json_int_t)r->config_writes));
     json_object_set_new(run, "config_reads", json_integer((json_int_t)r->config_reads));
+    json_object_set_new(run, "crash_reads", json_integer((json_int_t)r->crash_reads));
     json_object_set_new(run, "guarded_bytes", json_integer((json_int_t)r->guarded_bytes));
     json_object_set_new(run, "corrupted_bytes", json_integer((json_int_t)r->corrupted_bytes));
     json_object_set_new(run, "inflight_bytes", json_integer((json_int_t)r->inflight_bytes));

@@ -37,3 +37,7 @@ int pcidc_port_test_and_set(unsigned long *word)
 void pcidc_port_wmb(void)
 {
 }
+
+void pcidc_port_mb(void)
+{
+}

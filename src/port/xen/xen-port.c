@@ -623,6 +623,11 @@ void pcidc_port_wmb(void)
     smp_wmb();
 }
 
+void pcidc_port_mb(void)
+{
+    smp_mb();
+}
+
 /*
  * Local variables:
  * mode: C
