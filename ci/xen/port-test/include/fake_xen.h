@@ -47,6 +47,7 @@ unsigned int find_next_bit(const unsigned long *map, unsigned int size,
                            unsigned int offset);
 int test_and_set_bit(unsigned int nr, unsigned long *map);
 #define smp_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define smp_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define read_atomic(p) __atomic_load_n(p, __ATOMIC_RELAXED)
 #define write_atomic(p, x) __atomic_store_n(p, x, __ATOMIC_RELAXED)
