@@ -294,51 +294,54 @@ check-sweep: deps-sim $(SWEEP) $(CRASHSIM) $(HALT_BIOS) qemu10
 CHECK_STEPS += check-sweep
 
 # Planted bugs: crashsim linked against a copy of the core edited by
-# PLANTED_SED_<name> (the planted object comes before libsim.a, so the
-# linker takes its pcidc_crash_disconnect):
+# PLANTED_SED_<name> applied to src/PLANTED_SRC_<name>.c (the planted
+# object comes before libsim.a, so the linker takes its functions):
 #   skip    the crash path skips its last step.  The sweep must fail and
 #           print a reproducer; that line must fail on its own and pass
 #           with the real crashsim (ci/sweep-planted.sh).  Case 0 of sweep
 #           seed 6 is bridge(bridge(e1000e,e1000e)): the step skipped is the
 #           deeper NIC's, which then keeps receiving.
-#   reload  the crash path reloads the plan pointer at every step: with a
-#           plan published after its third write it walks two plans, which
-#           one_whole_plan must catch (and the real core passes).
+#   accept  plan building does not refuse once the crash path has started:
+#           a plan published after the crash path's third write is taken,
+#           which one_whole_plan must catch (and the real core passes).
+PLANTED_SRC_skip   := crash
 PLANTED_SED_skip   ?= s/for ( i = 0; i < nr; i++ )/for ( i = 0; i + 1 < nr; i++ )/
-PLANTED_SED_reload ?= s/(plan->step\[i\]/(read_published(dc)->step[i]/; \
-                      s/&plan->step\[i\]/\&read_published(dc)->step[i]/
+PLANTED_SRC_accept := plan
+PLANTED_SED_accept ?= s/if ( crash_started(dc) )/if ( 0 \&\& crash_started(dc) )/
 PLANTED_SWEEP_SEED := 6
-RELOAD_CASE := --check --policy pcidc --window-ms 100 --republish-at 3 \
+ACCEPT_CASE := --check --policy pcidc --window-ms 100 --republish-at 3 \
                --topology 'bridge(bridge(e1000e,e1000e)),e1000'
 
-.SECONDARY: $(BUILD)/planted-skip/crash.c $(BUILD)/planted-reload/crash.c
+.SECONDARY: $(BUILD)/planted-skip/core.c $(BUILD)/planted-accept/core.c
 
-$(BUILD)/planted-%/crash.c: src/crash.c sim/sim.mk
+$(BUILD)/planted-%/core.c: src/crash.c src/plan.c sim/sim.mk
 	@mkdir -p $(@D)
-	sed '$(PLANTED_SED_$*)' $< > $@
-	@! cmp -s $< $@ || { echo "PLANTED_SED_$* changed nothing in $<"; exit 1; }
+	sed '$(PLANTED_SED_$*)' src/$(PLANTED_SRC_$*).c > $@
+	@! cmp -s src/$(PLANTED_SRC_$*).c $@ || \
+	    { echo "PLANTED_SED_$* changed nothing in src/$(PLANTED_SRC_$*).c"; \
+	      exit 1; }
 
-$(BUILD)/planted-%/crashsim: sim/prog/crashsim.c $(BUILD)/planted-%/crash.c \
+$(BUILD)/planted-%/crashsim: sim/prog/crashsim.c $(BUILD)/planted-%/core.c \
                              $(SIM_HDR) $(SIM_LIB) | $(HALT_BIOS)
-	$(CC) $(SIM_CFLAGS) -c $(@D)/crash.c -o $(@D)/crash.o
-	$(CC) $(SIM_CFLAGS) $< $(@D)/crash.o $(SIM_LIB) $(SIM_LDLIBS) -o $@
+	$(CC) $(SIM_CFLAGS) -c $(@D)/core.c -o $(@D)/core.o
+	$(CC) $(SIM_CFLAGS) $< $(@D)/core.o $(SIM_LIB) $(SIM_LDLIBS) -o $@
 
 check-sweep-planted: deps-sim $(SWEEP) $(CRASHSIM) \
                      $(BUILD)/planted-skip/crashsim \
-                     $(BUILD)/planted-reload/crashsim
+                     $(BUILD)/planted-accept/crashsim
 	@ci/sweep-planted.sh $(SWEEP) $(BUILD)/planted-skip/crashsim $(CRASHSIM) \
 	    $(BUILD)/sweep-planted $(PLANTED_SWEEP_SEED)
-	@if $(BUILD)/planted-reload/crashsim $(RELOAD_CASE) \
-	        > $(BUILD)/planted-reload/out 2>&1; then \
-	    cat $(BUILD)/planted-reload/out; \
-	    echo "check-sweep-planted: a crash path that reloads the plan" \
-	         "pointer passed"; exit 1; fi
-	@grep -q 'one_whole_plan (pcidc) FAILS' $(BUILD)/planted-reload/out || \
-	    { cat $(BUILD)/planted-reload/out; exit 1; }
-	@$(CRASHSIM) $(RELOAD_CASE) > $(BUILD)/planted-reload/control 2>&1 || \
-	    { cat $(BUILD)/planted-reload/control; exit 1; }
-	@echo "check-sweep-planted: ok: a crash path that reloads the plan" \
-	     "pointer walks two plans and is caught; the real core walks one"
+	@if $(BUILD)/planted-accept/crashsim $(ACCEPT_CASE) \
+	        > $(BUILD)/planted-accept/out 2>&1; then \
+	    cat $(BUILD)/planted-accept/out; \
+	    echo "check-sweep-planted: a core that takes a plan after the" \
+	         "crash path started passed"; exit 1; fi
+	@grep -q 'one_whole_plan (pcidc) FAILS' $(BUILD)/planted-accept/out || \
+	    { cat $(BUILD)/planted-accept/out; exit 1; }
+	@$(CRASHSIM) $(ACCEPT_CASE) > $(BUILD)/planted-accept/control 2>&1 || \
+	    { cat $(BUILD)/planted-accept/control; exit 1; }
+	@echo "check-sweep-planted: ok: a core that takes a plan after the" \
+	     "crash path started is caught; the real core refuses it"
 
 CHECK_STEPS += check-sweep-planted
 

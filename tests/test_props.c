@@ -289,27 +289,42 @@ static void republished(json_t *report, long long at, bool walked_second)
     set_step(pcidc, 3, NULL, "0x0502");
 }
 
+static void refused(json_t *report)
+{
+    json_object_set_new(json_object_get(run_of(report, "pcidc"),
+                                        "republication"),
+                        "refused_crashed", json_true());
+}
+
 static void test_one_whole_plan(void **state)
 {
     json_t *report;
 
     (void)state;
-    report = parse(good);
-    republished(report, 2, false);          /* after write 2: the first */
+    report = parse(good);                   /* refused once crashed: */
+    republished(report, 2, false);          /* the first, whole, holds */
+    refused(report);
     assert_true(verdict(report, "one_whole_plan", "pcidc"));
     assert_true(verdict(report, "plan_valid", "pcidc"));
-    json_decref(report);
-    report = parse(good);
-    republished(report, 0, true);           /* before the load: the second */
-    assert_true(verdict(report, "one_whole_plan", "pcidc"));
-    assert_true(verdict(report, "plan_valid", "pcidc"));
-    json_decref(report);
-    report = parse(good);
-    republished(report, 0, false);          /* ... but it walked the first */
+    json_array_remove(json_object_get(run_of(report, "pcidc"), "plan"), 3);
     assert_false(verdict(report, "one_whole_plan", "pcidc"));
     json_decref(report);
     report = parse(good);
-    republished(report, 2, true);           /* it switched plans */
+    republished(report, 0, false);          /* refused before the load */
+    refused(report);
+    assert_true(verdict(report, "one_whole_plan", "pcidc"));
+    json_decref(report);
+    report = parse(good);
+    republished(report, 2, false);          /* taken after the crash began, */
+    assert_false(verdict(report, "one_whole_plan", "pcidc"));
+    json_decref(report);                    /* even if never walked */
+    report = parse(good);
+    republished(report, 0, true);           /* taken and walked */
+    assert_false(verdict(report, "one_whole_plan", "pcidc"));
+    json_decref(report);
+    report = parse(good);
+    republished(report, 2, true);           /* refused, yet it switched */
+    refused(report);
     assert_false(verdict(report, "one_whole_plan", "pcidc"));
     json_decref(report);
     report = parse(good);

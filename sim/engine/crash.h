@@ -135,7 +135,9 @@ struct crash_opts {
      * the first one's functions but one (the last in Xen's order that is
      * neither a bridge nor a device the engine drives, as if unplugged)
      * with CRASH_REPUBLISH_MARK set in every value, so every write tells
-     * which plan it came from.
+     * which plan it came from.  Both moments come after the crash path's
+     * test-and-set, so the core refuses the second plan (PCIDC_E_CRASHED)
+     * and the crash path must walk the first one whole.
      */
     bool republish;
     unsigned int republish_at;
@@ -202,6 +204,7 @@ struct crash_republication {
     bool done;                  /* the moment came: a plan was built */
     int build_rc;               /* pcidc_plan_build's answer ... */
     char build_result[32];      /* ... named by pcidc_strerror() */
+    bool refused_crashed;       /* the answer was PCIDC_E_CRASHED */
     bool dropped;               /* a function was left out of it: */
     uint32_t dropped_sbdf;
     unsigned int nr_steps;      /* the new plan's steps ... */

@@ -198,6 +198,7 @@ static void republish_now(struct crash_machine *m)
     rp->build_rc = pcidc_plan_build(&in->dc, in->func2, n, &in->policy2);
     snprintf(rp->build_result, sizeof(rp->build_result), "%s",
              pcidc_strerror(rp->build_rc));
+    rp->refused_crashed = rp->build_rc == PCIDC_E_CRASHED;
     plan = pcidc_plan_published(&in->dc);
     if (rp->build_rc != PCIDC_OK || !plan)
         return;

@@ -36,11 +36,13 @@ static void meta(const json_t *report, FILE *out)
         html_para(out, "meta", "The crash came %lld ms after the warm-up.",
                   report_num(report, "crash_delay_ms"));
     if (rp)
-        html_para(out, "meta", "A second plan was published after the crash "
+        html_para(out, "meta", "A second plan was built after the crash "
                   "path's write %lld (0: between its test-and-set and its "
-                  "loading the plan pointer); its steps set 0x%04llx in "
-                  "COMMAND, so each write tells which plan it came from.",
-                  report_num(rp, "at_write"), report_num(rp, "mark"));
+                  "loading the plan pointer); its steps would set 0x%04llx "
+                  "in COMMAND, so each write tells which plan it came from. "
+                  "The core answered: %s.",
+                  report_num(rp, "at_write"), report_num(rp, "mark"),
+                  report_str(rp, "build_result"));
 }
 
 static void summary_row(const json_t *run, FILE *out)

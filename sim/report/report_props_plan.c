@@ -258,23 +258,20 @@ static void one_whole_plan(const json_t *run, const char *policy,
     bool first = same_sbdfs(plan, listed) && mark == 0;
     bool other = same_sbdfs(plan, second) && mark == CRASH_REPUBLISH_MARK;
 
-    if (strcmp(report_str(rp, "build_result"), "ok")) {
-        props_add(props, "one_whole_plan", policy, false, "the second plan "
-                  "was refused: %s", report_str(rp, "build_result"));
+    if (!json_is_true(json_object_get(rp, "refused_crashed"))) {
+        props_add(props, "one_whole_plan", policy, false, "second plan "
+                  "built at write %lld, after the crash path's test-and-set:"
+                  " the core answered %s, not that the crash path has "
+                  "started; it walked %s", at,
+                  report_str(rp, "build_result"), first ? "the first plan" :
+                  other ? "the second plan" : "neither plan whole");
         return;
     }
-    if (at == 0)
-        props_add(props, "one_whole_plan", policy, other, "second plan "
-                  "published before the crash path loaded the pointer: "
-                  "%s", other ? "it walked the second plan, whole" :
-                  first ? "it walked the first plan" :
-                  "it walked neither plan whole");
-    else
-        props_add(props, "one_whole_plan", policy, first, "second plan "
-                  "published after write %lld: %s (%zu steps)", at,
-                  first ? "it walked the first plan to its end" :
-                  other ? "it switched to the second plan" :
-                  "it walked neither plan whole", json_array_size(plan));
+    props_add(props, "one_whole_plan", policy, first, "second plan refused "
+              "at write %lld, the crash path having started: %s (%zu steps)",
+              at, first ? "it walked the first plan to its end" :
+              other ? "it switched to the second plan" :
+              "it walked neither plan whole", json_array_size(plan));
 }
 
 void props_plan_agrees(const json_t *report, const json_t *run,

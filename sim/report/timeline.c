@@ -79,6 +79,8 @@ static json_t *republication_json(const struct crash_republication *rp)
                                              sizeof(sbdf))),
                   "plan", steps);
     json_object_set_new(o, "mark", json_integer(CRASH_REPUBLISH_MARK));
+    json_object_set_new(o, "refused_crashed",
+                        json_boolean(rp->refused_crashed));
     return o;
 }
 
