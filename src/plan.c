@@ -720,11 +720,10 @@ int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
         return rc;
 
     /*
-     * The crash path may be walking the published plan right now (another
-     * CPU crashed): fill the other one, and make its contents visible
-     * before the single pointer store that publishes it.  The crash path's
-     * reads of the steps depend on the pointer it loaded, which orders them
-     * after that load on every CPU Xen runs on.
+     * Fill the plan that is not published, and make its contents visible
+     * before the single pointer store that publishes it (a release store
+     * after a write barrier); the crash path loads the pointer with
+     * acquire, which orders its reads of the steps after that load.
      */
     spare = read_published(dc) == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
     fill_plan(dc, spare, func, nr, policy);
