@@ -368,6 +368,30 @@
   predicate pcidc_core_ok{L}(struct pcidc *dc) =
       pcidc_zero256(&dc->count[0]) && pcidc_paint_ok(dc) &&
       pcidc_parents_ok(dc);
+
+  // Link p (an input index + 1, or 0 for none) from a function on bus
+  // 'bus' goes up: it names a bridge of the input whose own bus is below
+  // its secondary bus and whose secondary bus is at most 'bus'.  Along a
+  // chain of such links the secondary bus strictly decreases, which bounds
+  // mark_preserved()'s walk up the parent links.
+  predicate pcidc_link_up{L}(struct pcidc_func *func, integer nr, integer p,
+                             integer bus) =
+      p == 0 ||
+      (p - 1 < nr && (func[p - 1].flags & PCIDC_FUNC_BRIDGE) != 0 &&
+       PCIDC_SBDF_BUS(func[p - 1].sbdf) < func[p - 1].secondary &&
+       func[p - 1].secondary <= bus);
+
+  // Every input's parent link goes up.
+  predicate pcidc_links_up{L}(struct pcidc *dc, struct pcidc_func *func,
+                              integer nr) =
+      \forall integer k; 0 <= k < nr ==>
+          pcidc_link_up(func, nr, dc->parent[k], PCIDC_SBDF_BUS(func[k].sbdf));
+
+  // Every bus painted in the current segment names such a bridge.
+  predicate pcidc_paint_up{L}(struct pcidc *dc, struct pcidc_func *func,
+                              integer nr) =
+      \forall integer b; 0 <= b < 256 && dc->paint_stamp[b] == dc->stamp ==>
+          pcidc_link_up(func, nr, dc->paint[b], b);
 */
 
 #endif /* PCIDC_MODEL_H */

@@ -335,6 +335,11 @@ static unsigned int paint_get(const struct pcidc *dc, unsigned int bus)
     ensures fresh: \forall integer b; 0 <= b < 256 &&
         dc->paint_stamp[b] == dc->stamp ==>
         dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+    ensures painted: \forall integer b; 0 <= b < 256 &&
+        dc->paint_stamp[b] == dc->stamp ==>
+        (\old(dc->paint_stamp[b]) == dc->stamp &&
+         dc->paint[b] == \old(dc->paint[b])) ||
+        (dc->paint[b] == idx + 1 && f->secondary <= b);
 */
 static int paint_bridge(struct pcidc *dc, const struct pcidc_func *f,
                         unsigned int idx)
@@ -355,6 +360,11 @@ static int paint_bridge(struct pcidc *dc, const struct pcidc_func *f,
         loop invariant fresh: \forall integer b; 0 <= b < 256 &&
             dc->paint_stamp[b] == dc->stamp ==>
             dc->paint[b] <= PCIDC_PLAN_CAPACITY;
+        loop invariant painted: \forall integer b; 0 <= b < 256 &&
+            dc->paint_stamp[b] == dc->stamp ==>
+            (\at(dc->paint_stamp[b], Pre) == dc->stamp &&
+             dc->paint[b] == \at(dc->paint[b], Pre)) ||
+            (dc->paint[b] == idx + 1 && f->secondary <= b);
         loop assigns bus, dc->paint[0 .. 255], dc->paint_stamp[0 .. 255];
         loop variant f->subordinate + 1 - bus;
     */
@@ -391,6 +401,7 @@ static int paint_bridge(struct pcidc *dc, const struct pcidc_func *f,
     ensures parents: pcidc_parents_ok(dc);
     ensures stamp: dc->stamp <= \old(dc->stamp) + nr;
     ensures codes: \result == PCIDC_OK || \result == PCIDC_E_OVERLAP;
+    ensures links: \result == PCIDC_OK ==> pcidc_links_up(dc, func, nr);
 */
 static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
                         unsigned int nr)
@@ -399,14 +410,23 @@ static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
     const struct pcidc_func *f;
     int rc;
 
+    /*
+     * Every link starts as none, so that each names a bridge of this input
+     * even before the loop below has reached its function.
+     */
     /*@ loop invariant bound: 0 <= i <= nr;
-        loop assigns i, dc->key[0 .. nr - 1];
+        loop invariant none: \forall integer k; 0 <= k < i ==>
+            dc->parent[k] == NO_BRIDGE;
+        loop assigns i, dc->key[0 .. nr - 1], dc->parent[0 .. nr - 1];
         loop variant nr - i;
     */
     for ( i = 0; i < nr; i++ )
+    {
         dc->key[i] = (PCIDC_SBDF_SEG(func[i].sbdf) << 9) |
                      ((func[i].flags & PCIDC_FUNC_BRIDGE) ? func[i].secondary
                                                           : KEY_ENDPOINT_SLOT);
+        dc->parent[i] = NO_BRIDGE;
+    }
     order_by_input(dc, nr);
     sort_by_key(dc, nr, 4);
 
@@ -418,6 +438,8 @@ static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
             dc->paint_stamp[b] == dc->stamp ==>
             dc->paint[b] <= PCIDC_PLAN_CAPACITY;
         loop invariant parents: pcidc_parents_ok(dc);
+        loop invariant links: pcidc_links_up(dc, func, nr);
+        loop invariant paint_up: i > 0 ==> pcidc_paint_up(dc, func, nr);
         loop assigns i, idx, f, seg, parent, rc, dc->parent[0 .. nr - 1],
                      dc->depth[0 .. nr - 1], dc->paint[0 .. 255],
                      dc->paint_stamp[0 .. 255], dc->stamp;
@@ -433,15 +455,26 @@ static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
             dc->stamp++;        /* new segment: forget every bus */
         }
 
+        /*@ assert paint_up: pcidc_paint_up(dc, func, nr); */
         parent = paint_get(dc, PCIDC_SBDF_BUS(f->sbdf));
-        dc->parent[idx] = parent;
+        /*@ assert link: pcidc_link_up(func, nr, parent,
+                                       PCIDC_SBDF_BUS(f->sbdf)); */
         dc->depth[idx] = parent == NO_BRIDGE ? 0 : dc->depth[parent - 1] + 1;
+        /*@ assert kept_link: pcidc_link_up(func, nr, parent,
+                                            PCIDC_SBDF_BUS(f->sbdf)); */
+        /*@ assert kept_links: pcidc_links_up(dc, func, nr); */
+        /*@ assert kept_paint: pcidc_paint_up(dc, func, nr); */
+        dc->parent[idx] = parent;
+        /*@ assert links: pcidc_links_up(dc, func, nr); */
 
         if ( f->flags & PCIDC_FUNC_BRIDGE )
         {
+            /*@ assert up: pcidc_paint_up(dc, func, nr) && idx < nr &&
+                    PCIDC_SBDF_BUS(f->sbdf) < f->secondary; */
             rc = paint_bridge(dc, f, idx);
             if ( rc )
                 return rc;
+            /*@ assert painted: pcidc_paint_up(dc, func, nr); */
         }
     }
     return PCIDC_OK;
@@ -453,6 +486,7 @@ static int find_parents(struct pcidc *dc, const struct pcidc_func *func,
     requires valid_input: \valid_read(func + (0 .. nr - 1));
     requires separated: \separated(dc, func + (0 .. nr - 1));
     requires parents: pcidc_parents_ok(dc);
+    requires links: pcidc_links_up(dc, func, nr);
     assigns dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1];
     ensures preserved: \forall integer k; 0 <= k < nr && honour &&
         (func[k].flags & PCIDC_FUNC_PRESERVE) != 0 ==> dc->keep[k] != 0;
@@ -481,16 +515,15 @@ static void mark_preserved(struct pcidc *dc, const struct pcidc_func *func,
     {
         if ( !honour || !(func[i].flags & PCIDC_FUNC_PRESERVE) )
             continue;
-        /*
-         * No variant: each step sets a keep[] entry that was clear, so the
-         * walk ends within PCIDC_PLAN_CAPACITY steps; that count argument
-         * is not proved here (see proofs/README.md).
-         */
+        /* Up the links: the secondary bus decreases at every step. */
         /*@ loop invariant up: up <= PCIDC_PLAN_CAPACITY;
+            loop invariant bridge: up == NO_BRIDGE || (up - 1 < nr &&
+                PCIDC_SBDF_BUS(func[up - 1].sbdf) < func[up - 1].secondary);
             loop invariant preserved: \forall integer k; 0 <= k < nr &&
                 honour && (func[k].flags & PCIDC_FUNC_PRESERVE) != 0 ==>
                 dc->keep[k] != 0;
             loop assigns up, dc->keep[0 .. PCIDC_PLAN_CAPACITY - 1];
+            loop variant up == NO_BRIDGE ? 0 : func[up - 1].secondary + 1;
         */
         for ( up = dc->parent[i]; up != NO_BRIDGE && !dc->keep[up - 1];
               up = dc->parent[up - 1] )
@@ -687,11 +720,10 @@ int pcidc_plan_build(struct pcidc *dc, const struct pcidc_func *func,
         return rc;
 
     /*
-     * The crash path may be walking the published plan right now (another
-     * CPU crashed): fill the other one, and make its contents visible
-     * before the single pointer store that publishes it.  The crash path's
-     * reads of the steps depend on the pointer it loaded, which orders them
-     * after that load on every CPU Xen runs on.
+     * Fill the plan that is not published, and make its contents visible
+     * before the single pointer store that publishes it (a release store
+     * after a write barrier); the crash path loads the pointer with
+     * acquire, which orders its reads of the steps after that load.
      */
     spare = read_published(dc) == &dc->plan[0] ? &dc->plan[1] : &dc->plan[0];
     fill_plan(dc, spare, func, nr, policy);

@@ -84,7 +84,8 @@ THREADS_DIR    := $(BUILD)/threads
 THREADS_BOUND  := 120
 THREADS_RUN     = TSAN_OPTIONS=halt_on_error=1 timeout $(THREADS_BOUND)
 
-$(THREADS_DIR)/test_threads: tests/test_threads.c $(CORE_SRC) $(CORE_HDR)
+$(THREADS_DIR)/test_threads: tests/test_threads.c $(CORE_SRC) $(CORE_HDR) \
+                              | deps-fuzz
 	@mkdir -p $(@D)
 	$(THREADS_CC) $(THREADS_FLAGS) $< $(CORE_SRC) -lpthread -o $@
 
@@ -96,7 +97,7 @@ $(THREADS_DIR)/plan_no_crash_check.c: src/plan.c
 	      rm -f $@; exit 1; }
 
 $(THREADS_DIR)/test_threads_control: tests/test_threads.c \
-        $(THREADS_DIR)/plan_no_crash_check.c src/crash.c $(CORE_HDR)
+        $(THREADS_DIR)/plan_no_crash_check.c src/crash.c $(CORE_HDR) | deps-fuzz
 	$(THREADS_CC) $(THREADS_FLAGS) $< src/crash.c \
 	    $(THREADS_DIR)/plan_no_crash_check.c -lpthread -o $@
 
