@@ -41,7 +41,7 @@ E2E_IMG      := $(E2E_DIR)/img
 E2E_IMG_420  := $(E2E_DIR)/img-4.20
 E2E_PROG     := $(BUILD)/sim/xen-e2e
 E2E_XEN      ?= $(XEN_ON_ELF)
-E2E_XEN_DEP  ?= xen
+E2E_XEN_DEP  ?= xen-4.17
 E2E_LABEL    ?= $(if $(filter $(E2E_XEN),$(XEN_ON_ELF)),our Xen 4.17 with pcidc ($(E2E_XEN)),$(E2E_XEN))
 E2E_SWITCH   := --switch-on pci-crash-disconnect=1 --switch-off pci-crash-disconnect=0 \
                 --switch-seed pci-crash-disconnect=seed \
