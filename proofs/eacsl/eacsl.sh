@@ -109,6 +109,33 @@ run_driver()
     set -e
 }
 
+# controls_in_turn NAME:EXPECT...: each broken copy bundled, driven and
+# judged; its verdict line into $OUT/control-NAME/verdict.
+controls_in_turn()
+{
+    for c in "$@"; do
+        name=${c%%:*} expect=${c#*:}
+        dir=$OUT/control-$name
+        rm -f "$dir/verdict"
+        copy=
+        for f in $CORE_SRC; do
+            copy="$copy $OUT/controls/$name/$(basename "$f")"
+        done
+        # shellcheck disable=SC2086
+        bundle "$dir" $copy
+        driver "$dir"
+        run_driver "$dir" "$dir/run.log"
+        if [ $rc -ne 0 ] && grep -q 'failed' "$dir/run.log" &&
+           grep -q "$expect" "$dir/run.log"; then
+            what=$(grep -m1 -E 'Error: .*failed' "$dir/run.log" |
+                   sed 's/.*Error: //; s/:$//')
+            echo "eacsl: broken copy $name: caught ($what: $expect)"
+        else
+            echo "eacsl: broken copy $name: NOT CAUGHT (exit $rc, see $dir/run.log)"
+        fi >"$dir/verdict"
+    done
+}
+
 check()
 {
     ci/deps.sh prove
@@ -144,34 +171,37 @@ check()
     # shellcheck disable=SC2086
     python3 proofs/controls.py "$OUT/controls" $CORE_SRC >/dev/null ||
         die "generating the broken copies"
-    for c in off_by_one:bound other_register:in_order outside_plan:in_order \
-             no_once_check:later_call reads_at_crash:not_at_crash \
-             clears_memory:value keeps_master:value no_intx:value \
-             no_fallback:value reads_other:read_cell \
-             reads_neighbour:read_cell reads_cleared:unread \
-             crash_read_at_plan:at_crash no_crash_check:crashed \
-             children_first:bridges_first seed_reordered:input_order \
-             upstream_planned:upstream_kept misses_last:complete \
-             duplicates_accepted:distinct; do
-        name=${c%%:*} expect=${c#*:}
-        dir=$OUT/control-$name
-        copy=
-        for f in $CORE_SRC; do
-            copy="$copy $OUT/controls/$name/$(basename "$f")"
-        done
-        # shellcheck disable=SC2086
-        bundle "$dir" $copy
-        driver "$dir"
-        run_driver "$dir" "$dir/run.log"
-        if [ $rc -ne 0 ] && grep -q 'failed' "$dir/run.log" &&
-           grep -q "$expect" "$dir/run.log"; then
-            what=$(grep -m1 -E 'Error: .*failed' "$dir/run.log" |
-                   sed 's/.*Error: //; s/:$//')
-            echo "eacsl: broken copy $name: caught ($what: $expect)"
+    # Two copies at a time (each is one Frama-C run, one compile, one
+    # run); the verdicts are printed in the list's order.
+    set -- off_by_one:bound other_register:in_order outside_plan:in_order \
+           no_once_check:later_call reads_at_crash:not_at_crash \
+           clears_memory:value keeps_master:value no_intx:value \
+           no_fallback:value reads_other:read_cell \
+           reads_neighbour:read_cell reads_cleared:unread \
+           crash_read_at_plan:at_crash no_crash_check:crashed \
+           children_first:bridges_first seed_reordered:input_order \
+           upstream_planned:upstream_kept misses_last:complete \
+           duplicates_accepted:distinct
+    odd= even= n=0
+    for c in "$@"; do
+        n=$((n + 1))
+        if [ $((n % 2)) -eq 1 ]; then odd="$odd $c"; else even="$even $c"; fi
+    done
+    # shellcheck disable=SC2086
+    ( controls_in_turn $odd ) &
+    odd_pid=$!
+    # shellcheck disable=SC2086
+    ( controls_in_turn $even ) || true
+    wait $odd_pid || true
+    for c in "$@"; do
+        name=${c%%:*}
+        if [ -s "$OUT/control-$name/verdict" ]; then
+            cat "$OUT/control-$name/verdict"
         else
-            echo "eacsl: broken copy $name: NOT CAUGHT (exit $rc, see $dir/run.log)"
-            status=1
+            echo "eacsl: broken copy $name: NOT RUN"
         fi
+        grep -q ': caught (' "$OUT/control-$name/verdict" 2>/dev/null ||
+            status=1
     done
 
     end=$(date +%s.%N)
