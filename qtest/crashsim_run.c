@@ -50,50 +50,9 @@ void run_prepare(struct run *r)
     snprintf(r->json_path, sizeof(r->json_path), "%s/report.json", r->tmpdir);
 }
 
-/* /proc/PID/cmdline of the process named by entry, spaces for NULs. */
-static bool read_cmdline(const char *entry, char *buf, size_t len)
-{
-    char path[300];
-    ssize_t n;
-    int fd, i;
-
-    snprintf(path, sizeof(path), "/proc/%s/cmdline", entry);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    n = read(fd, buf, len - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    for (i = 0; i < n; i++)
-        if (!buf[i])
-            buf[i] = ' ';
-    buf[n] = '\0';
-    return true;
-}
-
 int run_procs_find(const char *marker, pid_t *first)
 {
-    DIR *d = opendir("/proc");
-    struct dirent *de;
-    char buf[8192];
-    int count = 0;
-
-    if (!d)
-        return -1;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
-            atoi(de->d_name) == getpid())
-            continue;
-        if (!read_cmdline(de->d_name, buf, sizeof(buf)) ||
-            !strstr(buf, marker))
-            continue;
-        if (!count && first)
-            *first = (pid_t)atoi(de->d_name);
-        count++;
-    }
-    closedir(d);
-    return count;
+    return proc_find_cmdline(marker, first, NULL, 0);
 }
 
 int run_procs_with(const char *marker)
